@@ -1,0 +1,1 @@
+"""MagBot's Telegram side: application factory, handlers, keyboards and entry points."""

@@ -1,0 +1,34 @@
+"""The command menu: one list feeds setMyCommands and /help, so they never disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import Application
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    name: str
+    description: str
+    # Shown in /help and the menu; admin commands stay hidden from everyone else.
+    public: bool = True
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A handler module: the commands it offers and how it adds its handlers."""
+
+    commands: Sequence[CommandInfo]
+    register: Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
+
+
+def menu(commands: Sequence[CommandInfo]) -> list[BotCommand]:
+    return [BotCommand(c.name, c.description) for c in commands if c.public]
+
+
+def help_lines(commands: Sequence[CommandInfo]) -> list[str]:
+    return [f"/{c.name} - {c.description}" for c in commands if c.public]

@@ -1,0 +1,33 @@
+"""HTML helpers: every user-visible string goes through here or html.escape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from zoneinfo import ZoneInfo
+
+from scheduler.schedule import FREQUENCY_LABELS, Frequency
+from storage.models import Chat
+
+# Telegram's hard limit is 4096 characters after entity parsing; stay clear of it.
+MAX_MESSAGE = 4000
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """Shorten user text before quoting it back, so replies stay small."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def schedule_summary(chat: Chat) -> str:
+    """E.g. 'a tip every day at 09:00 (Europe/Berlin)'."""
+    when = FREQUENCY_LABELS[Frequency(chat.frequency)]
+    return f"a tip {when} at {chat.delivery_time:%H:%M} ({esc(chat.timezone)})"
+
+
+def local_now(timezone: str, now: dt.datetime | None = None) -> dt.datetime:
+    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(timezone))

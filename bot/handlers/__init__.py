@@ -1,0 +1,22 @@
+"""Handlers by feature. Each module exposes FEATURE; order here is matching order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.commands import CommandInfo, Feature
+from bot.handlers import basics
+
+FEATURES: tuple[Feature, ...] = (basics.FEATURE,)
+
+
+def all_commands() -> list[CommandInfo]:
+    return [command for feature in FEATURES for command in feature.commands]
+
+
+def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    for feature in FEATURES:
+        feature.register(application)
+    basics.register_fallbacks(application)

@@ -1,0 +1,115 @@
+"""/start, /help, /stop and the replies for commands the bot does not know."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.commands import CommandInfo, Feature, help_lines
+from bot.formatting import esc, schedule_summary
+from bot.services import services_of
+from content import Topic
+from scheduler.schedule import next_due_for
+from storage import chats
+
+COMMANDS = [
+    CommandInfo("start", "subscribe to daily magnesium tips"),
+    CommandInfo("help", "what I can do"),
+    CommandInfo("stop", "stop daily tips (your settings are kept)"),
+]
+
+WELCOME = (
+    "👋 <b>Welcome to MagBot!</b>\n"
+    "Each day I send one short, practical tip on how magnesium affects your muscles "
+    "(cramps, fatigue, recovery, sleep, food sources), plus magnesium-rich food ideas. "
+    "You can also ask me a question any time: just type it."
+)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services_of(context)
+    defaults = chats.NewChatDefaults(
+        timezone=svc.settings.default_timezone,
+        delivery_time=svc.settings.default_delivery_time,
+        topics=[str(t) for t in Topic],
+    )
+    async with svc.db.session() as session:
+        result = await chats.subscribe(session, chat.id, chat.type, defaults)
+        if not result.was_active:
+            result.chat.next_due_at = next_due_for(result.chat, dt.datetime.now(dt.UTC))
+        summary = schedule_summary(result.chat)
+    if result.created:
+        text = (
+            f"{WELCOME}\n\n<i>{esc(svc.library.onboarding_disclaimer)}</i>\n\n"
+            f"✅ You are subscribed: {summary}.\n"
+            "Send /help to see everything I can do."
+        )
+    elif result.was_active:
+        text = f"You are already subscribed: {summary}. Nothing changed.\nSend /help for commands."
+    else:
+        text = f"Welcome back! ✅ Tips resume with your saved settings: {summary}."
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services_of(context)
+    lines = "\n".join(esc(line) for line in help_lines(svc.commands))
+    text = (
+        "<b>What I can do</b>\n"
+        f"{lines}\n\n"
+        "Or just type a question about magnesium and muscles.\n"
+        f"<i>{esc(svc.library.disclaimer)}</i>"
+    )
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    async with services_of(context).db.session() as session:
+        stopped = await chats.unsubscribe(session, chat.id)
+    if stopped:
+        text = (
+            "🛑 Done: no more daily tips. Your settings are kept; send /start any time to resume."
+        )
+    else:
+        text = "You are not subscribed right now. Send /start to get daily tips."
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0][:40]
+    await message.reply_text(
+        f"Sorry, I don't know the command {esc(command)}. Send /help to see what I can do.",
+        parse_mode=ParseMode.HTML,
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("stop", stop))
+
+
+def register_fallbacks(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Run after every feature's handlers, so only truly unknown commands land here."""
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+
+
+FEATURE = Feature(COMMANDS, register)

@@ -1,0 +1,1 @@
+"""Delivery engine: who is due, claiming, rate-limited sending, the ledger."""

@@ -1,0 +1,94 @@
+"""Local delivery times as UTC instants, correct across daylight-saving changes.
+
+Rules: a local time that does not exist on a day (the clocks jump over it) is delivered at
+the first valid minute after it; an ambiguous one (the clocks repeat it) at its first
+occurrence. Each local day yields exactly one instant, so nothing is sent twice or skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from storage.models import Chat
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKDAYS = "weekdays"
+    THREE_A_WEEK = "three_weekly"
+    WEEKLY = "weekly"
+
+
+FREQUENCY_LABELS: dict[Frequency, str] = {
+    Frequency.DAILY: "every day",
+    Frequency.WEEKDAYS: "on weekdays",
+    Frequency.THREE_A_WEEK: "three times a week (Mon, Wed, Fri)",
+    Frequency.WEEKLY: "once a week (Monday)",
+}
+
+# Python weekday numbers: Monday is 0.
+FREQUENCY_DAYS: dict[Frequency, frozenset[int]] = {
+    Frequency.DAILY: frozenset(range(7)),
+    Frequency.WEEKDAYS: frozenset(range(5)),
+    Frequency.THREE_A_WEEK: frozenset({0, 2, 4}),
+    Frequency.WEEKLY: frozenset({0}),
+}
+
+_MINUTE = dt.timedelta(minutes=1)
+
+
+def _exists(naive: dt.datetime, tz: ZoneInfo) -> bool:
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None) == naive
+
+
+def local_instant(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
+    """The UTC instant at which `at` happens on local `day` in `tz`."""
+    naive = dt.datetime.combine(day, at.replace(second=0, microsecond=0, tzinfo=None))
+    # Gaps are at most a few hours; walking minutes keeps odd zones (Lord Howe's
+    # half-hour shift, Chatham's :45 offset) right without special cases.
+    while not _exists(naive, tz):
+        naive += _MINUTE
+    return naive.replace(tzinfo=tz, fold=0).astimezone(dt.UTC)
+
+
+def next_slot(
+    after: dt.datetime, *, tz: ZoneInfo, at: dt.time, weekdays: Iterable[int]
+) -> dt.datetime:
+    """The first delivery instant strictly after `after` on one of the local `weekdays`."""
+    days = frozenset(weekdays)
+    if not days:
+        raise ValueError("a schedule needs at least one weekday")
+    day = after.astimezone(tz).date() - dt.timedelta(days=1)
+    for _ in range(9):
+        if day.weekday() in days:
+            candidate = local_instant(day, at, tz)
+            if candidate > after:
+                return candidate
+        day += dt.timedelta(days=1)
+    raise AssertionError("a weekly schedule always has a slot within nine days")
+
+
+def local_date_of(instant: dt.datetime, tz: ZoneInfo) -> dt.date:
+    return instant.astimezone(tz).date()
+
+
+def delivery_weekdays(frequency: str, food_mode: str, food_weekday: int) -> frozenset[int]:
+    """Local weekdays with something to send: tip days, plus the weekly food day if any."""
+    days = set(FREQUENCY_DAYS[Frequency(frequency)])
+    if food_mode == "weekly":
+        days.add(food_weekday)
+    return frozenset(days)
+
+
+def next_due_for(chat: Chat, after: dt.datetime) -> dt.datetime:
+    """The chat's next delivery instant strictly after `after`."""
+    return next_slot(
+        after,
+        tz=ZoneInfo(chat.timezone),
+        at=chat.delivery_time,
+        weekdays=delivery_weekdays(chat.frequency, chat.food_mode, chat.food_weekday),
+    )

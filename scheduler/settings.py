@@ -1,0 +1,150 @@
+"""Settings shared by every process that talks to Telegram and the database.
+
+The bot's own settings extend these, so `python -m scheduler` can run alone with just
+what delivery needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from typing import Any, Literal, NoReturn, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/magbot.db"
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_hhmm(value: str) -> dt.time:
+    """Parse a strict 24-hour `HH:MM` clock time."""
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+    if not match:
+        raise ValueError("expected a 24-hour time such as 09:00")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def normalise_database_url(value: str) -> str:
+    """Accept the URLs operators usually have and pick the async driver for them."""
+    try:
+        url: URL = make_url(value.strip())
+    except ArgumentError:
+        raise ValueError(
+            "not a database URL (expected sqlite:///path or postgresql://...)"
+        ) from None
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise ValueError(f"unsupported database '{url.drivername}' (use sqlite or postgresql)")
+    url = url.set(drivername=driver)
+    if driver.startswith("sqlite") and not url.database:
+        raise ValueError("a SQLite URL needs a file path, e.g. sqlite:///data/magbot.db")
+    if driver.startswith("postgresql") and not url.database:
+        raise ValueError("a PostgreSQL URL needs a database name")
+    return url.render_as_string(hide_password=False)
+
+
+class EngineSettings(BaseSettings):
+    """What delivery needs: Telegram, the database, time defaults and rate limits."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
+
+    bot_token: SecretStr = Field(min_length=1)
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    default_timezone: str = "UTC"
+    default_delivery_time: dt.time = dt.time(9, 0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    scheduler_enabled: bool = True
+    broadcast_rate: float = Field(default=30.0, gt=0, le=10_000)
+    catchup_window: dt.timedelta = dt.timedelta(hours=3)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        token = value.get_secret_value().strip()
+        if not token or any(ch.isspace() for ch in token) or "/" in token:
+            raise ValueError("must be the token @BotFather gave you, e.g. 123456:ABC-DEF...")
+        return SecretStr(token)
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin or UTC") from None
+        return value.strip()
+
+    @field_validator("default_delivery_time", mode="before")
+    @classmethod
+    def _delivery_time(cls, value: Any) -> Any:
+        return parse_hhmm(value) if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("catchup_window", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _DURATION.match(value)
+            if match:
+                unit = (match.group(2) or "s").lower()
+                return dt.timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[unit])
+        return value
+
+
+Settings = TypeVar("Settings", bound=BaseSettings)
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the first bad setting, never echoing its value."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    if first["type"] == "missing":
+        return f"{name} is required: set it in the environment or in .env"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"{name} is invalid: {message}"
+
+
+def fail(message: str) -> NoReturn:
+    """Stop at start-up with one clear line and exit status 2 (bad configuration)."""
+    print(f"magbot: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def load_settings(cls: type[Settings], **overrides: Any) -> Settings:
+    try:
+        return cls(**overrides)
+    except ValidationError as error:
+        fail(describe_error(error))

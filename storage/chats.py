@@ -1,0 +1,107 @@
+"""Chat subscription repository."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Chat
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class NewChatDefaults:
+    """Preferences a chat starts with; the bot fills these from its settings and content."""
+
+    timezone: str
+    delivery_time: dt.time
+    topics: list[str]
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    chat: Chat
+    created: bool
+    was_active: bool
+
+
+async def get_chat(session: AsyncSession, chat_id: int) -> Chat | None:
+    return await session.get(Chat, chat_id)
+
+
+async def subscribe(
+    session: AsyncSession, chat_id: int, chat_type: str, defaults: NewChatDefaults
+) -> SubscribeResult:
+    """Subscribe a chat, creating it with defaults or resuming it with its preferences kept.
+
+    Safe to call twice, and from two processes at once: the primary key decides who inserts.
+    """
+    chat = await session.get(Chat, chat_id, with_for_update=True)
+    if chat is None:
+        chat = Chat(
+            id=chat_id,
+            type=chat_type,
+            status=Status.ACTIVE,
+            timezone=defaults.timezone,
+            delivery_time=defaults.delivery_time,
+            topics=list(defaults.topics),
+            diet=[],
+            frequency="daily",
+            food_mode="with_tip",
+            food_weekday=0,
+            paused_indefinitely=False,
+            tip_cycle=1,
+            food_cycle=1,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(chat)
+        except IntegrityError:
+            existing = await session.get(
+                Chat, chat_id, with_for_update=True, populate_existing=True
+            )
+            assert existing is not None
+            return SubscribeResult(existing, created=False, was_active=True)
+        return SubscribeResult(chat, created=True, was_active=False)
+    was_active = chat.status == Status.ACTIVE
+    chat.status = Status.ACTIVE
+    chat.type = chat_type
+    return SubscribeResult(chat, created=False, was_active=was_active)
+
+
+async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
+    """Stop deliveries but keep preferences; returns False if the chat was not subscribed."""
+    chat = await session.get(Chat, chat_id, with_for_update=True)
+    if chat is None or chat.status != Status.ACTIVE:
+        return False
+    chat.status = Status.STOPPED
+    chat.next_due_at = None
+    return True
+
+
+async def mark_blocked(session: AsyncSession, chat_id: int) -> None:
+    chat = await session.get(Chat, chat_id, with_for_update=True)
+    if chat is not None:
+        chat.status = Status.BLOCKED
+        chat.next_due_at = None
+
+
+async def forget(session: AsyncSession, chat_id: int) -> bool:
+    """Delete the chat and, by cascade, everything stored about it."""
+    result = await session.execute(delete(Chat).where(Chat.id == chat_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Chat.status, func.count()).group_by(Chat.status))
+    return dict(rows.tuples())

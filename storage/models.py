@@ -1,0 +1,206 @@
+"""Database tables.
+
+One row per Telegram chat holds the subscription and every preference, so that the
+delivery engine can find who is due with a single indexed query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zone type and hands back naive values; normalising here means the
+    rest of the code can compare instants without caring which database it runs on.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Chat(Base):
+    """A private chat or a group, with its subscription and preferences."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16))
+    # Subscription state: "active", "stopped" (by /stop) or "blocked" (Telegram said 403).
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    paused_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    paused_indefinitely: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    timezone: Mapped[str] = mapped_column(String(64))
+    delivery_time: Mapped[dt.time] = mapped_column(Time)
+    frequency: Mapped[str] = mapped_column(String(16), default="daily")
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    diet: Mapped[list[str]] = mapped_column(JSON, default=list)
+    food_mode: Mapped[str] = mapped_column(String(16), default="with_tip")
+    food_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    age_band: Mapped[str | None] = mapped_column(String(8), default=None)
+    sex: Mapped[str | None] = mapped_column(String(8), default=None)
+    life_stage: Mapped[str | None] = mapped_column(String(16), default=None)
+
+    # Delivery schedule: the next local slot as a UTC instant, kept by the scheduler.
+    next_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    tip_cycle: Mapped[int] = mapped_column(Integer, default=1)
+    food_cycle: Mapped[int] = mapped_column(Integer, default=1)
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        # The delivery engine's due query only ever looks at active chats.
+        Index(
+            "ix_chats_due",
+            "next_due_at",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+    )
+
+
+class Delivery(Base):
+    """The ledger: at most one tip and one food suggestion per chat per local day."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), index=True
+    )
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    item_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("chat_id", "local_date", "kind"),)
+
+
+class ContentHistory(Base):
+    """What a chat has already been shown, per rotation cycle, so nothing repeats early."""
+
+    __tablename__ = "content_history"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    item_id: Mapped[str] = mapped_column(String(64))
+    cycle: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("chat_id", "kind", "cycle", "item_id"),)
+
+
+class FaqFeedback(Base):
+    """One 👍/👎 per answer message; counts per FAQ entry are aggregated from here."""
+
+    __tablename__ = "faq_feedback"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    faq_id: Mapped[str] = mapped_column(String(64), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+
+class FaqServed(Base):
+    """How often each FAQ entry was given as an answer."""
+
+    __tablename__ = "faq_served"
+
+    faq_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UnansweredQuestion(Base):
+    """Questions the bot could not answer, for the content team (the newest 500 are kept)."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+
+class IntakeEntry(Base):
+    """A food logged with /log, on the chat's local date."""
+
+    __tablename__ = "intake_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    food_id: Mapped[str] = mapped_column(String(64))
+    servings: Mapped[float] = mapped_column(Float)
+    mg: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+    __table_args__ = (Index("ix_intake_log_chat_date", "chat_id", "local_date"),)

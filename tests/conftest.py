@@ -1,0 +1,59 @@
+"""Shared fixtures: real SQLite files, a real PostgreSQL server, the real content."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from content import Library, load_library
+from storage import Database, migrate
+from tests import pgserver
+
+BACKENDS = ["sqlite", "postgresql"]
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return load_library()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.PgServer]:
+    with pgserver.running() as server:
+        server.psql("CREATE DATABASE magbot_template")
+        template = Database(server.url("magbot_template"))
+
+        async def prepare() -> None:
+            await migrate.upgrade(template)
+            await template.close()
+
+        asyncio.run(prepare())
+        yield server
+
+
+def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A new, migrated, empty database on the given backend."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'magbot.db'}"
+    server: pgserver.PgServer = request.getfixturevalue("pg_server")
+    name = f"magbot_test_{next(_database_numbers)}"
+    server.psql(f"CREATE DATABASE {name} TEMPLATE magbot_template")
+    return server.url(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return fresh_database_url(request, request.param, tmp_path)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await migrate.upgrade(database)
+    yield database
+    await database.close()

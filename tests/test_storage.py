@@ -1,0 +1,97 @@
+"""Storage on both backends: migrations match the models; subscriptions are idempotent."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from storage import Database, chats, migrate
+from storage.models import Base, Chat, Delivery
+
+DEFAULTS = chats.NewChatDefaults("UTC", dt.time(9, 0), ["cramps", "sleep"])
+
+
+def _diff(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": False})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_create_exactly_the_models(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        differences = await connection.run_sync(_diff)
+    assert differences == []
+    assert await migrate.current_revision(db) == migrate.head_revision()
+
+
+async def test_upgrade_twice_is_harmless(db: Database) -> None:
+    await migrate.upgrade(db)
+    assert await migrate.current_revision(db) == migrate.head_revision()
+
+
+async def test_subscribe_is_idempotent(db: Database) -> None:
+    async with db.session() as session:
+        first = await chats.subscribe(session, 7, "private", DEFAULTS)
+    async with db.session() as session:
+        second = await chats.subscribe(session, 7, "private", DEFAULTS)
+    assert first.created and not second.created and second.was_active
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Chat)) == 1
+
+
+async def test_concurrent_subscribes_make_one_row(db: Database) -> None:
+    async def one() -> bool:
+        async with db.session() as session:
+            return (await chats.subscribe(session, 8, "private", DEFAULTS)).created
+
+    created = await asyncio.gather(*(one() for _ in range(5)))
+    assert created.count(True) == 1
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Chat)) == 1
+
+
+async def test_stop_keeps_preferences_and_start_resumes(db: Database) -> None:
+    async with db.session() as session:
+        result = await chats.subscribe(session, 9, "private", DEFAULTS)
+        result.chat.timezone = "Europe/Berlin"
+    async with db.session() as session:
+        assert await chats.unsubscribe(session, 9)
+        assert not await chats.unsubscribe(session, 9)
+    async with db.session() as session:
+        resumed = await chats.subscribe(session, 9, "private", DEFAULTS)
+        assert not resumed.created and not resumed.was_active
+        assert resumed.chat.timezone == "Europe/Berlin"
+        assert resumed.chat.status == chats.Status.ACTIVE
+
+
+async def test_forget_cascades(db: Database) -> None:
+    async with db.session() as session:
+        await chats.subscribe(session, 10, "private", DEFAULTS)
+    async with db.session() as session:
+        session.add(
+            Delivery(
+                chat_id=10, local_date=dt.date(2026, 11, 22), kind="tip", status="sent",
+                due_at=dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC), attempts=1,
+            )
+        )  # fmt: skip
+    async with db.session() as session:
+        assert await chats.forget(session, 10)
+    async with db.session() as session:
+        assert await session.get(Chat, 10) is None
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+async def test_timestamps_come_back_aware_utc(db: Database) -> None:
+    instant = dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
+    async with db.session() as session:
+        result = await chats.subscribe(session, 11, "private", DEFAULTS)
+        result.chat.next_due_at = instant
+    async with db.session() as session:
+        chat = await session.get(Chat, 11)
+        assert chat is not None
+        assert chat.next_due_at == instant
+        assert chat.next_due_at.tzinfo is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application
 
@@ -35,12 +36,15 @@ def _reason(error: BaseException) -> str:
 
 async def open_database(url: str) -> Database:
     """Connect and migrate, or stop with one line that says why."""
-    db = Database(url)
+    safe_url = make_url(url).render_as_string(hide_password=True)
+    db: Database | None = None
     try:
+        db = Database(url)
         await asyncio.wait_for(migrate.upgrade(db), timeout=60)
     except (OSError, SQLAlchemyError, TimeoutError) as error:
-        await db.close()
-        fail(f"cannot open the database at DATABASE_URL ({db.safe_url()}): {_reason(error)}")
+        if db is not None:
+            await db.close()
+        fail(f"cannot open the database at DATABASE_URL ({safe_url}): {_reason(error)}")
     log.info("database ready at %s", db.safe_url())
     return db
 

@@ -12,6 +12,8 @@ import pytest
 from content import Library, load_library
 from storage import Database, migrate
 from tests import pgserver
+from tests.fakebotapi import FakeBotAPI
+from tests.harness import BotHarness, start_harness, stop_harness
 
 BACKENDS = ["sqlite", "postgresql"]
 _database_numbers = itertools.count(1)
@@ -57,3 +59,21 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await migrate.upgrade(database)
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(
+    fake_api: FakeBotAPI, database_url: str, library: Library
+) -> AsyncIterator[BotHarness]:
+    """The real bot, polling the fake Bot API, on a fresh database (SQLite and PostgreSQL)."""
+    harness = await start_harness(fake_api, database_url, library)
+    try:
+        yield harness
+    finally:
+        await stop_harness(harness)

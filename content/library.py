@@ -1,0 +1,58 @@
+"""The validated, immutable content library that the rest of the bot reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from content.diets import Diet, food_fits_diet
+from content.enums import FaqSection, Topic
+from content.intake import IntakeTables
+from content.models import FaqEntry, Food, RedFlag, Tip
+
+
+class Library(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tips: tuple[Tip, ...]
+    foods: tuple[Food, ...]
+    faq: tuple[FaqEntry, ...]
+    intake: IntakeTables
+    red_flags: tuple[RedFlag, ...]
+    urgent_message: str
+    disclaimer: str
+    onboarding_disclaimer: str
+
+    _tips: Mapping[str, Tip] = PrivateAttr()
+    _foods: Mapping[str, Food] = PrivateAttr()
+    _faq: Mapping[str, FaqEntry] = PrivateAttr()
+
+    def model_post_init(self, context: object, /) -> None:
+        self._tips = MappingProxyType({tip.id: tip for tip in self.tips})
+        self._foods = MappingProxyType({food.id: food for food in self.foods})
+        self._faq = MappingProxyType({entry.id: entry for entry in self.faq})
+
+    def tip(self, tip_id: str) -> Tip:
+        return self._tips[tip_id]
+
+    def food(self, food_id: str) -> Food:
+        return self._foods[food_id]
+
+    def faq_entry(self, entry_id: str) -> FaqEntry:
+        return self._faq[entry_id]
+
+    def tips_for_topics(self, topics: Iterable[Topic]) -> tuple[Tip, ...]:
+        """Tips whose topic is in `topics`, in file order."""
+        wanted = frozenset(topics)
+        return tuple(tip for tip in self.tips if tip.topic in wanted)
+
+    def faq_for_section(self, section: FaqSection) -> tuple[FaqEntry, ...]:
+        return tuple(entry for entry in self.faq if entry.section is section)
+
+    def foods_for_diets(self, diets: Iterable[Diet]) -> tuple[Food, ...]:
+        """Foods that fit every diet preference, richest in magnesium first."""
+        chosen = frozenset(diets)
+        fitting = (food for food in self.foods if food_fits_diet(food, chosen))
+        return tuple(sorted(fitting, key=lambda food: food.mg, reverse=True))

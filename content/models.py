@@ -1,0 +1,131 @@
+"""The content entries: tips, foods, FAQ entries and red flags (all immutable)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+from content.daily_value import percent_dv
+from content.enums import FaqSection, FoodCategory, FoodFlag, Source, Topic
+from content.fields import (
+    MAX_RELATED,
+    MIN_KEYWORDS,
+    MIN_PHRASINGS,
+    MIN_RED_FLAG_PHRASES,
+    MIN_RELATED,
+    Alias,
+    Answer,
+    EntryId,
+    Keyword,
+    Label,
+    Name,
+    Phrasing,
+    Question,
+    RedFlagPhrase,
+    Serving,
+    TipBody,
+    TipTitle,
+    at_least,
+    between,
+)
+from content.problems import FieldRuleError
+
+FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+_NOT_VEGAN = frozenset({FoodFlag.CONTAINS_DAIRY, FoodFlag.CONTAINS_FISH})
+_ANIMAL_CATEGORIES = frozenset({FoodCategory.MEAT_POULTRY, FoodCategory.FISH})
+
+
+class Tip(BaseModel):
+    model_config = FROZEN
+
+    id: EntryId
+    topic: Topic
+    title: TipTitle
+    body: TipBody
+    source: Source
+
+
+class Food(BaseModel):
+    model_config = FROZEN
+
+    id: EntryId
+    name: Name
+    aliases: tuple[Alias, ...] = ()
+    serving: Serving
+    grams: PositiveFloat | None = None
+    mg: int = Field(gt=0)
+    mg_max: int | None = None
+    category: FoodCategory
+    flags: frozenset[FoodFlag] = frozenset()
+    everyday: bool = True
+    source: Source
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Food:
+        if self.mg_max is not None and self.mg_max <= self.mg:
+            raise FieldRuleError(
+                "mg_max", f"mg_max ({self.mg_max}) must be greater than mg ({self.mg})"
+            )
+        flags = self.flags
+        if FoodFlag.VEGAN in flags and FoodFlag.VEGETARIAN not in flags:
+            raise FieldRuleError("flags", "a vegan food is also vegetarian: add 'vegetarian'")
+        if FoodFlag.VEGAN in flags and flags & _NOT_VEGAN:
+            clash = ", ".join(sorted(flags & _NOT_VEGAN))
+            raise FieldRuleError("flags", f"a food flagged 'vegan' cannot also be {clash}")
+        if self.category in _ANIMAL_CATEGORIES and flags & {FoodFlag.VEGAN, FoodFlag.VEGETARIAN}:
+            raise FieldRuleError(
+                "flags", f"category '{self.category}' is neither vegan nor vegetarian"
+            )
+        if self.category is FoodCategory.FISH and FoodFlag.CONTAINS_FISH not in flags:
+            raise FieldRuleError("flags", "category 'fish' needs the 'contains_fish' flag")
+        if self.source is Source.ARTICLES:
+            raise FieldRuleError("source", "food values come from 'nih-ods' or 'usda'")
+        return self
+
+    @property
+    def percent_dv(self) -> int:
+        return percent_dv(self.mg)
+
+    @property
+    def mg_text(self) -> str:
+        if self.mg_max is None:
+            return f"{self.mg} mg"
+        return f"{self.mg}-{self.mg_max} mg"
+
+
+class FaqEntry(BaseModel):
+    model_config = FROZEN
+
+    id: EntryId
+    section: FaqSection
+    question: Question
+    phrasings: Annotated[tuple[Phrasing, ...], AfterValidator(at_least(MIN_PHRASINGS, "phrasings"))]
+    keywords: Annotated[tuple[Keyword, ...], AfterValidator(at_least(MIN_KEYWORDS, "keywords"))]
+    answer: Answer
+    related: Annotated[
+        tuple[EntryId, ...], AfterValidator(between(MIN_RELATED, MAX_RELATED, "related ids"))
+    ]
+    disclaimer: bool
+    source: Source
+
+    @model_validator(mode="after")
+    def _not_self_related(self) -> FaqEntry:
+        if self.id in self.related:
+            raise FieldRuleError("related", "an entry cannot be related to itself")
+        if len(set(self.related)) != len(self.related):
+            raise FieldRuleError("related", "lists the same id twice")
+        return self
+
+
+class RedFlag(BaseModel):
+    """A warning sign that means "seek urgent care"; phrases are lowercase, as people type."""
+
+    model_config = FROZEN
+
+    id: EntryId
+    label: Label
+    phrases: Annotated[
+        tuple[RedFlagPhrase, ...], AfterValidator(at_least(MIN_RED_FLAG_PHRASES, "phrases"))
+    ]

@@ -1,0 +1,101 @@
+"""Numbers in texts must come from the reference sheet; this builds the allow-list.
+
+The allow-list is the data tables (intake values, food values and the figures in food names
+and servings) plus the few other figures the reference states in prose, listed below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from content.daily_value import DAILY_VALUE_MG
+from content.enums import AGE_BAND_LABELS, AgeBand
+from content.intake import IntakeTables
+from content.models import Food
+
+# Figures stated in the reference's prose rather than its tables.
+REFERENCE_PROSE_NUMBERS: frozenset[str] = frozenset(
+    {
+        "300",  # cofactor in more than 300 enzyme systems
+        "25",  # the adult body holds about 25 g
+        "50",  # 50-60 % of it in bone
+        "60",
+        "1",  # less than 1 % in blood serum
+        "0.75",  # serum range 0.75-0.95 mmol/L
+        "0.95",
+        "30",  # 30-40 % of dietary magnesium is absorbed
+        "40",
+        "5000",  # toxicity linked to supplements above about 5,000 mg a day
+        "2",  # type 2 diabetes
+        "4",  # Daily Value applies to adults and children 4 and older
+        "9",  # UL of 350 mg from 9 years and older
+        "10",  # fortified cereal, 10 % DV
+        "90",  # ground beef, 90 % lean
+        "70",  # dark chocolate, 70-85 % cocoa
+        "85",
+    }
+)
+
+_TOKEN = re.compile(
+    r"(?<![\d.,/])(?:"
+    r"(?P<fraction>\d+/\d+)"
+    r"|(?P<thousands>\d{1,3}(?:,\d{3})+)(?![\d])"
+    r"|(?P<plain>\d+(?:\.\d+)?)"
+    r")"
+)
+
+
+def canonical(number_text: str) -> str:
+    """One spelling per number: '5,000' -> '5000', '0.750' -> '0.75', '1/2' stays."""
+    if "/" in number_text:
+        return number_text
+    value = Decimal(number_text.replace(",", ""))
+    return format(value.normalize(), "f")
+
+
+def extract_numbers(text: str) -> list[str]:
+    """Every number in `text` as written (ranges give both ends; '1/2' is one number)."""
+    return [match.group(0) for match in _TOKEN.finditer(text)]
+
+
+def reference_numbers(foods: Iterable[Food], intake: IntakeTables | None) -> frozenset[str]:
+    allowed: set[str] = set(REFERENCE_PROSE_NUMBERS)
+    allowed.add(str(DAILY_VALUE_MG))
+    for label in AGE_BAND_LABELS.values():
+        allowed.update(canonical(token) for token in extract_numbers(label))
+    for band in AgeBand:
+        allowed.update(canonical(token) for token in extract_numbers(band.value))
+    if intake is not None:
+        for row in intake.rda_rows:
+            for value in (row.male, row.female, row.pregnant, row.breastfeeding):
+                if value is not None:
+                    allowed.add(str(value))
+        for ul_row in intake.ul_rows:
+            if ul_row.supplement_mg is not None:
+                allowed.add(str(ul_row.supplement_mg))
+    for food in foods:
+        allowed.add(str(food.mg))
+        allowed.add(str(food.percent_dv))
+        if food.mg_max is not None:
+            allowed.add(str(food.mg_max))
+        if food.grams is not None:
+            allowed.add(canonical(str(food.grams)))
+        for token in extract_numbers(f"{food.name} {food.serving}"):
+            allowed.add(canonical(token))
+    return frozenset(allowed)
+
+
+def number_problems(text: str, allowed: frozenset[str]) -> list[str]:
+    """Messages for each number in `text` that is not allowed or is badly written."""
+    messages: list[str] = []
+    for token in extract_numbers(text):
+        if canonical(token) not in allowed:
+            messages.append(
+                f"the number {token} is not in the reference sheet; "
+                "use a number from the reference or say it in words"
+            )
+        elif token.isdigit() and len(token) > 3:
+            messages.append(f"write {token} with a thousands comma, e.g. 5,000")
+    return messages

@@ -1,0 +1,161 @@
+"""End-to-end harness: the real Application, in-process, talking HTTP to the fake Bot API.
+
+Tests inject updates as Telegram would and read back exactly what the bot sent over the
+wire. The only addition to the real wiring is a last-group handler that tells the test
+when an update has been fully processed, so tests never sleep and guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.app import build_application
+from bot.settings import BotSettings
+from bot.startup import publish_menu
+from content import Library
+from storage import Database, migrate
+from tests.fakebotapi import FakeBotAPI
+from tests.fakebotapi.records import Call
+
+TOKEN = "123456789:TESTtokenTESTtokenTESTtoken-abcdef"
+SENDS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+_LAST_GROUP = 1_000_000
+
+
+@dataclass
+class Reply:
+    """One thing the bot did in a chat in answer to an update."""
+
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+    def button(self, label_part: str) -> str:
+        """The callback data of the first button whose label contains `label_part`."""
+        for label, data in self.buttons:
+            if label_part.lower() in label.lower():
+                return data
+        raise AssertionError(f"no button like {label_part!r} in {[b[0] for b in self.buttons]}")
+
+
+@dataclass
+class BotHarness:
+    api: FakeBotAPI
+    application: Application  # type: ignore[type-arg]
+    db: Database
+    library: Library
+    settings: BotSettings
+    _done: set[int] = field(default_factory=set)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def _mark_done(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            self._done.add(update.update_id)
+            self._changed.set()
+
+    async def processed(self, update_id: int, limit: float = 15.0) -> None:
+        async with asyncio.timeout(limit):
+            while update_id not in self._done:
+                self._changed.clear()
+                await self._changed.wait()
+
+    def _replies_since(self, mark: int, chat_id: int) -> list[Reply]:
+        calls: Iterable[Call] = self.api.calls[mark:]
+        return [
+            Reply(call.method, dict(call.params))
+            for call in calls
+            if call.ok and call.method in SENDS and _same_chat(call.chat_id, chat_id)
+        ]
+
+    async def send(self, text: str, chat_id: int = 1001, **options: Any) -> list[Reply]:
+        """A user sends `text`; returns what the bot sent to that chat in answer."""
+        mark = len(self.api.calls)
+        update_id = self.api.send_text(chat_id, text, **options)
+        await self.processed(update_id)
+        return self._replies_since(mark, chat_id)
+
+    async def press(
+        self, chat_id: int, message_id: int, data: str, **options: Any
+    ) -> tuple[list[Reply], Call | None]:
+        """A user taps a button; returns the bot's replies and its answerCallbackQuery."""
+        mark = len(self.api.calls)
+        query_id = self.api.press_button(chat_id, message_id, data, **options)
+        update_id = self.api.pending_updates()[-1]["update_id"]
+        await self.processed(update_id)
+        answers = [
+            c for c in self.api.calls[mark:]
+            if c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id
+        ]  # fmt: skip
+        return self._replies_since(mark, chat_id), (answers[0] if answers else None)
+
+    async def send_location(self, chat_id: int, latitude: float, longitude: float) -> list[Reply]:
+        mark = len(self.api.calls)
+        update_id = self.api.send_location(chat_id, latitude, longitude)
+        await self.processed(update_id)
+        return self._replies_since(mark, chat_id)
+
+    def last_message_id(self, chat_id: int) -> int:
+        message = self.api.last_message(chat_id)
+        assert message is not None, "the bot has sent nothing to this chat"
+        return message.message_id
+
+
+def _same_chat(value: Any, chat_id: int) -> bool:
+    try:
+        return int(value) == chat_id
+    except (TypeError, ValueError):
+        return False
+
+
+def make_settings(api_url: str, database_url: str, **overrides: Any) -> BotSettings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "telegram_api_url": api_url,
+        "database_url": database_url,
+        "scheduler_enabled": False,
+        "broadcast_rate": 1000,
+    }
+    values.update(overrides)
+    return BotSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def start_harness(
+    api: FakeBotAPI, database_url: str, library: Library, **overrides: Any
+) -> BotHarness:
+    settings = make_settings(api.url, database_url, **overrides)
+    db = Database(settings.database_url)
+    await migrate.upgrade(db)
+    application = build_application(settings, library, db)
+    harness = BotHarness(api, application, db, library, settings)
+    application.add_handler(TypeHandler(Update, harness._mark_done), group=_LAST_GROUP)
+    await application.initialize()
+    await publish_menu(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(timeout=1, allowed_updates=Update.ALL_TYPES)
+    return harness
+
+
+async def stop_harness(harness: BotHarness) -> None:
+    application = harness.application
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    await harness.db.close()

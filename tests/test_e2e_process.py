@@ -1,0 +1,115 @@
+"""`python -m bot` as a real subprocess against the fake Bot API, and its start-up failures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakebotapi import FakeBotAPI
+from tests.harness import TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
+    env.update(values)
+    return env
+
+
+async def _run_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def test_bot_process_serves_start_help_stop(
+    fake_api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    env = _env(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=fake_api.url,
+        DATABASE_URL=database_url,
+        SCHEDULER_ENABLED="false",
+        LOG_LEVEL="INFO",
+        PYTHONPATH=str(ROOT),
+    )
+    process = await _run_bot(env, tmp_path)
+    try:
+        await fake_api.wait_for_call("getUpdates", timeout=60)
+        assert {c["command"] for c in fake_api.commands()} >= {"start", "help", "stop"}
+
+        fake_api.send_text(555, "/start")
+        [welcome] = await fake_api.wait_for_messages(555, 1, timeout=30)
+        assert welcome.text is not None and "You are subscribed" in welcome.text
+
+        fake_api.send_text(555, "/help")
+        messages = await fake_api.wait_for_messages(555, 2, timeout=30)
+        assert "/stop" in (messages[1].text or "")
+
+        fake_api.send_text(555, "/stop")
+        messages = await fake_api.wait_for_messages(555, 3, timeout=30)
+        assert "no more daily tips" in (messages[2].text or "")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0
+    log = stderr.decode()
+    assert "Traceback" not in log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+def _start_and_fail(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def _assert_one_clear_line(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+    assert TOKEN.split(":")[1] not in result.stderr + result.stdout
+
+
+def test_missing_token_exits_2(tmp_path: Path) -> None:
+    result = _start_and_fail(_env(PYTHONPATH=str(ROOT)), tmp_path)
+    _assert_one_clear_line(result, "BOT_TOKEN")
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("mysql://user@host/db", "DATABASE_URL is invalid"),
+        ("postgresql://magbot:secret@127.0.0.1:1/magbot", "cannot open the database"),
+        ("sqlite:////proc/no/such/dir/magbot.db", "cannot open the database"),
+    ],
+)
+def test_bad_database_url_exits_2(tmp_path: Path, url: str, needle: str) -> None:
+    env = _env(BOT_TOKEN=TOKEN, DATABASE_URL=url, PYTHONPATH=str(ROOT))
+    result = _start_and_fail(env, tmp_path)
+    _assert_one_clear_line(result, needle, "DATABASE_URL")
+    assert "secret" not in result.stderr
+
+
+async def test_rejected_token_exits_2(tmp_path: Path) -> None:
+    async with FakeBotAPI(token="999:the-only-valid-token") as api:
+        env = _env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url, PYTHONPATH=str(ROOT))
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
+        process = await _run_bot(env, tmp_path)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 2
+    text = stderr.decode()
+    assert "BOT_TOKEN was rejected" in text and "Traceback" not in text
+    assert TOKEN.split(":")[1] not in text

@@ -18,8 +18,10 @@ RUN pip install . \
     && chown magbot:magbot /app/data
 
 USER magbot
-# The bot writes a heartbeat file from its scheduler and answers /healthz in webhook mode;
-# in polling mode the check is that the process can reach its database.
+# Webhook mode serves updates, /healthz and /metrics here (WEBHOOK_PORT).
+EXPOSE 8080
+# In webhook mode the probe asks the running bot's /healthz (database and scheduler);
+# in polling mode it checks that the database the bot depends on answers.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "-m", "bot.healthcheck"]
 CMD ["python", "-m", "bot"]

@@ -93,6 +93,17 @@ class ConsoleBotAPI(BaseRequest):
             message["entities"] = entities
         self._push({"message": message})
 
+    def share_location(self, latitude: float, longitude: float) -> None:
+        """What Telegram sends when the person shares a location (📎 → Location)."""
+        message = {
+            "message_id": next(self.message_ids),
+            "date": int(dt.datetime.now(dt.UTC).timestamp()),
+            "chat": {"id": CHAT_ID, "type": "private", "first_name": "You"},
+            "from": USER,
+            "location": {"latitude": latitude, "longitude": longitude},
+        }
+        self._push({"message": message})
+
     def press(self, choice: int) -> bool:
         if self.keyboard is None:
             return False
@@ -188,7 +199,8 @@ class ConsoleBotAPI(BaseRequest):
             path = self._save_file(message_id, data)
             message["photo" if method == "sendPhoto" else "document"] = _file_stub(method)
             message["caption"] = text
-            self.screen.show(f"🖼  [image saved to {path}]")
+            kind = "🖼  [image" if method == "sendPhoto" else "📎 [file"
+            self.screen.show(f"{kind} saved to {path}]")
         self._print(message_id, text, params.get("reply_markup"))
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
@@ -221,6 +233,8 @@ class ConsoleBotAPI(BaseRequest):
         PHOTO_DIR.mkdir(parents=True, exist_ok=True)
         path = PHOTO_DIR / f"message-{message_id}.png"
         for _name, part in (data.multipart_data if data else {}).items():
+            if part[0] and not str(part[0]).endswith(".png"):
+                path = PHOTO_DIR / f"message-{message_id}-{Path(str(part[0])).name}"
             content = part[1]
             path.write_bytes(content if isinstance(content, bytes) else content.read())
         return path.resolve()
@@ -248,7 +262,21 @@ async def _read_lines(api: ConsoleBotAPI) -> None:
             print(f"\n👤 {line}", flush=True)
         if line.isdigit() and api.press(int(line)):
             continue
+        if (location := _location(line)) is not None:
+            api.share_location(*location)
+            continue
         api.type_text(line)
+
+
+def _location(line: str) -> tuple[float, float] | None:
+    """`/location 52.52 13.40` stands for sharing a location from the attachment menu."""
+    parts = line.replace(",", " ").split()
+    if len(parts) != 3 or parts[0] != "/location":
+        return None
+    try:
+        return float(parts[1]), float(parts[2])
+    except ValueError:
+        return None
 
 
 def _prompt(interactive: bool) -> str | None:
@@ -268,7 +296,7 @@ async def chat() -> None:
     print(
         "MagBot console: you are chatting with the real bot (database: "
         f"{db.safe_url()}).\nType /start, /help or a question; a number presses a button; "
-        "/quit or Ctrl-D leaves.",
+        "/location LAT LON shares a location; /quit or Ctrl-D leaves.",
         flush=True,
     )
     try:

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 from zoneinfo import ZoneInfo
 
+from bot.zones import zone_label
 from scheduler.schedule import FREQUENCY_LABELS, Frequency
 from storage.models import Chat
 
@@ -26,7 +27,7 @@ def clip(text: str, limit: int = 60) -> str:
 def schedule_summary(chat: Chat) -> str:
     """E.g. 'a tip every day at 09:00 (Europe/Berlin)'."""
     when = FREQUENCY_LABELS[Frequency(chat.frequency)]
-    return f"a tip {when} at {chat.delivery_time:%H:%M} ({esc(chat.timezone)})"
+    return f"a tip {when} at {chat.delivery_time:%H:%M} ({esc(zone_label(chat.timezone))})"
 
 
 def local_now(timezone: str, now: dt.datetime | None = None) -> dt.datetime:

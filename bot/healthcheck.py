@@ -1,32 +1,60 @@
-"""`python -m bot.healthcheck`: exit 0 when the database answers (Docker HEALTHCHECK)."""
+"""`python -m bot.healthcheck`: exit 0 when the bot is healthy (Docker HEALTHCHECK).
+
+In webhook mode the running bot answers `GET /healthz` itself (database and scheduler), so
+the probe asks it; in polling mode there is no server, and the probe checks that the
+database the bot depends on answers.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
+import urllib.error
+import urllib.request
 
-from sqlalchemy import text
-
+from bot.health import database_answers
 from bot.settings import BotSettings
 from scheduler.settings import load_settings
 from storage import Database
 
+TIMEOUT = 8.0
 
-async def _check(url: str) -> bool:
+
+def _local_host(listen: str) -> str:
+    return "127.0.0.1" if listen in {"0.0.0.0", "", "::"} else listen
+
+
+def webhook_healthy(settings: BotSettings) -> bool:
+    url = f"http://{_local_host(settings.webhook_listen)}:{settings.webhook_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+async def database_healthy(url: str) -> bool:
     db = Database(url)
     try:
-        async with db.session() as session:
-            await session.execute(text("SELECT 1"))
-        return True
+        return await asyncio.wait_for(database_answers(db), timeout=TIMEOUT)
     except Exception:  # any failure means unhealthy; the reason is not for the probe
         return False
     finally:
         await db.close()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot.healthcheck", description=__doc__)
+    parser.add_argument(
+        "--database", action="store_true", help="only check the database (scheduler process)"
+    )
+    args = parser.parse_args(argv)
     settings = load_settings(BotSettings)
-    healthy = asyncio.run(asyncio.wait_for(_check(settings.database_url), timeout=8))
+    if settings.webhook_url and not args.database:
+        healthy = webhook_healthy(settings)
+    else:
+        healthy = asyncio.run(database_healthy(settings.database_url))
     sys.exit(0 if healthy else 1)
 
 

@@ -1,4 +1,5 @@
-"""`python -m bot`: long polling against TELEGRAM_API_URL until SIGINT/SIGTERM."""
+"""`python -m bot`: long polling against TELEGRAM_API_URL, or a webhook server when
+WEBHOOK_URL is set, until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
+from bot.health import Health
+from bot.services import services_in
 from bot.settings import BotSettings
 from bot.startup import load_content, open_database, publish_menu
+from bot.webhook import build_server, register_webhook
+from scheduler.embedded import EmbeddedDelivery
 from scheduler.logs import configure_logging
 from scheduler.settings import fail, load_settings
 
@@ -20,7 +25,7 @@ log = logging.getLogger("bot")
 
 
 async def serve(settings: BotSettings) -> None:
-    library = load_content()
+    library = load_content(settings.content_dir)
     db = await open_database(settings.database_url)
     application = build_application(settings, library, db)
     stop = asyncio.Event()
@@ -28,6 +33,7 @@ async def serve(settings: BotSettings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     initialized = False
+    delivery: EmbeddedDelivery | None = None
     try:
         try:
             await application.initialize()
@@ -40,15 +46,42 @@ async def serve(settings: BotSettings) -> None:
                 f"{type(error).__name__}"
             )
         await publish_menu(application)
+        health = Health(db)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-        log.info("MagBot is polling %s as @%s", settings.telegram_api_url, application.bot.username)
-        await stop.wait()
-        log.info("shutting down")
-        await application.updater.stop()
+        if settings.scheduler_enabled:
+            delivery = await EmbeddedDelivery.start(
+                settings, library, db, application.bot.rate_limiter
+            )
+        if settings.webhook_url:
+            server = build_server(
+                application, settings, services_in(application).metrics, health, db
+            )
+            await server.start()
+            await register_webhook(application, settings)
+            log.info(
+                "MagBot is serving its webhook on %s:%s as @%s",
+                settings.webhook_listen,
+                server.port,
+                application.bot.username,
+            )
+            await stop.wait()
+            log.info("shutting down")
+            # Requests in flight are queued before the server returns; stop() handles them.
+            await server.stop()
+        else:
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            log.info(
+                "MagBot is polling %s as @%s", settings.telegram_api_url, application.bot.username
+            )
+            await stop.wait()
+            log.info("shutting down")
+            await application.updater.stop()
         await application.stop()
     finally:
+        if delivery is not None:
+            # Before the Application shuts down: deliveries still use its rate limiter.
+            await delivery.stop()
         if initialized:
             await application.shutdown()
         await db.close()
@@ -56,6 +89,9 @@ async def serve(settings: BotSettings) -> None:
 
 def main() -> None:
     settings = load_settings(BotSettings)
-    configure_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+    secrets = [settings.bot_token.get_secret_value()]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    configure_logging(settings.log_level, secrets)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings))

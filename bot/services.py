@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from telegram.ext import Application, CallbackContext
 
 from bot.commands import CommandInfo
+from bot.metrics import Metrics
 from bot.settings import BotSettings
 from content import Library
+from content.answering import Answerer
 from storage import Database
 
 _KEY = "magbot.services"
@@ -22,10 +24,26 @@ class Services:
     library: Library
     db: Database
     commands: Sequence[CommandInfo]
+    # /ask's FAQ index, built once per library (see content.answering).
+    answerer: Answerer
+    # This Application's own Prometheus registry and metrics (see bot.metrics).
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def with_library(self, library: Library) -> Services:
+        """The same services on reloaded content (/reload swaps the whole Services at once,
+        so a handler never sees new content next to an index built from the old).
+        Anything derived from the library must be rebuilt here."""
+        return replace(self, library=library, answerer=Answerer.build(library))
 
 
 def attach(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
     application.bot_data[_KEY] = services
+
+
+def services_in(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    found = application.bot_data[_KEY]
+    assert isinstance(found, Services)
+    return found
 
 
 def services_of(context: CallbackContext[Any, Any, Any, Any]) -> Services:

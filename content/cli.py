@@ -14,6 +14,7 @@ from typing import TextIO
 
 from content.coverage import coverage_problems
 from content.enums import CATEGORY_LABELS, FAQ_SECTION_LABELS, TOPIC_LABELS
+from content.evaluation import add_eval_command
 from content.library import Library
 from content.loader import DEFAULT_DATA_DIR, load_library
 from content.problems import ContentError, Problem
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m content", description="MagBot content tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     add_check_command(commands)
+    add_eval_command(commands)
     return parser
 
 

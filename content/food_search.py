@@ -28,6 +28,10 @@ MATCH_CUTOFF = 85.0
 SUGGEST_CUTOFF = 45.0
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# Words people wrap around a request ("top magnesium rich foods") that name nothing.
+_FILLER = frozenset(
+    {"magnesium", "mg", "rich", "food", "high", "top", "best", "all", "list", "show", "me"}
+)
 
 _CATEGORY_WORDS: Mapping[str, FoodCategory] = MappingProxyType(
     {
@@ -181,13 +185,17 @@ class FoodIndex:
 
     def parse_filter(self, text: str) -> FoodQuery:
         """Read the argument of /foods: a diet, a category, both, or a food name."""
-        key = normalise(text)
+        words = normalise(text).split()
+        while words and words[0] in _FILLER:
+            words = words[1:]
+        while words and words[-1] in _FILLER:
+            words = words[:-1]
+        key = " ".join(words)
         if not key:
             return FoodQuery()
         word = self._word(key)
         if word is not None:
             return _query_of(word)
-        words = key.split()
         for cut in range(1, len(words)):
             left, right = self._word(" ".join(words[:cut])), self._word(" ".join(words[cut:]))
             if isinstance(left, Diet) and isinstance(right, FoodCategory):

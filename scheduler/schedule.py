@@ -3,6 +3,9 @@
 Rules: a local time that does not exist on a day (the clocks jump over it) is delivered at
 the first valid minute after it; an ambiguous one (the clocks repeat it) at its first
 occurrence. Each local day yields exactly one instant, so nothing is sent twice or skipped.
+The one exception is a calendar day that a zone skipped entirely (Pacific/Apia dropped
+2011-12-30): it has no local times at all, so it has no slot either, rather than a slot at
+midnight of the next day that would collide with that day's own.
 """
 
 from __future__ import annotations
@@ -46,7 +49,11 @@ def _exists(naive: dt.datetime, tz: ZoneInfo) -> bool:
 
 
 def local_instant(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
-    """The UTC instant at which `at` happens on local `day` in `tz`."""
+    """The UTC instant at which `at` happens on local `day` in `tz`.
+
+    A skipped wall-clock time moves to the first valid minute after it, which may fall on
+    the next day only when the zone skipped the whole day (see `next_slot`).
+    """
     naive = dt.datetime.combine(day, at.replace(second=0, microsecond=0, tzinfo=None))
     # Gaps are at most a few hours; walking minutes keeps odd zones (Lord Howe's
     # half-hour shift, Chatham's :45 offset) right without special cases.
@@ -62,14 +69,18 @@ def next_slot(
     days = frozenset(weekdays)
     if not days:
         raise ValueError("a schedule needs at least one weekday")
+    if after.tzinfo is None:
+        raise ValueError("`after` must be timezone-aware")
+    # Start a day early so that clocks falling back across midnight cannot hide a slot.
     day = after.astimezone(tz).date() - dt.timedelta(days=1)
-    for _ in range(9):
+    # Two weeks: a weekly slot on a day the zone skipped entirely moves on a week.
+    for _ in range(16):
         if day.weekday() in days:
             candidate = local_instant(day, at, tz)
-            if candidate > after:
+            if candidate > after and candidate.astimezone(tz).date() == day:
                 return candidate
         day += dt.timedelta(days=1)
-    raise AssertionError("a weekly schedule always has a slot within nine days")
+    raise AssertionError("a weekly schedule always has a slot within two weeks")
 
 
 def local_date_of(instant: dt.datetime, tz: ZoneInfo) -> dt.date:

@@ -72,6 +72,10 @@ class EngineSettings(BaseSettings):
     scheduler_enabled: bool = True
     broadcast_rate: float = Field(default=30.0, gt=0, le=10_000)
     catchup_window: dt.timedelta = dt.timedelta(hours=3)
+    # Chats claimed per database round trip: memory per tick is bounded by this, not the audience.
+    delivery_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Extra attempts after a timeout or a 5xx before a delivery is recorded as failed.
+    send_retries: int = Field(default=3, ge=0, le=10)
 
     @field_validator("bot_token")
     @classmethod
@@ -121,6 +125,13 @@ class EngineSettings(BaseSettings):
             if match:
                 unit = (match.group(2) or "s").lower()
                 return dt.timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[unit])
+        return value
+
+    @field_validator("catchup_window")
+    @classmethod
+    def _not_negative(cls, value: dt.timedelta) -> dt.timedelta:
+        if value < dt.timedelta(0):
+            raise ValueError("must not be negative (e.g. 3h, 90m or 0 to never catch up)")
         return value
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,8 +100,3 @@ async def forget(session: AsyncSession, chat_id: int) -> bool:
     """Delete the chat and, by cascade, everything stored about it."""
     result = await session.execute(delete(Chat).where(Chat.id == chat_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def count_by_status(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(Chat.status, func.count()).group_by(Chat.status))
-    return dict(rows.tuples())

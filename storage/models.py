@@ -94,6 +94,13 @@ class Chat(Base):
     sex: Mapped[str | None] = mapped_column(String(8), default=None)
     life_stage: Mapped[str | None] = mapped_column(String(16), default=None)
 
+    # The settings menu: only buttons of the newest menu (this version) are honoured, and a
+    # typed answer is expected while `awaiting` names the question and who was asked.
+    menu_version: Mapped[int] = mapped_column(Integer, default=0)
+    menu_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    awaiting: Mapped[str | None] = mapped_column(String(16), default=None)
+    awaiting_user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
     # Delivery schedule: the next local slot as a UTC instant, kept by the scheduler.
     next_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -136,7 +143,16 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
-    __table_args__ = (UniqueConstraint("chat_id", "local_date", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("chat_id", "local_date", "kind"),
+        # Recovery after a crash looks for unfinished rows only; they are a handful at most.
+        Index(
+            "ix_deliveries_open",
+            "chat_id",
+            postgresql_where=text("status IN ('claimed', 'sending')"),
+            sqlite_where=text("status IN ('claimed', 'sending')"),
+        ),
+    )
 
 
 class ContentHistory(Base):

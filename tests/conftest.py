@@ -8,12 +8,20 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from content import Library, load_library
 from storage import Database, migrate
 from tests import pgserver
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness
+
+# Property tests check behaviour, not speed: on a loaded 2-core CI machine a per-example
+# deadline only produces flaky failures.
+settings.register_profile(
+    "magbot", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100
+)
+settings.load_profile("magbot")
 
 BACKENDS = ["sqlite", "postgresql"]
 _database_numbers = itertools.count(1)

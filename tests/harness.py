@@ -1,19 +1,19 @@
 """End-to-end harness: the real Application, in-process, talking HTTP to the fake Bot API.
 
 Tests inject updates as Telegram would and read back exactly what the bot sent over the
-wire. The only addition to the real wiring is a last-group handler that tells the test
-when an update has been fully processed, so tests never sleep and guess.
+wire. The only addition to the real wiring is a wrapper around the update processor that
+tells the test when an update has been fully processed, so tests never sleep and guess.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from bot.app import build_application
 from bot.settings import BotSettings
@@ -25,7 +25,6 @@ from tests.fakebotapi.records import Call
 
 TOKEN = "123456789:TESTtokenTESTtokenTESTtoken-abcdef"
 SENDS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
-_LAST_GROUP = 1_000_000
 
 
 @dataclass
@@ -63,10 +62,24 @@ class BotHarness:
     _done: set[int] = field(default_factory=set)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def _mark_done(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            self._done.add(update.update_id)
-            self._changed.set()
+    def track_completion(self) -> None:
+        """Count an update as processed when its handlers finish, however they finish.
+
+        Wrapping the update processor (rather than adding a last handler group) also sees
+        updates whose handling ended early with ApplicationHandlerStop or an error.
+        """
+        processor = self.application.update_processor
+        original = processor.do_process_update
+
+        async def tracked(update: object, coroutine: Awaitable[Any]) -> None:
+            try:
+                await original(update, coroutine)
+            finally:
+                if isinstance(update, Update):
+                    self._done.add(update.update_id)
+                    self._changed.set()
+
+        processor.do_process_update = tracked  # type: ignore[method-assign]
 
     async def processed(self, update_id: int, limit: float = 15.0) -> None:
         async with asyncio.timeout(limit):
@@ -103,9 +116,11 @@ class BotHarness:
         ]  # fmt: skip
         return self._replies_since(mark, chat_id), (answers[0] if answers else None)
 
-    async def send_location(self, chat_id: int, latitude: float, longitude: float) -> list[Reply]:
+    async def send_location(
+        self, chat_id: int, latitude: float, longitude: float, **options: Any
+    ) -> list[Reply]:
         mark = len(self.api.calls)
-        update_id = self.api.send_location(chat_id, latitude, longitude)
+        update_id = self.api.send_location(chat_id, latitude, longitude, **options)
         await self.processed(update_id)
         return self._replies_since(mark, chat_id)
 
@@ -142,7 +157,7 @@ async def start_harness(
     await migrate.upgrade(db)
     application = build_application(settings, library, db)
     harness = BotHarness(api, application, db, library, settings)
-    application.add_handler(TypeHandler(Update, harness._mark_done), group=_LAST_GROUP)
+    harness.track_completion()
     await application.initialize()
     await publish_menu(application)
     await application.start()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +49,64 @@ def test_dockerfile_runs_as_non_root_with_healthcheck() -> None:
     assert users and users[-1] not in {"root", "0"}
     assert any(line.startswith("HEALTHCHECK") for line in lines)
     assert any('"bot"' in line for line in lines if line.startswith("CMD"))
+
+
+def test_optional_scheduler_service_runs_the_delivery_engine() -> None:
+    services = _compose()["services"]
+    scheduler = services["scheduler"]
+    assert scheduler["profiles"] == ["scheduler"]
+    assert scheduler["command"] == ["python", "-m", "scheduler"]
+    assert scheduler["build"] == "." and scheduler["env_file"] == ".env"
+    assert (
+        scheduler["environment"]["DATABASE_URL"] == services["bot"]["environment"]["DATABASE_URL"]
+    )
+    assert scheduler["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "bot.healthcheck" in scheduler["healthcheck"]["test"]
+    # The bot can leave delivery to that service; by default it delivers itself.
+    assert services["bot"]["environment"]["SCHEDULER_ENABLED"] == "${SCHEDULER_IN_BOT:-true}"
+    assert "bot" not in scheduler.get("profiles", []) and "profiles" not in services["bot"]
+
+
+def test_healthcheck_in_polling_mode_checks_the_database(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": "123:abc",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ok.db'}",
+    }
+    healthy = subprocess.run(
+        [sys.executable, "-m", "bot.healthcheck"], env=env, cwd=tmp_path, timeout=60
+    )
+    assert healthy.returncode == 0
+    env["DATABASE_URL"] = "postgresql://magbot@127.0.0.1:1/magbot"
+    sick = subprocess.run(
+        [sys.executable, "-m", "bot.healthcheck"], env=env, cwd=tmp_path, timeout=60
+    )
+    assert sick.returncode == 1
+
+
+def test_healthcheck_in_webhook_mode_asks_healthz(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": "123:abc",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ok.db'}",
+        "WEBHOOK_URL": "https://example.org/hook",
+        "WEBHOOK_SECRET": "s",
+        "WEBHOOK_PORT": str(_free_port()),
+    }
+    # Nothing listens on the port: unhealthy, though the database itself is fine.
+    sick = subprocess.run(
+        [sys.executable, "-m", "bot.healthcheck"], env=env, cwd=tmp_path, timeout=60
+    )
+    assert sick.returncode == 1
+    database_only = subprocess.run(
+        [sys.executable, "-m", "bot.healthcheck", "--database"], env=env, cwd=tmp_path, timeout=60
+    )
+    assert database_only.returncode == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -36,6 +36,10 @@ def upgrade() -> None:
         sa.Column("age_band", sa.String(length=8), nullable=True),
         sa.Column("sex", sa.String(length=8), nullable=True),
         sa.Column("life_stage", sa.String(length=16), nullable=True),
+        sa.Column("menu_version", sa.Integer(), nullable=False),
+        sa.Column("menu_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("awaiting", sa.String(length=16), nullable=True),
+        sa.Column("awaiting_user_id", sa.BigInteger(), nullable=True),
         sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
@@ -120,6 +124,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deliveries_chat_id"), ["chat_id"], unique=False)
+        batch_op.create_index(
+            "ix_deliveries_open",
+            ["chat_id"],
+            unique=False,
+            postgresql_where=sa.text("status IN ('claimed', 'sending')"),
+            sqlite_where=sa.text("status IN ('claimed', 'sending')"),
+        )
 
     op.create_table(
         "faq_feedback",
@@ -202,6 +213,11 @@ def downgrade() -> None:
 
     op.drop_table("faq_feedback")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_deliveries_open",
+            postgresql_where=sa.text("status IN ('claimed', 'sending')"),
+            sqlite_where=sa.text("status IN ('claimed', 'sending')"),
+        )
         batch_op.drop_index(batch_op.f("ix_deliveries_chat_id"))
 
     op.drop_table("deliveries")

@@ -7,9 +7,31 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.commands import CommandInfo, Feature
-from bot.handlers import basics
+from bot.handlers import (
+    admin,
+    ask,
+    basics,
+    foods,
+    intake_log,
+    pause,
+    plan,
+    privacy,
+    settings,
+    tips,
+)
 
-FEATURES: tuple[Feature, ...] = (basics.FEATURE,)
+FEATURES: tuple[Feature, ...] = (
+    basics.FEATURE,
+    tips.FEATURE,
+    admin.FEATURE,
+    settings.FEATURE,
+    pause.FEATURE,
+    privacy.FEATURE,
+    foods.FEATURE,
+    plan.FEATURE,
+    intake_log.FEATURE,
+    ask.FEATURE,
+)
 
 
 def all_commands() -> list[CommandInfo]:

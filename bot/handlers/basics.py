@@ -5,16 +5,27 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.commands import CommandInfo, Feature, help_lines
 from bot.formatting import esc, schedule_summary
+from bot.handlers.settings.common import EXPIRED, admin_or_refuse, codec_of, remember_menu
+from bot.keyboards import Keyboard
 from bot.services import services_of
 from content import Topic
 from scheduler.schedule import next_due_for
-from storage import chats
+from storage import chats, preferences
+from storage.models import Chat
 
 COMMANDS = [
     CommandInfo("start", "subscribe to daily magnesium tips"),
@@ -35,6 +46,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if message is None or chat is None:
         return
+    if not await admin_or_refuse(update, context):
+        return
     svc = services_of(context)
     defaults = chats.NewChatDefaults(
         timezone=svc.settings.default_timezone,
@@ -46,17 +59,30 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not result.was_active:
             result.chat.next_due_at = next_due_for(result.chat, dt.datetime.now(dt.UTC))
         summary = schedule_summary(result.chat)
+        markup = onboarding_keyboard(result.chat, context) if result.created else None
     if result.created:
         text = (
             f"{WELCOME}\n\n<i>{esc(svc.library.onboarding_disclaimer)}</i>\n\n"
             f"✅ You are subscribed: {summary}.\n"
+            "Set your time zone and time now (or skip: /settings changes them any time). "
             "Send /help to see everything I can do."
         )
     elif result.was_active:
         text = f"You are already subscribed: {summary}. Nothing changed.\nSend /help for commands."
     else:
         text = f"Welcome back! ✅ Tips resume with your saved settings: {summary}."
-    await message.reply_text(text, parse_mode=ParseMode.HTML)
+    sent = await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    if markup is not None:
+        await remember_menu(svc, chat.id, sent.message_id)
+
+
+def onboarding_keyboard(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> InlineKeyboardMarkup:
+    """Time zone and time right away; the welcome text stays, the screens open below it."""
+    version = preferences.open_menu(chat)
+    keyboard = Keyboard(codec_of(context), chat.id, version)
+    keyboard.row(("🌍 Set time zone", "ob", "tz"), ("⏰ Set time", "ob", "time"))
+    keyboard.row(("Skip for now", "skip"))
+    return keyboard.markup()
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,6 +104,8 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     chat = update.effective_chat
     if message is None or chat is None:
+        return
+    if not await admin_or_refuse(update, context):
         return
     async with services_of(context).db.session() as session:
         stopped = await chats.unsubscribe(session, chat.id)
@@ -101,15 +129,33 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
 
 
+async def inaccessible_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Buttons on a message Telegram no longer lets the bot see (deleted, or over 48 hours
+    old) cannot be acted on: editing it would fail, so every feature treats it as expired."""
+    query = update.callback_query
+    if query is not None and not isinstance(query.message, Message):
+        await query.answer(EXPIRED)
+        raise ApplicationHandlerStop
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Before every feature's button handlers (group 0).
+    application.add_handler(CallbackQueryHandler(inaccessible_button), group=-5)
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("stop", stop))
 
 
+async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(EXPIRED)
+
+
 def register_fallbacks(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Run after every feature's handlers, so only truly unknown commands land here."""
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    # Buttons no feature claims: forged data or menus of an older bot version.
+    application.add_handler(CallbackQueryHandler(expired_button))
 
 
 FEATURE = Feature(COMMANDS, register)

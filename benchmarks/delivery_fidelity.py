@@ -1,0 +1,100 @@
+"""Fidelity under Telegram-style limits: the fake Bot API answers 429 past R messages/s.
+
+For each R the engine runs with BROADCAST_RATE=R against a server enforcing R per second
+overall and 1 per second per chat, delivers to R x seconds subscribers, and the table shows
+the rate achieved, 429s received, duplicates and losses (from the server's own counters).
+
+    python benchmarks/delivery_fidelity.py [--seconds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.delivery_throughput import AT
+from benchmarks.deliverykit import TOKEN, chat_rows, fake_bot_api, load_sqlite, print_table
+from content import load_library
+from scheduler.engine import DeliveryEngine
+from scheduler.ratelimit import SendLimiter
+from scheduler.settings import EngineSettings
+from scheduler.startup import make_bot
+from storage import Database, migrate
+from storage.deliveries import counts_by_status
+from tests.fakebotapi import FakeBotAPIClient
+
+
+async def run(rate: int, seconds: float, workdir: Path) -> list[str]:
+    chats = int(rate * seconds)
+    url = f"sqlite+aiosqlite:///{workdir / f'fidelity-{rate}.db'}"
+    db = Database(url)
+    await migrate.upgrade(db)
+    await db.close()
+    load_sqlite(workdir / f"fidelity-{rate}.db", chat_rows(chats, AT))
+    with fake_bot_api("--light", "--rate-limit", str(rate), "--per-chat-limit", "1") as api_url:
+        settings = EngineSettings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=TOKEN,  # type: ignore[arg-type]
+            telegram_api_url=api_url,
+            database_url=url,
+            broadcast_rate=rate,
+        )
+        db = Database(url)
+        limiter = SendLimiter(rate)
+        bot = make_bot(settings, limiter)
+        await bot.initialize()
+        engine = DeliveryEngine(db, load_library(), bot, settings)
+        started = time.perf_counter()
+        summary = await engine.tick(AT)
+        wall = time.perf_counter() - started
+        async with db.session() as session:
+            ledger = await counts_by_status(session)
+        await bot.shutdown()
+        await limiter.shutdown()
+        await db.close()
+        async with FakeBotAPIClient(api_url) as client:
+            stats = await client.stats()
+    accepted = stats.sends_accepted
+    achieved = accepted / wall
+    lost = chats - len(stats.per_chat)
+    return [
+        str(rate),
+        f"{chats:,}",
+        f"{accepted:,}",
+        f"{wall:.1f}",
+        f"{achieved:.1f}",
+        f"{achieved / rate:.1%}",
+        str(stats.rate_limited),
+        str(stats.duplicates),
+        str(lost),
+        f"{ledger.get('sent', 0):,} sent"
+        + ("" if summary.failed == 0 else f", {summary.failed} failed"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rates", type=int, nargs="+", default=[30, 300])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rate in args.rates:
+            rows.append(asyncio.run(run(rate, args.seconds, Path(tmp))))
+    print_table(
+        f"Fidelity under a server enforcing R msg/s (and 1/s per chat), ~{args.seconds:.0f} s each",
+        ["R", "subscribers", "accepted", "seconds", "msgs/s", "% of R", "429s", "duplicates",
+         "lost", "ledger"],
+        rows,
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

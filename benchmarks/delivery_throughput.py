@@ -1,0 +1,206 @@
+"""Delivery engine throughput and peak memory, against the fake Bot API on 127.0.0.1.
+
+No server-side limit and BROADCAST_RATE=10000, so the engine itself is what is measured.
+Each run loads N due subscribers, then a fresh process runs one `tick` and reports its
+wall time, CPU time, peak RSS and where the time went; the fake server's CPU is sampled
+too, so the table can name the bottleneck.
+
+    python benchmarks/delivery_throughput.py [--chats 100000] [--backend sqlite|postgresql|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psutil
+
+from benchmarks.deliverykit import (
+    ROOT,
+    TOKEN,
+    asyncpg_dsn,
+    chat_rows,
+    fake_bot_api,
+    load_postgres,
+    load_sqlite,
+    print_table,
+)
+from storage import Database, migrate
+
+AT = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
+
+
+async def _child(database_url: str, api_url: str) -> dict[str, Any]:
+    from content import load_library
+    from scheduler.engine import DeliveryEngine
+    from scheduler.ratelimit import SendLimiter
+    from scheduler.settings import EngineSettings
+    from scheduler.startup import make_bot
+
+    settings = EngineSettings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,  # type: ignore[arg-type]
+        telegram_api_url=api_url,
+        database_url=database_url,
+        broadcast_rate=10_000,
+    )
+    phases = {"claim": 0.0, "ledger marks": 0.0}
+
+    class TimedEngine(DeliveryEngine):
+        async def _claim_batch(self, now: Any, summary: Any, limit: Any = None) -> Any:
+            start = time.perf_counter()
+            try:
+                return await super()._claim_batch(now, summary, limit)
+            finally:
+                phases["claim"] += time.perf_counter() - start
+
+        async def _start_sending(self, group: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await super()._start_sending(group)
+            finally:
+                phases["ledger marks"] += time.perf_counter() - start
+
+        async def _record(self, group: Any, results: Any, summary: Any) -> None:
+            start = time.perf_counter()
+            try:
+                await super()._record(group, results, summary)
+            finally:
+                phases["ledger marks"] += time.perf_counter() - start
+
+    db = Database(settings.database_url)
+    limiter = SendLimiter(settings.broadcast_rate)
+    bot = make_bot(settings, limiter)
+    await bot.initialize()
+    engine = TimedEngine(db, load_library(), bot, settings)
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    summary = await engine.tick(AT)
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    await bot.shutdown()
+    await limiter.shutdown()
+    await db.close()
+    return {
+        "sent": summary.sent,
+        "failed": summary.failed,
+        "wall": wall,
+        "cpu": cpu,
+        "claim": phases["claim"],
+        "marks": phases["ledger marks"],
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _run_child(database_url: str, api_url: str, server_pid: int) -> dict[str, Any]:
+    server = psutil.Process(server_pid)
+    server_cpu = server.cpu_times()
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", database_url, api_url],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    after = server.cpu_times()
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result["server_cpu"] = (after.user + after.system) - (server_cpu.user + server_cpu.system)
+    return result
+
+
+async def _prepare(backend: str, chats: int, workdir: Path) -> tuple[str, Any]:
+    if backend == "sqlite":
+        path = workdir / "throughput.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        db = Database(url)
+        await migrate.upgrade(db)
+        await db.close()
+        load_sqlite(path, chat_rows(chats, AT))
+        return url, None
+    from tests import pgserver
+
+    server = pgserver.start()
+    server.psql("CREATE DATABASE bench")
+    url = server.url("bench")
+    db = Database(url)
+    await migrate.upgrade(db)
+    await db.close()
+    await load_postgres(asyncpg_dsn(url), chat_rows(chats, AT))
+    return url, server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chats", type=int, default=100_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "API_URL"))
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(_child(*args.child))))
+        return
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    rows = []
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            url, server = asyncio.run(_prepare(backend, args.chats, Path(tmp)))
+            try:
+                with fake_bot_api("--light") as api_url:
+                    pid = _server_pid(api_url)
+                    result = _run_child(url, api_url, pid)
+            finally:
+                if server is not None:
+                    server.stop()
+        wall = result["wall"]
+        rows.append(
+            [
+                backend,
+                f"{args.chats:,}",
+                f"{result['sent']:,}",
+                f"{wall:.1f}",
+                f"{result['sent'] / wall:,.0f}",
+                f"{result['cpu'] / wall:.0%}",
+                f"{result['server_cpu'] / wall:.0%}",
+                f"{result['claim'] / wall:.0%} / {result['marks'] / wall:.0%}",
+                f"{result['peak_mb']:.0f}",
+            ]
+        )
+    print_table(
+        "Delivery throughput (no server limit, BROADCAST_RATE=10000, 2 cores)",
+        [
+            "backend",
+            "subscribers",
+            "sent",
+            "seconds",
+            "msgs/s",
+            "engine CPU",
+            "fake API CPU",
+            "claim / ledger time",
+            "peak RSS MB",
+        ],
+        rows,
+    )
+
+
+def _server_pid(api_url: str) -> int:
+    port = int(api_url.rsplit(":", 1)[1])
+    for connection in psutil.net_connections("tcp"):
+        if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
+            assert connection.pid is not None
+            return connection.pid
+    raise RuntimeError("fake Bot API process not found")
+
+
+if __name__ == "__main__":
+    main()

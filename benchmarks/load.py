@@ -1,0 +1,338 @@
+"""Load test: N simulated users talk to a real `python -m bot` process through the fake Bot API.
+
+Each user runs a short conversation (/start, /settings, a question, /foods, /help, a
+free-text question), one message at a time: the next message goes out only after the
+bot's reply to the previous one. Messages are offered at a fixed rate across all users
+(open loop), so latency is measured at that load instead of growing with a queue the
+driver itself builds.
+
+Latency is from the moment an update is offered (queued for getUpdates, or POSTed to the
+webhook) to the moment the fake Bot API receives the bot's first reply to it. The bot runs
+in its own process; the driver and the fake Bot API share this one. Telegram's send limits
+are lifted (BROADCAST_RATE) so that the figures show the bot's own capacity.
+
+    python benchmarks/load.py [--users 2000] [--rate 400] [--modes polling,webhook]
+                              [--database-url postgresql://...] [--workers N]
+
+Targets: at least 300 updates/s handled with p99 reply latency under 200 ms, in both modes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp
+
+from tests.fakebotapi import FakeBotAPI
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456789:LOADtestLOADtestLOADtest-abcdefgh"
+SECRET = "load-test-secret"
+HOOK_PATH = "/telegram"
+TARGET_RATE = 300.0
+TARGET_P99_MS = 200.0
+REPLY_TIMEOUT = 15.0
+SCRIPT = [
+    "/start",
+    "/settings",
+    "/ask what does magnesium do for muscles?",
+    "/foods",
+    "/help",
+    "why do I get leg cramps at night",
+]
+# Set LOAD_SCRIPT=help to measure the framework alone (no database writes per message).
+if os.environ.get("LOAD_SCRIPT") == "help":
+    SCRIPT = ["/help"] * 6
+REPLY_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText"})
+
+
+class TimedFakeBotAPI(FakeBotAPI):
+    """The fake Bot API, telling the driver the moment each reply reaches it."""
+
+    def __init__(self, on_reply: Any, **options: Any) -> None:
+        super().__init__(**options)
+        self._on_reply = on_reply
+
+    def _record(self, method: str, params: Any, files: Any, status: int, body: Any) -> None:
+        super()._record(method, params, files, status, body)
+        if method in REPLY_METHODS:
+            self._on_reply(params.get("chat_id"), status)
+
+
+@dataclass
+class User:
+    chat_id: int
+    step: int = 0
+    sent_at: float | None = None
+
+
+@dataclass
+class Run:
+    mode: str
+    latencies: list[float] = field(default_factory=list)
+    by_step: dict[int, list[float]] = field(default_factory=dict)
+    errors: int = 0
+    api_errors: int = 0
+    offered: int = 0
+    first: float = 0.0
+    last: float = 0.0
+
+    @property
+    def handled(self) -> int:
+        return len(self.latencies)
+
+    def throughput(self) -> float:
+        return self.handled / (self.last - self.first) if self.last > self.first else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))] if ordered else 0.0
+
+
+async def _start_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
+    profile = ["-m", "cProfile", "-o", env["LOAD_PROFILE"]] if env.get("LOAD_PROFILE") else []
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *profile, "-m", "bot", cwd=str(ROOT), env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def _stop_bot(process: asyncio.subprocess.Process) -> str:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    return stderr.decode(errors="replace")
+
+
+def _message_update(chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Load"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Load", "language_code": "en"},
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"message": message}
+
+
+async def run_mode(
+    mode: str, users: int, rate: float, database_url: str | None, workers: int = 1
+) -> Run:
+    run = Run(mode if mode == "polling" or workers == 1 else f"webhook x{workers}")
+    people = [User(chat_id=10_000_000 + n) for n in range(users)]
+    by_chat = {u.chat_id: u for u in people}
+    idle: deque[User] = deque(people)
+    done = asyncio.Event()
+    finished = 0
+    total = users * len(SCRIPT)
+
+    def on_reply(chat: Any, status: int) -> None:
+        nonlocal finished
+        if status != 200:
+            run.api_errors += 1
+            return
+        try:
+            user = by_chat.get(int(chat))
+        except (TypeError, ValueError):
+            return
+        if user is None or user.sent_at is None:
+            return  # a second part of a reply already counted
+        now = time.perf_counter()
+        run.latencies.append(now - user.sent_at)
+        run.by_step.setdefault(user.step, []).append(now - user.sent_at)
+        run.last = now
+        user.sent_at = None
+        user.step += 1
+        finished += 1
+        if user.step < len(SCRIPT):
+            idle.append(user)
+        if finished + run.errors >= total:
+            done.set()
+
+    api = TimedFakeBotAPI(on_reply, record=False, strict_html=True)
+    await api.start()
+    workdir = Path(tempfile.mkdtemp(prefix="magbot-load-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "DATABASE_"))}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api.url,
+        DATABASE_URL=database_url or f"sqlite:///{workdir / 'load.db'}",
+        SCHEDULER_ENABLED="false",
+        BROADCAST_RATE="10000",
+        FLOOD_LIMIT="10000",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    # Polling allows one process; webhook workers share the load like behind a proxy that
+    # routes each chat to one worker.
+    ports = [_free_port() for _ in range(workers if mode == "webhook" else 1)]
+    processes = []
+    for port in ports:
+        if mode == "webhook":
+            env.update(
+                WEBHOOK_URL=f"https://load.example.org{HOOK_PATH}",
+                WEBHOOK_LISTEN="127.0.0.1",
+                WEBHOOK_PORT=str(port),
+                WEBHOOK_SECRET=SECRET,
+            )
+        processes.append(await _start_bot(dict(env)))
+    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
+    try:
+        ready = "setWebhook" if mode == "webhook" else "getUpdates"
+        while api.stats().by_method.get(ready, 0) < len(processes):
+            for process in processes:
+                if process.returncode is not None:
+                    raise RuntimeError(await _stop_bot(process))
+            await asyncio.sleep(0.05)
+        for port in ports if mode == "webhook" else []:
+            await _wait_for_port(port)
+        message_ids = itertools.count(1)
+        pending: set[asyncio.Task[None]] = set()
+
+        async def post(update: dict[str, Any], user: User) -> None:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+            url = f"http://127.0.0.1:{ports[user.chat_id % len(ports)]}{HOOK_PATH}"
+            try:
+                async with http.post(url, json=update, headers=headers) as response:
+                    if response.status != 200:
+                        _fail(user)
+            except aiohttp.ClientError:
+                _fail(user)
+
+        def _fail(user: User) -> None:
+            run.errors += 1
+            user.sent_at = None
+
+        update_ids = itertools.count(1)
+        interval = 1.0 / rate
+        next_at = time.perf_counter()
+        run.first = next_at
+        checked = next_at
+        while not done.is_set():
+            now = time.perf_counter()
+            if now - checked > 0.5:
+                checked = now
+                _expire(people, now, run, idle, total, done)
+            if now < next_at:
+                await asyncio.sleep(next_at - now)
+                continue
+            next_at += interval
+            if not idle:
+                continue
+            user = idle.popleft()
+            text = SCRIPT[user.step]
+            update = _message_update(user.chat_id, next(message_ids), text)
+            user.sent_at = time.perf_counter()
+            run.offered += 1
+            if mode == "webhook":
+                update["update_id"] = next(update_ids)
+                task = asyncio.create_task(post(update, user))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            else:
+                api.inject_update(update)
+        await asyncio.gather(*pending)
+    finally:
+        await http.close()
+        logs = [await _stop_bot(process) for process in processes]
+        if os.environ.get("LOAD_DEBUG"):
+            print(dict(api.stats().by_method), dict(api.stats().by_status))
+        await api.stop()
+    for log in logs:
+        if "Traceback" in log:
+            print(log[-3000:], file=sys.stderr)
+    return run
+
+
+def _expire(
+    people: list[User], now: float, run: Run, idle: deque[User], total: int, done: asyncio.Event
+) -> None:
+    """A message without a reply after REPLY_TIMEOUT is an error; the user moves on."""
+    for user in people:
+        if user.sent_at is not None and now - user.sent_at > REPLY_TIMEOUT:
+            user.sent_at = None
+            run.errors += 1
+            user.step += 1
+            if user.step < len(SCRIPT):
+                idle.append(user)
+    if run.handled + run.errors >= total:
+        done.set()
+
+
+async def _wait_for_port(port: int) -> None:
+    for _ in range(200):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.05)
+    raise RuntimeError("the webhook server did not start")
+
+
+def _table(runs: list[Run], users: int, rate: float) -> str:
+    lines = [
+        f"MagBot load test: {users} users x {len(SCRIPT)} messages, offered at {rate:.0f}/s "
+        f"(target >= {TARGET_RATE:.0f} updates/s, p99 < {TARGET_P99_MS:.0f} ms)",
+        "",
+        "| mode | updates handled | updates/s | p50 ms | p99 ms | max ms | errors | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for run in runs:
+        ms = [v * 1000 for v in run.latencies]
+        p99 = _percentile(ms, 0.99)
+        met = run.throughput() >= TARGET_RATE and p99 < TARGET_P99_MS and not run.errors
+        lines.append(
+            f"| {run.mode} | {run.handled} | {run.throughput():.0f} | "
+            f"{statistics.median(ms) if ms else 0:.1f} | {p99:.1f} | {max(ms, default=0):.1f} | "
+            f"{run.errors + run.api_errors} | {'met' if met else 'MISSED'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=400.0, help="updates offered per second")
+    parser.add_argument("--modes", default="polling,webhook")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--workers", type=int, default=1, help="webhook worker processes")
+    args = parser.parse_args()
+    runs = [
+        asyncio.run(run_mode(mode.strip(), args.users, args.rate, args.database_url, args.workers))
+        for mode in args.modes.split(",")
+    ]
+    print(_table(runs, args.users, args.rate))
+    if os.environ.get("LOAD_DEBUG"):
+        for run in runs:
+            for step, values in sorted(run.by_step.items()):
+                print(run.mode, SCRIPT[step], f"{statistics.median(values) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Operator commands, for ADMIN_IDS only: /stats and /reload.
+
+For anyone else they do not exist: their handlers' user filter does not match, so the
+message falls through to the unknown-command reply, word for word what a typo gets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot.commands import CommandInfo, Feature
+from bot.formatting import clip, esc
+from bot.services import attach, services_in, services_of
+from content import ContentError, Library, load_library
+from storage import stats
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    CommandInfo("stats", "subscribers, deliveries, questions and feedback", public=False),
+    CommandInfo("reload", "re-read and check the content files", public=False),
+]
+# Problems listed in a failed /reload; the rest are counted, `python -m content check` has all.
+MAX_PROBLEMS_SHOWN = 10
+
+
+def admin_only(application: Application[Any, Any, Any, Any, Any, Any]) -> filters.User:
+    # allow_empty=False: with no ADMIN_IDS the filter matches nobody.
+    return filters.User(user_id=services_in(application).settings.admin_ids, allow_empty=False)
+
+
+def _count_line(label: str, counts: dict[str, int]) -> str:
+    if not counts:
+        return f"{label}: none"
+    parts = ", ".join(f"{esc(k)} {v}" for k, v in sorted(counts.items()))
+    return f"{label}: {parts}"
+
+
+def _question(library: Library, faq_id: str) -> str:
+    try:
+        return clip(library.faq_entry(faq_id).question, 70)
+    except KeyError:
+        return f"{faq_id} (no longer in the FAQ)"
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services_of(context)
+    async with svc.db.session() as session:
+        figures = await stats.overview(session, dt.datetime.now(dt.UTC))
+    by_status = figures.by_status
+    lines = [
+        "📊 <b>MagBot stats</b>",
+        f"Subscribers: {figures.subscribers} (active {by_status.get('active', 0)}, "
+        f"paused {figures.paused}, stopped {by_status.get('stopped', 0)}, "
+        f"blocked {by_status.get('blocked', 0)})",
+        _count_line("Deliveries today (UTC)", figures.deliveries_today),
+        "",
+        "<b>Top questions</b>",
+    ]
+    library = svc.library
+    if figures.top_questions:
+        lines += [
+            f"{n}. {esc(_question(library, faq_id))}: {count}"
+            for n, (faq_id, count) in enumerate(figures.top_questions, start=1)
+        ]
+    else:
+        lines.append("none answered yet")
+    lines += ["", f"<b>Unanswered</b>: {figures.unanswered_total}"]
+    lines += [f"• {esc(clip(text, 70))}" for text in figures.unanswered_recent]
+    lines += ["", f"<b>Feedback</b>: 👍 {figures.helpful} · 👎 {figures.not_helpful}"]
+    if figures.least_helpful:
+        worst = ", ".join(
+            f"{esc(_question(library, faq_id))} ({n})" for faq_id, n in figures.least_helpful
+        )
+        lines.append(f"Most 👎: {worst}")
+    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+
+
+async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services_of(context)
+    try:
+        # Parsing and indexing the YAML takes a moment; keep serving meanwhile.
+        library = await asyncio.to_thread(load_library, svc.settings.content_dir)
+    except ContentError as error:
+        problems = error.problems
+        shown = "\n".join(f"• {esc(str(p))}" for p in problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        text = (
+            f"❌ <b>Content not reloaded</b>: {len(problems)} problem(s). "
+            f"I keep serving the content I had.\n{shown}"
+        )
+        if more > 0:
+            text += f"\n… and {more} more (run <code>python -m content check</code>)"
+        log.warning("content reload refused problems=%d", len(problems))
+        await message.reply_text(text[:4000], parse_mode=ParseMode.HTML)
+        return
+    # One assignment swaps everything, so no handler sees half-old, half-new content.
+    attach(context.application, svc.with_library(library))
+    log.info("content reloaded tips=%d faq=%d foods=%d", *_sizes(library))
+    tips, faq, foods = _sizes(library)
+    await message.reply_text(
+        f"✅ Content reloaded: {tips} tips, {faq} FAQ answers, {foods} foods.",
+        parse_mode=ParseMode.HTML,
+    )
+
+
+def _sizes(library: Library) -> tuple[int, int, int]:
+    return len(library.tips), len(library.faq), len(library.foods)
+
+
+async def publish_admin_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Give each admin a menu with the admin commands too (Telegram's per-chat scope)."""
+    svc = services_in(application)
+    commands = [BotCommand(c.name, c.description) for c in svc.commands]
+    for admin_id in sorted(svc.settings.admin_ids):
+        try:
+            await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as error:
+            # Telegram knows no chat with an admin who never opened the bot; harmless.
+            log.info("no admin menu for %s yet: %s", admin_id, error.message)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    admins = admin_only(application)
+    application.add_handler(CommandHandler("stats", stats_command, filters=admins))
+    application.add_handler(CommandHandler("reload", reload_command, filters=admins))
+
+
+FEATURE = Feature(COMMANDS, register)

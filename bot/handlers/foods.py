@@ -1,0 +1,339 @@
+"""/foods: magnesium-rich foods that fit the chat's diet, as a list, a card and a chart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.charts import Bar, ChartSpec, chart_cache
+from bot.commands import CommandInfo, Feature
+from bot.edits import edit_in_place
+from bot.formatting import clip, esc
+from bot.handlers.intake_log import food_index, log_button_data
+from bot.personal import Needs, needs_of
+from bot.services import services_of
+from bot.supplement_dose import find_supplement, supplement_reply
+from content import (
+    CATEGORY_LABELS,
+    DAILY_VALUE_MG,
+    DIET_LABELS,
+    Diet,
+    Food,
+    FoodCategory,
+    Library,
+    Source,
+    food_fits_diet,
+)
+from content.food_search import MAX_QUERY_CHARS, normalise
+
+COMMANDS = [
+    CommandInfo("foods", "magnesium-rich foods for you, e.g. /foods seeds or /foods spinach"),
+]
+
+TOP_COUNT = 12
+_SOURCE_NAMES = {
+    Source.NIH_ODS: "NIH Office of Dietary Supplements",
+    Source.USDA: "USDA FoodData Central",
+}
+_CATEGORY_ICONS = {
+    FoodCategory.SEEDS: "🌻",
+    FoodCategory.NUTS: "🥜",
+    FoodCategory.LEGUMES: "🫘",
+    FoodCategory.LEAFY_GREENS: "🥬",
+    FoodCategory.VEGETABLES: "🥔",
+    FoodCategory.GRAINS: "🌾",
+    FoodCategory.FRUIT: "🍌",
+    FoodCategory.DAIRY_ALTERNATIVES: "🥛",
+    FoodCategory.FISH: "🐟",
+    FoodCategory.MEAT_POULTRY: "🍗",
+    FoodCategory.OTHER: "🍫",
+}
+HOW_TO = (
+    "Try /foods for the top foods, /foods seeds for a group, /foods vegan for a diet, "
+    "or /foods spinach for one food."
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One list: the top foods or one category, optionally narrowed by an extra diet."""
+
+    category: FoodCategory | None = None
+    diet: Diet | None = None
+
+    @property
+    def data_suffix(self) -> str:
+        return f"{self.category or 'top'}:{self.diet or '-'}"
+
+    @classmethod
+    def from_data(cls, category: str, diet: str) -> Page | None:
+        try:
+            return cls(
+                category=None if category == "top" else FoodCategory(category),
+                diet=None if diet == "-" else Diet(diet),
+            )
+        except ValueError:
+            return None
+
+
+def page_diets(page: Page, chat_diets: frozenset[Diet]) -> frozenset[Diet]:
+    """The chat's own diet settings plus the one named in the command, if any."""
+    return chat_diets | ({page.diet} if page.diet else set())
+
+
+def foods_on_page(library: Library, page: Page, diets: frozenset[Diet]) -> list[Food]:
+    fitting = library.foods_for_diets(diets)
+    if page.category is None:
+        return list(fitting[:TOP_COUNT])
+    return [food for food in fitting if food.category is page.category]
+
+
+def _categories(library: Library, diets: frozenset[Diet]) -> list[FoodCategory]:
+    present = {food.category for food in library.foods_for_diets(diets)}
+    return [category for category in FoodCategory if category in present]
+
+
+def _title(page: Page) -> str:
+    if page.category is None:
+        return "Top magnesium foods"
+    return f"{CATEGORY_LABELS[page.category]}: magnesium per serving"
+
+
+def _diet_text(diets: frozenset[Diet]) -> str:
+    return ", ".join(DIET_LABELS[diet] for diet in Diet if diet in diets)
+
+
+def _food_line(rank: int, food: Food, needs: Needs) -> str:
+    line = (
+        f"{rank}. <b>{esc(food.name)}</b>, {esc(food.serving)}: "
+        f"{esc(food.mg_text)} · {food.percent_dv}% DV"
+    )
+    if needs.profile is not None:
+        line += f" · {needs.percent_of_target(food.mg)}% of yours"
+    return line
+
+
+def _personal_hint(needs: Needs) -> str:
+    if not needs.known:
+        return "Send /start, then set your age and sex in /settings to see % of your own need."
+    if needs.profile is None:
+        return "Set your age and sex in /settings to see % of your own need."
+    return ""
+
+
+def list_view(
+    library: Library, page: Page, needs: Needs
+) -> tuple[str, InlineKeyboardMarkup, list[Food]]:
+    diets = page_diets(page, needs.diets)
+    foods = foods_on_page(library, page, diets)
+    heading = f"🥗 <b>{esc(_title(page))}</b>"
+    if diets:
+        heading += f"\nFor: {esc(_diet_text(diets))}"
+    if not foods:
+        body = "No foods in this group fit these diet settings. Pick another group below."
+    else:
+        yours = f" and % of {esc(needs.target_text)}" if needs.profile is not None else ""
+        body = (
+            f"Per serving, with % of the {DAILY_VALUE_MG} mg Daily Value (DV){yours}.\n\n"
+            + "\n".join(_food_line(rank, food, needs) for rank, food in enumerate(foods, 1))
+        )
+    hint = _personal_hint(needs)
+    text = f"{heading}\n{body}" + (f"\n\n<i>{esc(hint)}</i>" if hint else "")
+    return text, _list_keyboard(library, page, diets), foods
+
+
+def _list_keyboard(library: Library, page: Page, diets: frozenset[Diet]) -> InlineKeyboardMarkup:
+    pages = [Page(None, page.diet)] + [Page(c, page.diet) for c in _categories(library, diets)]
+    here = pages.index(page) if page in pages else 0
+    previous, following = pages[here - 1], pages[(here + 1) % len(pages)]
+    rows = [
+        [
+            InlineKeyboardButton("◀️", callback_data=f"foods:p:{previous.data_suffix}"),
+            InlineKeyboardButton("📊 Chart", callback_data=f"foods:g:{page.data_suffix}"),
+            InlineKeyboardButton("▶️", callback_data=f"foods:p:{following.data_suffix}"),
+        ]
+    ]
+    buttons = []
+    for option in pages:
+        label = "⭐ Top" if option.category is None else _short_label(option.category)
+        marker = "• " if option == page else ""
+        buttons.append(
+            InlineKeyboardButton(marker + label, callback_data=f"foods:p:{option.data_suffix}")
+        )
+    rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return InlineKeyboardMarkup(rows)
+
+
+def _short_label(category: FoodCategory) -> str:
+    return f"{_CATEGORY_ICONS[category]} {CATEGORY_LABELS[category]}"
+
+
+def card_view(food: Food, needs: Needs) -> tuple[str, InlineKeyboardMarkup]:
+    personal = f" · {needs.percent_of_target(food.mg)}% of {needs.target_text}"
+    lines = [
+        f"{_CATEGORY_ICONS[food.category]} <b>{esc(food.name)}</b>",
+        f"Serving: {esc(food.serving)}",
+        f"Magnesium: <b>{esc(food.mg_text)}</b> · {food.percent_dv}% of the Daily Value"
+        + (esc(personal) if needs.profile is not None else ""),
+        f"Group: {esc(CATEGORY_LABELS[food.category])}",
+    ]
+    if needs.diets:
+        if food_fits_diet(food, needs.diets):
+            lines.append("✅ Fits your diet settings.")
+        else:
+            lines.append(f"⚠️ Does not fit your diet settings ({esc(_diet_text(needs.diets))}).")
+    if not food.everyday:
+        lines.append("A source, not a staple: I leave it out of day plans.")
+    lines.append(f"<i>Source: {esc(_SOURCE_NAMES.get(food.source, str(food.source)))}</i>")
+    hint = _personal_hint(needs)
+    if hint:
+        lines.append(f"<i>{esc(hint)}</i>")
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("➕ Log 1 serving", callback_data=log_button_data(food.id)),
+                InlineKeyboardButton(
+                    f"More {CATEGORY_LABELS[food.category].lower()}",
+                    callback_data=f"foods:p:{Page(food.category).data_suffix}",
+                ),
+            ]
+        ]
+    )
+    return "\n".join(lines), keyboard
+
+
+def _suggestion_view(asked: str, suggestions: Sequence[Food]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [InlineKeyboardButton(food.name, callback_data=f"foods:f:{food.id}")]
+        for food in suggestions
+    ]
+    rows.append([InlineKeyboardButton("⭐ Top foods", callback_data="foods:p:top:-")])
+    if suggestions:
+        text = f"I don't know “{esc(clip(asked, 40))}”. Did you mean one of these?"
+    else:
+        text = f"I don't know “{esc(clip(asked, 40))}”. {esc(HOW_TO)}"
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _chart_label(food: Food) -> str:
+    return f"{food.name.split(',')[0]} · {food.serving}"
+
+
+async def chart_png(context: ContextTypes.DEFAULT_TYPE, page: Page, needs: Needs) -> bytes:
+    """The page's chart, rendered once per (filter, diet, target) and then cached."""
+    library = services_of(context).library
+    diets = page_diets(page, needs.diets)
+    key = ("foods", page.category or "top", tuple(sorted(diets)), needs.target_mg, needs.is_ai)
+    foods = foods_on_page(library, page, diets)
+
+    def spec() -> ChartSpec:
+        return ChartSpec(
+            title=_title(page) + (f" ({_diet_text(diets)})" if diets else ""),
+            bars=tuple(
+                Bar(f"{food.name.split(',')[0]} · {food.serving}", food.mg) for food in foods
+            ),
+            target_mg=needs.target_mg,
+            target_label=needs.short_target,
+        )
+
+    return await chart_cache(context.bot_data).get(key, spec)
+
+
+async def _send_chart(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, page: Page, needs: Needs
+) -> None:
+    if not foods_on_page(services_of(context).library, page, page_diets(page, needs.diets)):
+        return
+    # Shows "sending photo..." while a chart that is not cached yet renders.
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    image = await chart_png(context, page, needs)
+    caption = (
+        f"{_title(page)}. Each bar is one serving; the red dashed line is {needs.target_text} "
+        "for the whole day."
+    )
+    await context.bot.send_photo(chat_id, image, caption=esc(caption), filename="foods.png")
+
+
+def _argument(text: str | None) -> str:
+    parts = (text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+async def foods_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services_of(context)
+    argument = _argument(message.text)
+    needs = await needs_of(svc, chat.id)
+    if len(argument) > MAX_QUERY_CHARS:
+        await message.reply_text(f"That is longer than any food name I know. {esc(HOW_TO)}")
+        return
+    dose = find_supplement(argument)
+    if dose is not None and dose.mg is not None:
+        await message.reply_text(supplement_reply(dose, needs.ul_mg, svc.library.disclaimer))
+        return
+    if argument and not normalise(argument):
+        await message.reply_text(f"I could not read a food in that. {esc(HOW_TO)}")
+        return
+    query = food_index(context).parse_filter(argument)
+    if query.food is not None:
+        text, keyboard = card_view(query.food, needs)
+        await message.reply_text(text, reply_markup=keyboard)
+        return
+    if query.unknown is not None:
+        text, keyboard = _suggestion_view(argument, query.suggestions)
+        await message.reply_text(text, reply_markup=keyboard)
+        return
+    page = Page(query.category, query.diet)
+    text, keyboard, _foods = list_view(svc.library, page, needs)
+    await message.reply_text(text, reply_markup=keyboard)
+    await _send_chart(context, chat.id, page, needs)
+
+
+async def foods_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    svc = services_of(context)
+    parts = (query.data or "").split(":")
+    kind = parts[1] if len(parts) > 1 else ""
+    page = Page.from_data(parts[2], parts[3]) if len(parts) == 4 else None
+    food = _food(svc.library, parts[2]) if kind == "f" and len(parts) == 3 else None
+    if not ((kind in {"p", "g"} and page is not None) or food is not None):
+        await query.answer("That button is no longer valid. Send /foods to start again.")
+        return
+    await query.answer()
+    needs = await needs_of(svc, chat.id)
+    if kind == "g" and page is not None:
+        await _send_chart(context, chat.id, page, needs)
+        return
+    if food is not None:
+        text, keyboard = card_view(food, needs)
+    else:
+        assert page is not None
+        text, keyboard, _foods = list_view(svc.library, page, needs)
+    if not await edit_in_place(query.message, text, keyboard):
+        await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+
+
+def _food(library: Library, food_id: str) -> Food | None:
+    try:
+        return library.food(food_id)
+    except KeyError:
+        return None
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("foods", foods_command))
+    application.add_handler(CallbackQueryHandler(foods_button, pattern=r"^foods:"))
+
+
+FEATURE = Feature(COMMANDS, register)

@@ -1,0 +1,437 @@
+"""/log and /today: a personal food log in the chat's own day, with a progress bar and chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.charts import Bar, ChartSpec, render_async
+from bot.commands import CommandInfo, Feature
+from bot.edits import edit_in_place
+from bot.formatting import clip, esc
+from bot.personal import Needs, needs_of
+from bot.services import Services, services_of
+from bot.supplement_dose import SupplementDose, find_supplement, mentions_mg, supplement_reply
+from content import Food
+from content.food_search import FoodIndex
+from storage import intake
+from storage.models import IntakeEntry
+
+COMMANDS = [
+    CommandInfo("log", "log a food you ate, e.g. /log spinach 2"),
+    CommandInfo("today", "today's magnesium from food, with a chart"),
+]
+
+MIN_SERVINGS = 0.25
+MAX_SERVINGS = 10.0
+# Longer than any food name with servings; anything longer is pasted text, not a log.
+MAX_LOG_TEXT = 200
+_INDEX_KEY = "magbot.food_index"
+_UNDO_WORDS = frozenset({"undo", "undo last", "remove", "remove last", "delete", "delete last"})
+_SERVING_WORDS = frozenset({"x", "×", "serving", "servings", "portion", "portions", "of"})
+_FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75}
+_SERVING_TOKEN = re.compile(r"^[x×]?(-?\d+(?:[.,]\d+)?|-?\d+/\d+)[x×]?$")
+
+USAGE = (
+    "Tell me what you ate and how many servings, for example:\n"
+    "/log almonds\n/log spinach 2\n/log 1.5 black beans\n"
+    "/log undo removes the last entry; /today shows your day."
+)
+TODAY_CAPTION = "What you logged today; the red dashed line is your daily target."
+START_FIRST = (
+    "I keep your food log with your settings, so please send /start first. "
+    "Then /log almonds works straight away."
+)
+
+
+# ---------------------------------------------------------------- parsing /log text
+
+
+@dataclass(frozen=True)
+class LogFood:
+    food_text: str
+    servings: float
+
+
+@dataclass(frozen=True)
+class Undo:
+    pass
+
+
+@dataclass(frozen=True)
+class Usage:
+    problem: str | None = None
+
+
+LogRequest = LogFood | Undo | Usage | SupplementDose
+
+
+def _servings_value(token: str) -> float | None:
+    if token in _FRACTIONS:
+        return _FRACTIONS[token]
+    match = _SERVING_TOKEN.match(token.casefold())
+    if match is None:
+        return None
+    number = match.group(1).replace(",", ".")
+    if "/" in number:
+        top, bottom = number.split("/")
+        return float(top) / float(bottom) if float(bottom) else None
+    return float(number)
+
+
+def parse_log(text: str) -> LogRequest:
+    """Read what follows /log: a food with optional servings, 'undo', or a supplement."""
+    text = " ".join(text.split())
+    if not text:
+        return Usage()
+    if len(text) > MAX_LOG_TEXT:
+        return Usage("That is longer than any food name I know.")
+    if text.casefold() in _UNDO_WORDS:
+        return Undo()
+    dose = find_supplement(text)
+    if dose is not None:
+        return dose
+    if mentions_mg(text):
+        return Usage("I count food in servings, not milligrams: I work the mg out for you.")
+    words = text.split()
+    servings: float | None = _servings_value(words[0])
+    if servings is not None:
+        words = words[1:]
+        while words and words[0].casefold() in _SERVING_WORDS:
+            words = words[1:]
+    else:
+        while words and words[-1].casefold() in _SERVING_WORDS:
+            words = words[:-1]
+        if words:
+            servings = _servings_value(words[-1])
+            if servings is not None:
+                words = words[:-1]
+                while words and words[-1].casefold() in _SERVING_WORDS:
+                    words = words[:-1]
+    food_text = " ".join(words)
+    if not food_text:
+        return Usage("Which food was it?")
+    servings = 1.0 if servings is None else servings
+    if not MIN_SERVINGS <= servings <= MAX_SERVINGS:
+        return Usage(
+            f"Servings must be between {MIN_SERVINGS:g} and {MAX_SERVINGS:g}, "
+            "for example /log spinach 2."
+        )
+    return LogFood(food_text, round(servings, 2))
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def food_index(context: ContextTypes.DEFAULT_TYPE) -> FoodIndex:
+    """The name index of the food table, built once per Application."""
+    found = context.bot_data.get(_INDEX_KEY)
+    if not isinstance(found, FoodIndex):
+        found = FoodIndex.build(services_of(context).library.foods)
+        context.bot_data[_INDEX_KEY] = found
+    return found
+
+
+def log_button_data(food_id: str, servings: float = 1.0, *, replace: bool = False) -> str:
+    """Callback data that logs a food; `replace` turns the pressed message into the receipt."""
+    return f"log:{'pick' if replace else 'add'}:{food_id}:{servings:g}"
+
+
+def progress_bar(percent: int, cells: int = 10) -> str:
+    filled = min(cells, max(0, round(percent / 100 * cells)))
+    return "▓" * filled + "░" * (cells - filled)
+
+
+def servings_text(servings: float) -> str:
+    return f"{servings:g}"
+
+
+def progress_line(total_mg: float, needs: Needs, label: str = "Today") -> str:
+    percent = needs.percent_of_target(total_mg)
+    return (
+        f"{esc(label)}: <b>{round(total_mg)} mg</b> of {esc(needs.target_text)}\n"
+        f"{progress_bar(percent)} {percent}%"
+    )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def _log_food(
+    svc: Services, chat_id: int, food: Food, servings: float
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    needs = await needs_of(svc, chat_id)
+    if not needs.known:
+        return START_FIRST, None
+    day = intake.local_day(needs.timezone, _now())
+    async with svc.db.session() as session:
+        entry = await intake.add_entry(session, chat_id, day, food.id, servings, food.mg * servings)
+        entries = await intake.entries_for_day(session, chat_id, day)
+    if entry is None:
+        return (
+            f"You have logged {intake.MAX_ENTRIES_PER_DAY} foods today, my daily limit. "
+            "Use /today to see them or /log undo to remove one.",
+            None,
+        )
+    total = sum(item.mg for item in entries)
+    each = " each" if servings != 1 else ""
+    text = (
+        f"✅ Logged {servings_text(servings)} × <b>{esc(food.name)}</b> "
+        f"({esc(food.serving)}{each}): {round(entry.mg)} mg.\n\n{progress_line(total, needs)}"
+    )
+    keyboard = _keyboard([[("↩️ Undo", f"log:undo:{entry.id}"), ("📊 Today", "log:today")]])
+    return text, keyboard
+
+
+async def log_many(
+    svc: Services, chat_id: int, items: Sequence[tuple[Food, float]]
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Log several foods at once (a whole /plan) in one transaction."""
+    needs = await needs_of(svc, chat_id)
+    if not needs.known:
+        return START_FIRST, None
+    day = intake.local_day(needs.timezone, _now())
+    async with svc.db.session() as session:
+        added = [
+            await intake.add_entry(session, chat_id, day, food.id, servings, food.mg * servings)
+            for food, servings in items
+        ]
+        entries = await intake.entries_for_day(session, chat_id, day)
+    logged = [entry for entry in added if entry is not None]
+    total = sum(item.mg for item in entries)
+    text = (
+        f"✅ Logged {len(logged)} foods ({round(sum(e.mg for e in logged))} mg).\n\n"
+        f"{progress_line(total, needs)}"
+    )
+    return text, _keyboard([[("📊 Today", "log:today")]])
+
+
+def _suggestions(
+    index: FoodIndex, food_text: str, servings: float
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    nearest = index.suggest_foods(food_text)
+    asked = esc(clip(food_text, 40))
+    if not nearest:
+        return (
+            f"I don't know the food “{asked}”. Send /foods to see the foods I know, "
+            "then /log one of them.",
+            None,
+        )
+    buttons = [[(food.name, log_button_data(food.id, servings, replace=True))] for food in nearest]
+    return f"I don't know “{asked}”. Did you mean one of these?", _keyboard(buttons)
+
+
+# ---------------------------------------------------------------- /today
+
+
+@dataclass(frozen=True)
+class _DayRow:
+    label: str
+    servings: float
+    mg: float
+
+
+def _rows(entries: Sequence[IntakeEntry], svc: Services) -> list[_DayRow]:
+    """One row per food, in the order first logged."""
+    rows: dict[str, _DayRow] = {}
+    for entry in entries:
+        try:
+            label = svc.library.food(entry.food_id).name
+        except KeyError:  # the food left the table since it was logged
+            label = entry.food_id
+        known = rows.get(entry.food_id)
+        rows[entry.food_id] = _DayRow(
+            label,
+            (known.servings if known else 0) + entry.servings,
+            (known.mg if known else 0) + entry.mg,
+        )
+    return list(rows.values())
+
+
+async def today_view(svc: Services, chat_id: int) -> tuple[str, bytes | None]:
+    """The day's text and, when something was logged, its chart."""
+    needs = await needs_of(svc, chat_id)
+    if not needs.known:
+        return START_FIRST, None
+    day = intake.local_day(needs.timezone, _now())
+    async with svc.db.session() as session:
+        entries = await intake.entries_for_day(session, chat_id, day)
+    heading = f"📊 <b>Today, {day:%a %d %b}</b>"
+    if not entries:
+        return (
+            f"{heading}\nNothing logged yet. Try /log almonds, or /plan for a day's ideas.\n"
+            f"Your target is {esc(needs.target_text)}.",
+            None,
+        )
+    rows = _rows(entries, svc)
+    total = sum(row.mg for row in rows)
+    lines = [
+        f"• {servings_text(round(row.servings, 2))} × {esc(row.label)}: {round(row.mg)} mg"
+        for row in rows
+    ]
+    text = f"{heading}\n" + "\n".join(lines) + f"\n\n{progress_line(total, needs)}"
+    if total >= needs.target_mg:
+        text += (
+            "\n🎉 Target reached with food. Food alone is very unlikely to give you too much "
+            "magnesium: healthy kidneys pass on the excess."
+        )
+    spec = ChartSpec(
+        title=f"Today ({day:%d %b}): {round(total)} mg of {needs.target_mg} mg",
+        bars=(
+            *(Bar(row.label.split(",")[0], round(row.mg, 1)) for row in rows),
+            Bar("Total today", round(total, 1), highlight=True),
+        ),
+        target_mg=needs.target_mg,
+        target_label=needs.short_target,
+        axis_label="mg of magnesium logged today",
+    )
+    return text, await render_async(spec)
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _argument(text: str | None) -> str:
+    parts = (text or "").split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services_of(context)
+    request = parse_log(_argument(message.text))
+    keyboard: InlineKeyboardMarkup | None = None
+    if isinstance(request, Usage):
+        text = f"{esc(request.problem)}\n\n{esc(USAGE)}" if request.problem else esc(USAGE)
+    elif isinstance(request, SupplementDose):
+        needs = await needs_of(svc, chat.id)
+        text = supplement_reply(request, needs.ul_mg, svc.library.disclaimer)
+    elif isinstance(request, Undo):
+        text = await _undo_last(svc, chat.id)
+    else:
+        index = food_index(context)
+        food = index.find_food(request.food_text)
+        if food is None:
+            text, keyboard = _suggestions(index, request.food_text, request.servings)
+        else:
+            text, keyboard = await _log_food(svc, chat.id, food, request.servings)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def _undo_last(svc: Services, chat_id: int) -> str:
+    needs = await needs_of(svc, chat_id)
+    if not needs.known:
+        return START_FIRST
+    day = intake.local_day(needs.timezone, _now())
+    async with svc.db.session() as session:
+        entry = await intake.undo_last(session, chat_id, day)
+        entries = await intake.entries_for_day(session, chat_id, day)
+    if entry is None:
+        return "Nothing logged today, so there is nothing to undo."
+    return _undone_text(entry, svc, sum(item.mg for item in entries), needs)
+
+
+def _undone_text(
+    entry: IntakeEntry, svc: Services, total: float, needs: Needs, label: str = "Today"
+) -> str:
+    try:
+        name = svc.library.food(entry.food_id).name
+    except KeyError:
+        name = entry.food_id
+    return (
+        f"↩️ Removed {servings_text(entry.servings)} × {esc(name)} ({round(entry.mg)} mg).\n\n"
+        f"{progress_line(total, needs, label)}"
+    )
+
+
+async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    text, chart = await today_view(services_of(context), chat.id)
+    await message.reply_text(text)
+    if chart is not None:
+        await message.reply_photo(chart, caption=TODAY_CAPTION)
+
+
+async def log_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    svc = services_of(context)
+    parts = (query.data or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    if action == "today" and len(parts) == 2:
+        await query.answer()
+        text, chart = await today_view(svc, chat.id)
+        await context.bot.send_message(chat.id, text)
+        if chart is not None:
+            await context.bot.send_photo(chat.id, chart, caption=TODAY_CAPTION)
+        return
+    if action == "undo" and len(parts) == 3 and parts[2].isdigit():
+        await query.answer()
+        text = await _undo_entry(svc, chat.id, int(parts[2]))
+        if not await edit_in_place(query.message, text, None):
+            await context.bot.send_message(chat.id, text)
+        return
+    food, servings = _food_and_servings(svc, parts) if action in {"add", "pick"} else (None, None)
+    if food is None or servings is None:
+        await query.answer("That button is no longer valid. Send /log to log a food.")
+        return
+    await query.answer()
+    text, keyboard = await _log_food(svc, chat.id, food, servings)
+    # A suggestion list turns into the receipt, so it cannot be pressed twice by mistake.
+    if action == "add" or not await edit_in_place(query.message, text, keyboard):
+        await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+
+
+def _food_and_servings(svc: Services, parts: list[str]) -> tuple[Food | None, float | None]:
+    if len(parts) != 4:
+        return None, None
+    try:
+        food = svc.library.food(parts[2])
+        servings = float(parts[3])
+    except (KeyError, ValueError):
+        return None, None
+    if not MIN_SERVINGS <= servings <= MAX_SERVINGS:
+        return None, None
+    return food, servings
+
+
+async def _undo_entry(svc: Services, chat_id: int, entry_id: int) -> str:
+    async with svc.db.session() as session:
+        entry = await intake.remove_entry(session, chat_id, entry_id)
+        if entry is None:
+            return "That entry was already removed. /today shows what is logged."
+        entries = await intake.entries_for_day(session, chat_id, entry.local_date)
+    needs = await needs_of(svc, chat_id)
+    today = intake.local_day(needs.timezone, _now())
+    label = "Today" if entry.local_date == today else f"{entry.local_date:%a %d %b}"
+    return _undone_text(entry, svc, sum(item.mg for item in entries), needs, label)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("log", log_command))
+    application.add_handler(CommandHandler("today", today_command))
+    application.add_handler(CallbackQueryHandler(log_button, pattern=r"^log:"))
+
+
+FEATURE = Feature(COMMANDS, register)

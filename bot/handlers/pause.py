@@ -1,0 +1,108 @@
+"""/pause (3 days, a week, or until /resume) and /resume."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.callbacks import Press
+from bot.commands import CommandInfo, Feature
+from bot.handlers.settings import press_pattern
+from bot.handlers.settings.actions import reschedule
+from bot.handlers.settings.common import (
+    UNKNOWN_CHAT,
+    Action,
+    MenuView,
+    Outcome,
+    admin_or_refuse,
+    on_press,
+    send_menu,
+    utcnow,
+)
+from bot.handlers.settings.screens import when_text
+from bot.services import services_of
+from storage import preferences
+from storage.models import Chat
+
+COMMANDS = [
+    CommandInfo("pause", "pause tips for a few days"),
+    CommandInfo("resume", "resume paused tips"),
+]
+DURATIONS = {"3d": dt.timedelta(days=3), "7d": dt.timedelta(days=7)}
+NOT_SUBSCRIBED = "You are not subscribed right now. Send /start to get daily tips."
+
+
+def pause_menu(chat: Chat, view: MenuView) -> tuple[str, InlineKeyboardMarkup | None]:
+    if chat.status != "active":
+        return NOT_SUBSCRIBED, None
+    keyboard = (
+        view.keyboard()
+        .row(("3 days", "pa", "3d"), ("A week", "pa", "7d"))
+        .row(("Until I resume", "pa", "ind"))
+        .row(("Cancel", "pa", "no"))
+    )
+    return "⏸ Pause tips for how long?", keyboard.markup()
+
+
+async def choose(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if press.arg == "no":
+        return Outcome("edit", "OK, tips continue as usual.", answer="Cancelled")
+    if chat.status != "active":
+        return Outcome("edit", NOT_SUBSCRIBED)
+    if press.arg == "ind":
+        preferences.pause(chat, None)
+        text = "⏸ Paused. No tips until you send /resume."
+    elif press.arg in DURATIONS:
+        until = view.now + DURATIONS[press.arg]
+        preferences.pause(chat, until)
+        text = f"⏸ Paused until {when_text(until, chat)} (your time). /resume ends it early."
+    else:
+        return Outcome("none", answer="This menu expired, open /pause again.")
+    return Outcome("edit", text, answer="Paused")
+
+
+async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await admin_or_refuse(update, context):
+        await send_menu(update, context, pause_menu)
+
+
+async def resume_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not await admin_or_refuse(update, context):
+        return
+    now = utcnow()
+    async with services_of(context).db.session() as session:
+        row = await preferences.chat_for_update(session, chat.id)
+        if row is None:
+            text = UNKNOWN_CHAT
+        elif row.status != "active":
+            text = NOT_SUBSCRIBED
+        elif not preferences.is_paused(row, now):
+            preferences.resume(row)  # clears a pause that already ran out
+            text = "Tips are not paused. Send /pause to take a break."
+        else:
+            preferences.resume(row)
+            reschedule(row, now)
+            assert row.next_due_at is not None
+            text = f"▶️ Welcome back! Next tip: {when_text(row.next_due_at, row)}."
+    await message.reply_text(text)
+
+
+async def pause_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await on_press(update, context, ACTIONS)
+
+
+ACTIONS: dict[str, Action] = {"pa": choose}
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("pause", pause_command))
+    application.add_handler(CommandHandler("resume", resume_command))
+    application.add_handler(CallbackQueryHandler(pause_press, pattern=press_pattern(ACTIONS)))
+
+
+FEATURE = Feature(COMMANDS, register)

@@ -1,0 +1,153 @@
+"""/plan: one day of everyday foods that reaches the person's magnesium target."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.commands import CommandInfo, Feature
+from bot.formatting import esc
+from bot.handlers.intake_log import log_many, progress_bar
+from bot.personal import Needs, needs_of
+from bot.services import services_of
+from content import DIET_LABELS, Diet, Food
+from content.day_plan import DayPlan, NoPlan, PlanKey, plan_day
+
+COMMANDS = [CommandInfo("plan", "a one-day food plan that reaches your magnesium target")]
+
+# chat_data keys: the last few plans shown, by number, so "Log this plan" logs the plan on
+# that message; the newest one is also what the next plan must differ from.
+_SHOWN = "plan.shown"
+_COUNT = "plan.count"
+_KEEP = 5
+PERSONAL_HINT = "Send /start and set your age and sex in /settings for a personal target."
+ANOTHER = InlineKeyboardButton("🔄 Another plan", callback_data="plan:new")
+
+
+def _keyboard(number: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[ANOTHER, InlineKeyboardButton("✅ Log this plan", callback_data=f"plan:log:{number}")]]
+    )
+
+
+def plan_text(plan: DayPlan | NoPlan, needs: Needs, ul_mg: int | None) -> str:
+    diets = ", ".join(DIET_LABELS[diet] for diet in Diet if diet in needs.diets)
+    heading = "🍽 <b>A day of magnesium from food</b>" + (f"\nFor: {esc(diets)}" if diets else "")
+    if isinstance(plan, NoPlan):
+        return (
+            f"{heading}\nI could not find 3 to 5 everyday foods that fit your diet settings and "
+            f"reach {esc(needs.target_text)}: the most they can give is about "
+            f"{plan.best_total_mg} mg ({plan.allowed_foods} foods fit). "
+            "Try /foods for the richest single foods, or review your diet in /settings."
+        )
+    lines = []
+    for item in plan.items:
+        each = " each" if item.servings > 1 else ""
+        lines.append(
+            f"• {item.servings} × <b>{esc(item.food.name)}</b> "
+            f"({esc(item.food.serving)}{each}): {item.mg} mg"
+        )
+    percent = needs.percent_of_target(plan.total_mg)
+    limit = f" The {ul_mg} mg upper limit is for supplements and medicines." if ul_mg else ""
+    return (
+        f"{heading}\nTarget: {esc(needs.target_text)}\n\n"
+        + "\n".join(lines)
+        + f"\n\n<b>Total: {plan.total_mg} mg</b> {progress_bar(percent)} {percent}%\n\n"
+        "<i>Food alone is very unlikely to give you too much magnesium: healthy kidneys pass "
+        f"on the excess.{limit}</i>"
+    )
+
+
+async def _make_plan(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    svc = services_of(context)
+    needs = await needs_of(svc, chat_id)
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    shown: dict[int, list[tuple[str, int]]] = chat_data.setdefault(_SHOWN, {})
+    latest = shown.get(max(shown)) if shown else None
+    previous: PlanKey = frozenset(latest) if latest else frozenset()
+    # The search takes tens of milliseconds; keep it off the event loop all the same.
+    plan = await asyncio.to_thread(
+        plan_day,
+        svc.library.foods,
+        needs.diets,
+        needs.target_mg,
+        seed=secrets.randbits(32),
+        previous=previous,
+    )
+    text = plan_text(plan, needs, needs.ul_mg)
+    if not needs.known:
+        text += (
+            "\n\n<i>Send /start and set your age and sex in /settings for a personal target.</i>"
+        )
+    if isinstance(plan, NoPlan):
+        return text, None
+    number = int(chat_data.get(_COUNT, 0)) + 1
+    chat_data[_COUNT] = number
+    shown[number] = [(item.food.id, item.servings) for item in plan.items]
+    for old in sorted(shown)[:-_KEEP]:
+        del shown[old]
+    return text, _keyboard(number)
+
+
+async def plan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    text, keyboard = await _make_plan(context, chat.id)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    if query.data == "plan:new":
+        await query.answer()
+        text, keyboard = await _make_plan(context, chat.id)
+        await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+        return
+    number = (query.data or "").removeprefix("plan:log:")
+    if not (query.data or "").startswith("plan:log:") or not number.isdigit():
+        await query.answer("That button is no longer valid. Send /plan for a new plan.")
+        return
+    items = _shown_items(context, int(number))
+    if not items:
+        await query.answer("That plan has expired. Send /plan for a new one.")
+        return
+    await query.answer()
+    text, keyboard = await log_many(services_of(context), chat.id, items)
+    # Logging twice by a second tap would double the day; keep only "Another plan".
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(InlineKeyboardMarkup([[ANOTHER]]))
+    await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+
+
+def _shown_items(context: ContextTypes.DEFAULT_TYPE, number: int) -> list[tuple[Food, float]]:
+    shown = (context.chat_data or {}).get(_SHOWN)
+    stored = shown.get(number) if isinstance(shown, dict) else None
+    library = services_of(context).library
+    items: list[tuple[Food, float]] = []
+    for food_id, servings in stored or []:
+        try:
+            items.append((library.food(food_id), float(servings)))
+        except KeyError:
+            continue
+    return items
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("plan", plan_command))
+    application.add_handler(CallbackQueryHandler(plan_button, pattern=r"^plan:"))
+
+
+FEATURE = Feature(COMMANDS, register)

@@ -1,0 +1,210 @@
+"""What each settings button does. Every change is validated and saved at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import Press
+from bot.formatting import esc
+from bot.handlers.settings import screens
+from bot.handlers.settings.common import EXPIRED, Action, MenuView, Outcome
+from bot.zones import ZoneMatch, zone_label
+from content import AgeBand, Diet, LifeStage, Sex, Topic
+from scheduler.schedule import FREQUENCY_LABELS, Frequency, next_due_for
+from storage import preferences
+from storage.models import Chat
+
+_EXPIRED_OUTCOME = Outcome("none", answer=EXPIRED)
+_NOT_ALLOWED = "That choice is not possible. Please pick another."
+
+
+def save(chat: Chat, changes: dict[str, Any], now: dt.datetime) -> bool:
+    """Validate and store `changes`; reschedule if the delivery slot moved. False if refused."""
+    try:
+        updated = preferences.changed(chat, changes)
+    except ValidationError:
+        return False
+    if preferences.apply(chat, updated) & preferences.SCHEDULE_FIELDS:
+        reschedule(chat, now)
+    return True
+
+
+def reschedule(chat: Chat, now: dt.datetime) -> None:
+    if chat.status == "active":
+        chat.next_due_at = next_due_for(chat, now)
+
+
+def zone_notice(match: ZoneMatch, chat: Chat, now: dt.datetime) -> str:
+    local = screens.local_now(chat, now)
+    return (
+        f"✅ Time zone: <b>{esc(match.described_as)}</b>. "
+        f"It is {local:%H:%M} there now ({local:%A})."
+    )
+
+
+def time_notice(chat: Chat) -> str:
+    return (
+        f"✅ Tips now come at <b>{chat.delivery_time:%H:%M}</b> ({esc(zone_label(chat.timezone))})."
+    )
+
+
+def _screen(name: str, chat: Chat, view: MenuView, notice: str = "") -> Outcome:
+    text, markup = screens.SCREENS[name](chat, view, notice)
+    return Outcome("edit", text, markup)
+
+
+async def open_screen(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if press.arg not in screens.SCREENS:
+        return _EXPIRED_OUTCOME
+    question = screens.QUESTIONS.get(press.arg)
+    if question is None:
+        preferences.clear_awaiting(chat)
+    else:
+        preferences.await_answer(chat, question, view.user_id)
+    return _screen(press.arg, chat, view)
+
+
+async def onboarding_screen(press: Press, chat: Chat, view: MenuView, s: AsyncSession) -> Outcome:
+    """From the welcome message: open the screen below it, so the welcome text stays."""
+    outcome = await open_screen(press, chat, view, s)
+    return Outcome("new", outcome.text, outcome.markup) if outcome.kind == "edit" else outcome
+
+
+async def skip(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    preferences.clear_awaiting(chat)
+    return Outcome("strip", answer="OK! Change anything later with /settings.")
+
+
+async def done(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    preferences.clear_awaiting(chat)
+    text, _markup = screens.closed(chat, view)
+    return Outcome("edit", text, None, answer="Saved")
+
+
+async def set_zone(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if not save(chat, {"timezone": press.arg}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    preferences.clear_awaiting(chat)
+    notice = zone_notice(ZoneMatch(chat.timezone, zone_label(chat.timezone)), chat, view.now)
+    return _screen("main", chat, view, notice)
+
+
+async def set_time(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    try:
+        at = dt.datetime.strptime(press.arg, "%H%M").time()
+    except ValueError:
+        return _EXPIRED_OUTCOME
+    if not save(chat, {"delivery_time": at}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    preferences.clear_awaiting(chat)
+    return _screen("main", chat, view, time_notice(chat))
+
+
+async def set_frequency(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if not save(chat, {"frequency": press.arg}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    label = FREQUENCY_LABELS[Frequency(chat.frequency)]
+    return _screen("main", chat, view, f"✅ Tips now come {label}.")
+
+
+async def toggle_topic(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if press.arg == "*":
+        chosen = [t.value for t in Topic]
+    else:
+        chosen = _toggled(chat.topics, press.arg, [t.value for t in Topic])
+        if not chosen:
+            return Outcome("none", answer="Keep at least one topic on.")
+    if not save(chat, {"topics": chosen}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("topics", chat, view)
+
+
+async def set_food_mode(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if not save(chat, {"food_mode": press.arg}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("food", chat, view)
+
+
+async def set_food_day(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if not press.arg.isdigit() or not save(chat, {"food_weekday": int(press.arg)}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("food", chat, view)
+
+
+async def toggle_diet(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    chosen = [] if press.arg == "*" else _toggled(chat.diet, press.arg, [d.value for d in Diet])
+    if not save(chat, {"diet": chosen}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("diet", chat, view)
+
+
+async def set_age_band(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    return _profile_change(chat, view, {"age_band": press.arg})
+
+
+async def set_sex(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    return _profile_change(chat, view, {"sex": press.arg})
+
+
+async def set_life_stage(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    return _profile_change(chat, view, {"life_stage": press.arg})
+
+
+async def clear_profile(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    return _profile_change(chat, view, {"age_band": None, "sex": None, "life_stage": None})
+
+
+def _profile_change(chat: Chat, view: MenuView, changes: dict[str, Any]) -> Outcome:
+    merged = {
+        "age_band": chat.age_band,
+        "sex": chat.sex,
+        "life_stage": chat.life_stage,
+        **changes,
+    }
+    # A new age or sex can rule pregnancy out; drop the answer instead of refusing the tap.
+    try:
+        band = AgeBand(merged["age_band"]) if merged["age_band"] else None
+        sex = Sex(merged["sex"]) if merged["sex"] else None
+    except ValueError:
+        return Outcome("none", answer=_NOT_ALLOWED)
+    stage_possible = (
+        band is not None and sex is Sex.FEMALE and view.svc.library.intake.life_stage_applies(band)
+    )
+    if not stage_possible and "life_stage" not in changes:
+        merged["life_stage"] = None
+    if merged["life_stage"] == LifeStage.NONE.value and not stage_possible:
+        merged["life_stage"] = None
+    if not save(chat, merged, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("prof", chat, view)
+
+
+def _toggled(current: list[str], value: str, order: list[str]) -> list[str]:
+    """`current` with `value` switched on or off, kept in the canonical order."""
+    if value not in order:
+        return list(current)
+    chosen = set(current) ^ {value}
+    return [item for item in order if item in chosen]
+
+
+ACTIONS: dict[str, Action] = {
+    "m": open_screen,
+    "ob": onboarding_screen,
+    "skip": skip,
+    "done": done,
+    "tz": set_zone,
+    "tm": set_time,
+    "fq": set_frequency,
+    "tp": toggle_topic,
+    "fm": set_food_mode,
+    "fd": set_food_day,
+    "dt": toggle_diet,
+    "ag": set_age_band,
+    "sx": set_sex,
+    "ls": set_life_stage,
+    "pr": clear_profile,
+}

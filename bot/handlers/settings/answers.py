@@ -1,0 +1,155 @@
+"""Typed answers and shared locations for the settings menu's open question.
+
+These handlers run in group -1, before /ask's free-text handler in group 0: a message that
+answers the open question stops there (ApplicationHandlerStop); any other message passes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Chat, Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.formatting import esc
+from bot.handlers.settings import screens
+from bot.handlers.settings.actions import save, time_notice, zone_notice
+from bot.handlers.settings.common import (
+    UNKNOWN_CHAT,
+    MenuView,
+    codec_of,
+    remember_menu,
+    strip_message_keyboard,
+    utcnow,
+)
+from bot.services import services_of
+from bot.timeparse import TimeParseError, parse_delivery_time
+from bot.zones import ZoneMatch, ZoneParseError, default_resolver, zone_at
+from storage import Database, preferences
+from storage.models import Chat as ChatRow
+
+TIMEZONE = "timezone"
+TIME = "time"
+_CANCEL_HINT = "Or tap ⬅️ Back in the menu above to cancel."
+
+
+async def is_awaiting_input(db: Database, chat_id: int) -> bool:
+    """True while the chat owes the settings menu a typed answer (the /ask contract)."""
+    async with db.session() as session:
+        return await preferences.awaiting_of(session, chat_id) is not None
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.text is None:
+        return
+    question = await _open_question_for(update, context)
+    if question is None:
+        return
+    text = message.text
+    try:
+        if question == TIMEZONE:
+            match = await asyncio.to_thread(default_resolver().resolve, text)
+            await _apply_zone(update, context, match)
+        elif question == TIME:
+            at = parse_delivery_time(text)
+            await _apply(update, context, TIME, {"delivery_time": at}, time_notice_of)
+    except (ZoneParseError, TimeParseError) as error:
+        await message.reply_text(f"🤔 {esc(str(error))}\n{_CANCEL_HINT}")
+    raise ApplicationHandlerStop
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or message.location is None:
+        return
+    if chat.type != Chat.PRIVATE and await _open_question_for(update, context) != TIMEZONE:
+        return  # in groups a location only counts when an admin was asked for one
+    location = message.location
+    try:
+        match = await asyncio.to_thread(zone_at, location.latitude, location.longitude)
+    except ZoneParseError as error:
+        await message.reply_text(f"🤔 {esc(str(error))}")
+        raise ApplicationHandlerStop from None
+    await _apply_zone(update, context, match)
+    raise ApplicationHandlerStop
+
+
+async def drop_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command moves on to something else: the open question is closed, quietly."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    db = services_of(context).db
+    if not await is_awaiting_input(db, chat.id):
+        return
+    async with db.session() as session:
+        row = await preferences.chat_for_update(session, chat.id)
+        if row is not None:
+            preferences.clear_awaiting(row)
+
+
+async def _open_question_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The chat's open question, if this message's sender is the one who was asked."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    async with services_of(context).db.session() as session:
+        pending = await preferences.awaiting_of(session, chat.id)
+    if pending is None:
+        return None
+    question, asked = pending
+    if asked is not None and (user is None or user.id != asked):
+        return None
+    return question
+
+
+def time_notice_of(chat: ChatRow, _now: dt.datetime) -> str:
+    return time_notice(chat)
+
+
+async def _apply_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch) -> None:
+    def notice(chat: ChatRow, now: dt.datetime) -> str:
+        return zone_notice(match, chat, now)
+
+    await _apply(update, context, TIMEZONE, {"timezone": match.zone}, notice)
+
+
+async def _apply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question: str,
+    changes: dict[str, Any],
+    notice: Callable[[ChatRow, dt.datetime], str],
+) -> None:
+    """Save the answer and show the settings menu again, as a new message below it."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
+    svc = services_of(context)
+    now = utcnow()
+    user_id = update.effective_user.id if update.effective_user else chat.id
+    old_menu: int | None = None
+    markup = None
+    async with svc.db.session() as session:
+        row = await preferences.chat_for_update(session, chat.id)
+        if row is None:
+            text = UNKNOWN_CHAT
+        elif not save(row, changes, now):
+            text = "That value is not allowed. Please try another."
+        else:
+            preferences.clear_awaiting(row)
+            old_menu = row.menu_message_id
+            view = MenuView(
+                svc, codec_of(context), chat.id, row.menu_version, user_id,
+                chat.type != Chat.PRIVATE, now,
+            )  # fmt: skip
+            text, markup = screens.main(row, view, notice(row, now))
+    if markup is None:
+        await message.reply_text(text)
+        return
+    sent = await message.reply_text(text, reply_markup=markup)
+    if old_menu is not None:
+        await strip_message_keyboard(context, chat.id, old_menu)
+    await remember_menu(svc, chat.id, sent.message_id)

@@ -1,0 +1,41 @@
+"""/tip: the next tip right now, counted in the chat's rotation like a scheduled one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot.commands import CommandInfo, Feature
+from bot.services import services_of
+from scheduler.ondemand import next_tip_text
+
+COMMANDS = [CommandInfo("tip", "the next tip right now")]
+
+NOT_SUBSCRIBED_HINT = "<i>Send /start to get a tip like this every day.</i>"
+NO_TIPS = "I have no tips for your chosen topics yet. Pick more topics with /settings."
+
+
+async def tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    svc = services_of(context)
+    result = await next_tip_text(svc.db, svc.library, chat.id)
+    if result is None:
+        await message.reply_text(NO_TIPS, parse_mode=ParseMode.HTML)
+        return
+    text, known = result
+    if not known:
+        text = f"{text}\n\n{NOT_SUBSCRIBED_HINT}"
+    await message.reply_text(text, parse_mode=ParseMode.HTML)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("tip", tip))
+
+
+FEATURE = Feature(COMMANDS, register)

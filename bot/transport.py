@@ -1,0 +1,136 @@
+"""The HTTP layer to the Bot API: counts every response and keeps bad updates out.
+
+An update PTB cannot parse (a field of an unexpected type, a new update kind with a
+required field missing) would otherwise fail the whole getUpdates batch, and because the
+offset never moves past it, polling would fetch the same broken batch forever. Here such
+an update is replaced by a bare `{"update_id": N}`: it is acknowledged, counted, and no
+handler acts on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from telegram import Bot, Chat, Update, User
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
+
+from bot.metrics import Metrics, handling_since
+
+log = logging.getLogger(__name__)
+
+
+def decode_update(raw: object, bot: Bot | None) -> Update | None:
+    """The Update in `raw`, or None when it is not a well-formed update."""
+    if not isinstance(raw, dict) or not _is_update_id(raw.get("update_id")):
+        return None
+    try:
+        update = Update.de_json(raw, bot)
+    except Exception:  # PTB raises whatever the malformed field provokes
+        return None
+    return update if _well_typed(update) else None
+
+
+def _well_typed(update: Update) -> bool:
+    """The ids handlers key on are what Telegram promises; PTB does not check types."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    if chat is not None and not _is_int(chat.id):
+        return False
+    if user is not None and not _is_int(user.id):
+        return False
+    if message is not None and not (
+        _is_int(message.message_id)
+        and isinstance(getattr(message, "chat", None), Chat)
+        and isinstance(message.date, dt.datetime)
+    ):
+        return False
+    query = update.callback_query
+    return query is None or (isinstance(query.id, str) and isinstance(query.from_user, User))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def bare_update(raw: object) -> dict[str, Any] | None:
+    """What is left of a malformed update: its id, if it has a usable one."""
+    if isinstance(raw, dict) and _is_update_id(raw.get("update_id")):
+        return {"update_id": raw["update_id"]}
+    return None
+
+
+def _is_update_id(value: object) -> bool:
+    return _is_int(value) and isinstance(value, int) and value >= 0
+
+
+def sieve_updates(payload: bytes, metrics: Metrics) -> bytes:
+    """A getUpdates response with every malformed update reduced to its bare id."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return payload  # PTB reports an unreadable response itself
+    result = body.get("result") if isinstance(body, dict) else None
+    if not isinstance(result, list):
+        return payload
+    kept: list[object] = []
+    for raw in result:
+        if decode_update(raw, None) is not None:
+            kept.append(raw)
+            continue
+        metrics.malformed_updates.inc()
+        bare = bare_update(raw)
+        log.warning(
+            "dropped a malformed update update_id=%s",
+            bare["update_id"] if bare else "unknown",
+        )
+        if bare is not None:
+            kept.append(bare)
+    if len(kept) == len(result) and all(a is b for a, b in zip(kept, result, strict=True)):
+        return payload
+    body["result"] = kept
+    return json.dumps(body).encode()
+
+
+class InstrumentedRequest(HTTPXRequest):
+    """HTTPXRequest that reports every Bot API response to `metrics`."""
+
+    def __init__(self, metrics: Metrics, *, sieve: bool = False, **options: Any) -> None:
+        super().__init__(**options)
+        self._metrics = metrics
+        self._sieve = sieve
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        replying = handling_since.get() is not None
+        try:
+            status, payload = await super().do_request(
+                url,
+                method,
+                request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
+        except TimedOut:
+            self._metrics.observe_response(api_method, "timeout", replying=replying)
+            raise
+        except NetworkError:
+            self._metrics.observe_response(api_method, "network", replying=replying)
+            raise
+        self._metrics.observe_response(api_method, status, replying=replying)
+        if self._sieve and status == 200 and api_method == "getUpdates":
+            payload = sieve_updates(payload, self._metrics)
+        return status, payload

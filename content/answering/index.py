@@ -1,0 +1,239 @@
+"""The FAQ index: one analyser for entries and questions alike, and BM25 over the entries."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from Stemmer import Stemmer
+
+from content.answering.normalise import is_content_word, words
+from content.answering.synonyms import SynonymMap
+from content.library import Library
+from content.models import FaqEntry
+
+# Typos are corrected only in words this long: shorter words are too often another word
+# ("rain" is one letter from "pain"), and short typos rarely survive as a sole topic word.
+MIN_CORRECTABLE = 5
+# Words this long may have two letters out of order and still be corrected.
+LONG_WORD = 7
+
+# How much each field of an entry counts, by repetition in its BM25 document. The curated
+# question, phrasings and keywords say what the entry is about; the answer adds the
+# vocabulary people use when they describe the topic in their own words.
+FIELD_WEIGHTS = {"question": 2, "phrasings": 1, "keywords": 2, "answer": 1}
+
+
+class Analyzer:
+    """Folding, typo correction, synonyms, stopwords and stemming, in that order."""
+
+    def __init__(self, stemmer: Stemmer, synonyms: SynonymMap, vocabulary: Counter[str]) -> None:
+        self.stemmer = stemmer
+        self.synonyms = synonyms
+        # Most frequent first: when two words are equally close, the commoner one wins.
+        self._known = frozenset(vocabulary)
+        self._by_frequency = [word for word, _ in vocabulary.most_common()]
+
+    def correct(self, word: str) -> str:
+        """The known word one edit away (two for shuffled letters: "diarreah"), or `word`."""
+        if word in self._known or len(word) < MIN_CORRECTABLE or not word.isalpha():
+            return word
+        best = process.extractOne(word, self._by_frequency, scorer=OSA.distance, score_cutoff=1)
+        if best is not None:
+            return str(best[0])
+        if len(word) >= LONG_WORD:
+            close = process.extract(
+                word, self._by_frequency, scorer=OSA.distance, score_cutoff=2, limit=None
+            )
+            shuffled = [str(known) for known, _, _ in close if sorted(known) == sorted(word)]
+            if shuffled:
+                return shuffled[0]
+        return word
+
+    def terms(self, found: Sequence[str]) -> list[str]:
+        """Stems of the content words and of the synonym heads they bring in."""
+        content = [w for w in self.synonyms.expand(found) if is_content_word(w)]
+        return list(self.stemmer.stemWords(content))
+
+    def query(self, text: str) -> Query:
+        corrected = [self.correct(word) for word in words(text)]
+        return Query(" ".join(corrected), self.terms(corrected))
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # the corrected words, for fuzzy comparison with the curated wordings
+    terms: list[str]  # what BM25 sees
+
+
+def vocabulary_of(library: Library, synonyms: SynonymMap) -> Counter[str]:
+    """The words typos are corrected to, with their frequency.
+
+    Questions, phrasings, keywords, food names and synonyms, but not the answers: answers use
+    everyday words ("eating", "white", "move") that off-topic typos would land on.
+    """
+    counts: Counter[str] = Counter()
+    for entry in library.faq:
+        for text in (entry.question, *entry.phrasings, *entry.keywords):
+            counts.update(words(text, limit=None))
+    for food in library.foods:
+        for text in (food.name, *food.aliases):
+            counts.update(words(text, limit=None))
+    counts.update(synonyms.wordings)
+    return counts
+
+
+def entry_text(entry: FaqEntry) -> list[str]:
+    fields = {
+        "question": [entry.question],
+        "phrasings": list(entry.phrasings),
+        "keywords": list(entry.keywords),
+        "answer": [entry.answer],
+    }
+    return [text for name, texts in fields.items() for text in texts * FIELD_WEIGHTS[name]]
+
+
+@dataclass(frozen=True)
+class FaqIndex:
+    entries: tuple[FaqEntry, ...]
+    analyzer: Analyzer
+    bm25: bm25s.BM25
+    # Each entry's distinct terms, and every term's inverse document frequency.
+    entry_terms: tuple[frozenset[str], ...]
+    # Each entry's question and phrasings, folded, for fuzzy comparison.
+    wordings: tuple[tuple[str, ...], ...]
+    idf: Mapping[str, float]
+    unseen_idf: float
+    # The curated fields as term sets: each wording (question, phrasings) and each keyword
+    # on its own, and their union per entry, with idf computed over those unions. Answers
+    # are left out: their everyday words would make every entry "cover" a question.
+    wording_terms: tuple[tuple[frozenset[str], ...], ...]
+    keyword_terms: tuple[tuple[frozenset[str], ...], ...]
+    curated_terms: tuple[frozenset[str], ...]
+    curated_idf: Mapping[str, float]
+    wording_weights: tuple[tuple[float, ...], ...]
+
+    @classmethod
+    def build(cls, library: Library, analyzer: Analyzer) -> FaqIndex:
+        documents = [
+            [term for text in entry_text(entry) for term in analyzer.terms(words(text, limit=None))]
+            for entry in library.faq
+        ]
+        wordings = tuple(
+            tuple(" ".join(words(text)) for text in (entry.question, *entry.phrasings))
+            for entry in library.faq
+        )
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index(documents, show_progress=False)
+        entry_terms = tuple(frozenset(doc) for doc in documents)
+        frequency = Counter(term for terms in entry_terms for term in terms)
+        total = len(documents)
+        idf = {term: _idf(total, count) for term, count in frequency.items()}
+
+        def term_sets(texts: Iterable[str]) -> tuple[frozenset[str], ...]:
+            return tuple(frozenset(analyzer.terms(words(text, limit=None))) for text in texts)
+
+        wording_terms = tuple(term_sets((e.question, *e.phrasings)) for e in library.faq)
+        keyword_terms = tuple(term_sets(e.keywords) for e in library.faq)
+        curated_terms = tuple(
+            frozenset().union(*wordings_, *keywords)
+            for wordings_, keywords in zip(wording_terms, keyword_terms, strict=True)
+        )
+        curated_frequency = Counter(term for terms in curated_terms for term in terms)
+        curated_idf = {term: _idf(total, count) for term, count in curated_frequency.items()}
+        return cls(
+            entries=tuple(library.faq),
+            analyzer=analyzer,
+            bm25=bm25,
+            entry_terms=entry_terms,
+            wordings=wordings,
+            idf=MappingProxyType(idf),
+            unseen_idf=_idf(total, 0),
+            wording_terms=wording_terms,
+            keyword_terms=keyword_terms,
+            curated_terms=curated_terms,
+            curated_idf=MappingProxyType(curated_idf),
+            wording_weights=tuple(
+                tuple(sum(curated_idf[term] for term in wording) for wording in wordings_)
+                for wordings_ in wording_terms
+            ),
+        )
+
+    def scores(self, terms: Sequence[str]) -> npt.NDArray[np.float32]:
+        known = [term for term in terms if term in self.idf]
+        if not known:
+            return np.zeros(len(self.entries), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)
+
+    def coverage(self, terms: Iterable[str], position: int) -> float:
+        """The idf-weighted share of the question's terms that the entry contains."""
+        distinct = set(terms)
+        total = sum(self.idf.get(term, self.unseen_idf) for term in distinct)
+        if total == 0:
+            return 0.0
+        covered = sum(self.idf[term] for term in distinct & self.entry_terms[position])
+        return covered / total
+
+    def weight(self, terms: Iterable[str]) -> float:
+        """The summed curated idf of `terms`; words no curated text uses weigh the most."""
+        unseen = _idf(len(self.entries), 0)
+        return sum(self.curated_idf.get(term, unseen) for term in terms)
+
+    def curated_coverage(self, terms: frozenset[str], position: int) -> float:
+        """The idf-weighted share of the question's terms found in the entry's curated fields."""
+        total = self.weight(terms)
+        return self.weight(terms & self.curated_terms[position]) / total if total else 0.0
+
+    def keyword_coverage(self, terms: frozenset[str], position: int) -> float:
+        """The idf-weighted share of the question's terms matched by the entry's best keyword."""
+        total = self.weight(terms)
+        if not total:
+            return 0.0
+        return (
+            max((self.weight(terms & k) for k in self.keyword_terms[position]), default=0.0) / total
+        )
+
+    def wording_match(self, terms: frozenset[str], position: int) -> float:
+        """The idf-weighted Dice overlap with the entry's closest wording, in [0, 1].
+
+        Symmetric on purpose: a wording scores high only when the question covers the
+        wording's topic words and the wording covers the question's, so one shared generic
+        word ("good", "best") cannot carry a short wording about something else.
+        """
+        total = self.weight(terms)
+        best = 0.0
+        for wording, weight in zip(
+            self.wording_terms[position], self.wording_weights[position], strict=True
+        ):
+            shared = terms & wording
+            if shared and total + weight:
+                best = max(best, 2 * self.weight(shared) / (total + weight))
+        return best
+
+    def wording_order(self, text: str, position: int) -> float:
+        """Best word-order-insensitive similarity to one of the entry's wordings, in [0, 1]."""
+        return _best(text, self.wordings[position], fuzz.token_sort_ratio)
+
+    def wording_overlap(self, text: str, position: int) -> float:
+        """Best shared-words similarity to one of the entry's wordings, in [0, 1].
+
+        Forgiving of extra words, so a long message that contains a wording scores high.
+        """
+        return _best(text, self.wordings[position], fuzz.token_set_ratio)
+
+
+def _best(text: str, wordings: Sequence[str], scorer: Callable[..., float]) -> float:
+    found = process.extractOne(text, wordings, scorer=scorer)
+    return 0.0 if found is None else float(found[1]) / 100
+
+
+def _idf(total: int, count: int) -> float:
+    return math.log(1 + (total - count + 0.5) / (count + 0.5))

@@ -1,0 +1,200 @@
+"""`python -m content eval`: how well /ask answers the evaluation set in tests/ask_eval.yaml.
+
+Three figures, each with a floor the build enforces:
+- top-1 accuracy: answerable questions given the expected FAQ entry (a refusal is a miss);
+- off-topic rejection: off-topic messages the bot declined to answer;
+- red-flag recall: emergency messages that got the urgent-care reply.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+from content.answering import Answerer
+from content.loader import load_library
+
+DEFAULT_EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "ask_eval.yaml"
+SPLITS = ("tuning", "holdout")
+MIN_ACCURACY = 0.90
+MIN_REJECTION = 0.90
+MIN_RECALL = 1.0
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    text: str
+    # Acceptable FAQ ids; empty for off-topic; None when accuracy is not scored.
+    expected: frozenset[str] | None
+    red_flag: bool
+    split: str
+
+    @property
+    def off_topic(self) -> bool:
+        return self.expected is not None and not self.expected
+
+
+@dataclass(frozen=True)
+class Miss:
+    kind: str
+    item: EvalItem
+    got: str
+    confidence: float
+
+
+@dataclass
+class EvalReport:
+    answerable: int = 0
+    correct: int = 0
+    off_topic: int = 0
+    rejected: int = 0
+    red_flags: int = 0
+    flagged: int = 0
+    # Messages without a red flag that triage flagged anyway (reported, not enforced).
+    calm: int = 0
+    false_alarms: int = 0
+    misses: list[Miss] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answerable if self.answerable else 1.0
+
+    @property
+    def rejection(self) -> float:
+        return self.rejected / self.off_topic if self.off_topic else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.flagged / self.red_flags if self.red_flags else 1.0
+
+    @property
+    def passes(self) -> bool:
+        return (
+            self.accuracy >= MIN_ACCURACY
+            and self.rejection >= MIN_REJECTION
+            and self.recall >= MIN_RECALL
+        )
+
+
+def load_eval_set(path: Path = DEFAULT_EVAL_SET) -> tuple[EvalItem, ...]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(_item(entry, split) for split in SPLITS for entry in raw.get(split) or ())
+
+
+def _item(raw: dict[str, Any], split: str) -> EvalItem:
+    expected: frozenset[str] | None
+    if "faq" not in raw:
+        expected = None
+    elif raw["faq"] is None:
+        expected = frozenset()
+    elif isinstance(raw["faq"], str):
+        expected = frozenset({raw["faq"]})
+    else:
+        expected = frozenset(raw["faq"])
+    return EvalItem(" ".join(str(raw["q"]).split()), expected, bool(raw.get("red_flag")), split)
+
+
+def evaluate(answerer: Answerer, items: Iterable[EvalItem]) -> EvalReport:
+    report = EvalReport()
+    for item in items:
+        answer = answerer.answer(item.text)
+        got = answer.entry.id if answer.entry else "(no answer)"
+        if item.red_flag:
+            report.red_flags += 1
+            if answer.red_flags:
+                report.flagged += 1
+            else:
+                report.misses.append(Miss("missed red flag", item, got, answer.confidence))
+        else:
+            report.calm += 1
+            if answer.red_flags:
+                report.false_alarms += 1
+        if item.expected is None:
+            continue
+        if item.off_topic:
+            report.off_topic += 1
+            if answer.entry is None:
+                report.rejected += 1
+            else:
+                report.misses.append(Miss("answered off-topic", item, got, answer.confidence))
+            continue
+        report.answerable += 1
+        if answer.entry is not None and answer.entry.id in item.expected:
+            report.correct += 1
+        else:
+            kind = "refused" if answer.entry is None else "wrong entry"
+            best = answer.alternatives[0].id if answer.entry is None and answer.alternatives else ""
+            report.misses.append(
+                Miss(kind, item, got if not best else f"{got}, best {best}", answer.confidence)
+            )
+    return report
+
+
+def format_report(report: EvalReport, title: str, *, misses: bool = True) -> str:
+    lines = [
+        f"{title}",
+        f"  top-1 accuracy       {_pct(report.accuracy)}  ({report.correct}/{report.answerable})"
+        f"  floor {_pct(MIN_ACCURACY)}",
+        f"  off-topic rejection  {_pct(report.rejection)}  ({report.rejected}/{report.off_topic})"
+        f"  floor {_pct(MIN_REJECTION)}",
+        f"  red-flag recall      {_pct(report.recall)}  ({report.flagged}/{report.red_flags})"
+        f"  floor {_pct(MIN_RECALL)}",
+        f"  (red-flag false alarms on other messages: {report.false_alarms}/{report.calm})",
+    ]
+    if misses and report.misses:
+        lines.append(f"  misses ({len(report.misses)}):")
+        for miss in report.misses:
+            expected = ", ".join(sorted(miss.item.expected or ())) or "(none: off-topic)"
+            lines.append(
+                f"    [{miss.item.split}] {miss.kind}: {miss.item.text[:70]!r}\n"
+                f"        expected {expected}; got {miss.got} (confidence {miss.confidence:.2f})"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def sweep(
+    answerer: Answerer, items: Sequence[EvalItem], thresholds: Iterable[float]
+) -> list[tuple[float, EvalReport]]:
+    return [(t, evaluate(answerer.with_threshold(t), items)) for t in thresholds]
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:5.1f} %"
+
+
+def add_eval_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "eval",
+        help="score /ask on the evaluation set",
+        description="Score /ask's answers on the evaluation set; exit 1 below the floors.",
+    )
+    parser.add_argument("--set", type=Path, default=DEFAULT_EVAL_SET, dest="eval_set")
+    parser.add_argument("--threshold", type=float, default=None, help="override the threshold")
+    parser.add_argument(
+        "--sweep", action="store_true", help="also print figures for a range of thresholds"
+    )
+    parser.set_defaults(handler=run_eval)
+
+
+def run_eval(args: argparse.Namespace, out: TextIO) -> int:
+    answerer = Answerer.build(load_library())
+    if args.threshold is not None:
+        answerer = answerer.with_threshold(args.threshold)
+    items = load_eval_set(args.eval_set)
+    report = evaluate(answerer, items)
+    out.write(f"/ask evaluation ({len(items)} messages, threshold {answerer.threshold:.2f})\n\n")
+    for split in SPLITS:
+        part = evaluate(answerer, [item for item in items if item.split == split])
+        out.write(format_report(part, f"{split} split", misses=False) + "\n")
+    out.write(format_report(report, "all messages"))
+    if args.sweep:
+        tuning = [item for item in items if item.split == "tuning"]
+        out.write("\nthreshold sweep on the tuning split (accuracy / rejection):\n")
+        for threshold, part in sweep(answerer, tuning, [x / 100 for x in range(20, 81, 2)]):
+            out.write(f"  {threshold:.2f}  {_pct(part.accuracy)}  {_pct(part.rejection)}\n")
+    return 0 if report.passes else 1

@@ -1,0 +1,49 @@
+"""Delivery inside `python -m bot`: the engine runs beside update handling.
+
+It sends through its own Bot API client (the fast transport) but through the
+Application's rate limiter, so interactive replies and the broadcast share one budget
+and replies always go first.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import BaseRateLimiter
+
+from content import Library
+from scheduler.engine import DeliveryEngine
+from scheduler.ratelimit import BorrowedLimiter, SendLimiter
+from scheduler.service import DeliveryService
+from scheduler.settings import EngineSettings
+from scheduler.startup import make_bot
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedDelivery:
+    def __init__(self, service: DeliveryService) -> None:
+        self.service = service
+
+    @classmethod
+    async def start(
+        cls,
+        settings: EngineSettings,
+        library: Library,
+        db: Database,
+        limiter: BaseRateLimiter[Any] | None,
+    ) -> EmbeddedDelivery:
+        if not isinstance(limiter, SendLimiter):
+            log.warning("the Application has no SendLimiter; deliveries get their own budget")
+            limiter = SendLimiter(settings.broadcast_rate)
+        bot = make_bot(settings, BorrowedLimiter(limiter))
+        await bot.initialize()
+        service = DeliveryService(DeliveryEngine(db, library, bot, settings))
+        service.start()
+        return cls(service)
+
+    async def stop(self) -> None:
+        await self.service.stop()
+        await self.service.engine.bot.shutdown()

@@ -1,0 +1,76 @@
+"""The text of a delivered tip and food idea (Telegram HTML, every dynamic string escaped).
+
+Both the scheduled delivery and /tip render through here, so they always look alike.
+"""
+
+from __future__ import annotations
+
+import html
+
+from pydantic import ValidationError
+
+from content import DAILY_VALUE_MG, AgeBand, Food, Library, LifeStage, Profile, Sex, Tip, percent_of
+
+# Telegram allows 4096 characters; the body is clipped well before that.
+MAX_TEXT = 4000
+FOOTER = "<i>Another tip now: /tip · Stop daily tips: /stop</i>"
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def profile_of(age_band: str | None, sex: str | None, life_stage: str | None) -> Profile | None:
+    """The chat's intake profile, or None when it is incomplete or impossible."""
+    if age_band is None or sex is None:
+        return None
+    try:
+        return Profile(
+            age_band=AgeBand(age_band),
+            sex=Sex(sex),
+            life_stage=LifeStage(life_stage) if life_stage else LifeStage.NONE,
+        )
+    except (ValueError, ValidationError):
+        return None
+
+
+def tip_block(tip: Tip) -> str:
+    return f"💡 <b>{esc(tip.title)}</b>\n{esc(tip.body)}"
+
+
+def food_block(food: Food, library: Library, profile: Profile | None, *, heading: str) -> str:
+    amount = f"{esc(food.serving)}: {esc(food.mg_text)} of magnesium"
+    if profile is None:
+        share = f"{percent_of(food.mg, DAILY_VALUE_MG)}% of the Daily Value ({DAILY_VALUE_MG} mg)"
+    else:
+        target = library.intake.rda(profile)
+        need = "adequate intake" if library.intake.rda_is_ai(profile) else "daily need"
+        share = f"{percent_of(food.mg, target)}% of your {need} ({target} mg)"
+    return f"🥗 <b>{esc(heading)}: {esc(food.name)}</b>\n{amount}, {share}."
+
+
+def delivery_text(
+    library: Library,
+    tip: Tip | None,
+    food: Food | None,
+    profile: Profile | None,
+    *,
+    footer: bool = True,
+) -> str:
+    """One message with the day's tip and/or food idea."""
+    blocks: list[str] = []
+    if tip is not None:
+        blocks.append(tip_block(tip))
+    if food is not None:
+        heading = "Food idea" if tip is not None else "This week's food idea"
+        blocks.append(food_block(food, library, profile, heading=heading))
+    if not blocks:
+        raise ValueError("a delivery needs a tip or a food")
+    if footer:
+        blocks.append(FOOTER)
+    text = "\n\n".join(blocks)
+    if len(text) > MAX_TEXT:
+        # Content is validated far below this; clipping keeps one bad entry from failing
+        # every delivery. Cut at a line break so no HTML tag is left open.
+        text = text[: text.rfind("\n", 0, MAX_TEXT)]
+    return text

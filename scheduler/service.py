@@ -1,0 +1,71 @@
+"""The every-minute job: APScheduler runs one tick at a time and never queues up ticks.
+
+`python -m bot` starts it next to update handling (SCHEDULER_ENABLED=true);
+`python -m scheduler` runs it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from scheduler.engine import DeliveryEngine
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "magbot-delivery"
+
+
+class DeliveryService:
+    """Runs `engine.tick` at the start of every minute (UTC)."""
+
+    def __init__(self, engine: DeliveryEngine) -> None:
+        self.engine = engine
+        self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
+        self._running: asyncio.Task[object] | None = None
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self._tick,
+            CronTrigger(second=0, timezone=dt.UTC),
+            id=JOB_ID,
+            # A late or overlapping tick is merged into one: a tick always delivers
+            # everything due, so running it twice in a row would only find nothing.
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=55,
+            # First pass right away, so a restart catches up without waiting a minute.
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
+        self.scheduler.start()
+        log.info("delivery scheduler started as worker %s", self.engine.worker)
+
+    async def _tick(self) -> None:
+        self._running = asyncio.current_task()
+        try:
+            summary = await self.engine.tick(dt.datetime.now(dt.UTC))
+        except Exception:
+            # The next minute tries again; the ledger keeps retries from duplicating.
+            log.exception("delivery tick failed")
+            return
+        finally:
+            self._running = None
+        if summary.due:
+            log.info("delivery tick: %s", summary.line())
+
+    async def stop(self, grace: float = 20.0) -> None:
+        """Stop ticking; let the group in flight finish (bounded), then return."""
+        self.engine.request_stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        running = self._running
+        if running is not None and not running.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(running), grace)
+            except TimeoutError:
+                running.cancel()
+                log.warning("delivery tick cancelled at shutdown; the ledger settles it later")

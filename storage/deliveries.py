@@ -1,0 +1,323 @@
+"""The delivery ledger and the due-chat claims the scheduler works from.
+
+A ledger row (chat, local date, kind) is written before a message is sent and its unique
+key makes a second row for the same day impossible, so no process, retry or restart can
+deliver the same day's tip twice. Its status tells how far the delivery got:
+
+- ``claimed``: written, the send has not started. If its worker dies, another worker may
+  still send it once the chat's claim has expired, because it provably never went out.
+- ``sending``: the send started. If its worker dies now, nobody knows whether Telegram got
+  it, so it is never sent again (at most once) and ends as ``interrupted``.
+- ``sent``, ``failed``, ``blocked``, ``unknown`` (a read timeout: maybe delivered, never
+  retried), ``interrupted`` and ``missed`` (too late to catch up) are final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, bindparam, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Chat, Delivery
+
+
+class Kind(StrEnum):
+    TIP = "tip"
+    FOOD = "food"
+
+
+class LedgerStatus(StrEnum):
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    UNKNOWN = "unknown"
+    INTERRUPTED = "interrupted"
+    MISSED = "missed"
+
+
+OPEN_STATUSES = (LedgerStatus.CLAIMED, LedgerStatus.SENDING)
+# Literal SQL, not bound parameters: the planners of both databases can only use a partial
+# index when the query's condition matches the index's own text.
+ACTIVE = text("chats.status = 'active'")
+
+_chats = cast(Table, Chat.__table__)
+_deliveries = cast(Table, Delivery.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class DueChat:
+    """What the scheduler needs of a claimed chat, without keeping ORM objects around."""
+
+    id: int
+    status: str
+    timezone: str
+    delivery_time: dt.time
+    frequency: str
+    topics: tuple[str, ...]
+    diet: tuple[str, ...]
+    food_mode: str
+    food_weekday: int
+    age_band: str | None
+    sex: str | None
+    life_stage: str | None
+    paused_until: dt.datetime | None
+    paused_indefinitely: bool
+    next_due_at: dt.datetime | None
+    tip_cycle: int
+    food_cycle: int
+
+
+_DUE_COLUMNS = (
+    Chat.id,
+    Chat.status,
+    Chat.timezone,
+    Chat.delivery_time,
+    Chat.frequency,
+    Chat.topics,
+    Chat.diet,
+    Chat.food_mode,
+    Chat.food_weekday,
+    Chat.age_band,
+    Chat.sex,
+    Chat.life_stage,
+    Chat.paused_until,
+    Chat.paused_indefinitely,
+    Chat.next_due_at,
+    Chat.tip_cycle,
+    Chat.food_cycle,
+)
+
+
+def _due_chat(row: Any) -> DueChat:
+    values = dict(row._mapping)
+    values["topics"] = tuple(values["topics"] or ())
+    values["diet"] = tuple(values["diet"] or ())
+    return DueChat(**values)
+
+
+def due_query(now: dt.datetime, limit: int) -> Select[Any]:
+    """Active chats whose slot has come, oldest first: a range scan of ix_chats_due."""
+    return (
+        select(Chat.id)
+        .where(ACTIVE, Chat.next_due_at <= now)
+        .order_by(Chat.next_due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def claim_due(
+    session: AsyncSession, now: dt.datetime, limit: int, worker: str, lease_until: dt.datetime
+) -> list[DueChat]:
+    """Claim up to `limit` due chats for `worker`.
+
+    Rows another worker has locked are skipped (PostgreSQL), and on SQLite the UPDATE takes
+    the write lock first, so two schedulers never claim the same chat.
+    """
+    statement = (
+        update(Chat)
+        .where(Chat.id.in_(due_query(now, limit)))
+        .values(claimed_by=worker, claimed_until=lease_until)
+        .returning(*_DUE_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    return sorted((_due_chat(row) for row in rows), key=lambda c: (c.next_due_at, c.id))
+
+
+@dataclass(frozen=True, slots=True)
+class ChatUpdate:
+    """The schedule state a claimed chat moves to."""
+
+    chat_id: int
+    next_due_at: dt.datetime | None
+    tip_cycle: int
+    food_cycle: int
+
+
+async def reschedule(session: AsyncSession, updates: Sequence[ChatUpdate]) -> None:
+    if not updates:
+        return
+    statement = (
+        update(_chats)
+        .where(_chats.c.id == bindparam("b_id"))
+        .values(
+            next_due_at=bindparam("b_next"),
+            tip_cycle=bindparam("b_tip_cycle"),
+            food_cycle=bindparam("b_food_cycle"),
+        )
+    )
+    params = [
+        {
+            "b_id": u.chat_id,
+            "b_next": u.next_due_at,
+            "b_tip_cycle": u.tip_cycle,
+            "b_food_cycle": u.food_cycle,
+        }
+        for u in updates
+    ]
+    await session.execute(statement, params)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    chat_id: int
+    local_date: dt.date
+    kind: Kind
+    item_id: str | None
+    due_at: dt.datetime
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT with the backend's ON CONFLICT support (both PostgreSQL and SQLite have it)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+async def open_entries(
+    session: AsyncSession, entries: Sequence[LedgerEntry]
+) -> dict[tuple[int, Kind], int]:
+    """Write `claimed` rows; returns the new rows' ids by (chat, kind).
+
+    An entry whose (chat, local date, kind) is already in the ledger is left out of the
+    result: that day's delivery belongs to whoever wrote it first.
+    """
+    if not entries:
+        return {}
+    statement = (
+        dialect_insert(session, _deliveries)
+        .on_conflict_do_nothing(index_elements=["chat_id", "local_date", "kind"])
+        .returning(_deliveries.c.id, _deliveries.c.chat_id, _deliveries.c.kind)
+    )
+    rows = [
+        {
+            "chat_id": e.chat_id,
+            "local_date": e.local_date,
+            "kind": str(e.kind),
+            "item_id": e.item_id,
+            "status": str(LedgerStatus.CLAIMED),
+            "due_at": e.due_at,
+            "attempts": 0,
+        }
+        for e in entries
+    ]
+    result = await session.execute(statement, rows)
+    return {(row.chat_id, Kind(row.kind)): row.id for row in result}
+
+
+async def mark(
+    session: AsyncSession,
+    ids: Iterable[int],
+    status: LedgerStatus,
+    *,
+    at: dt.datetime | None = None,
+    error: str | None = None,
+    attempts: int | None = None,
+) -> None:
+    id_list = list(ids)
+    if not id_list:
+        return
+    values: dict[str, Any] = {"status": str(status)}
+    if status is LedgerStatus.SENT:
+        values["sent_at"] = at
+    if error is not None:
+        values["error"] = error[:200]
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.execute(update(_deliveries).where(_deliveries.c.id.in_(id_list)).values(values))
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDelivery:
+    id: int
+    chat_id: int
+    local_date: dt.date
+    kind: Kind
+    item_id: str | None
+    status: LedgerStatus
+    due_at: dt.datetime
+
+
+async def take_over_abandoned(
+    session: AsyncSession, now: dt.datetime, limit: int, worker: str, lease_until: dt.datetime
+) -> tuple[list[DueChat], list[OpenDelivery]]:
+    """Claim chats whose worker died with ledger rows still open, and return those rows."""
+    abandoned = (
+        select(Chat.id)
+        .join(Delivery, Delivery.chat_id == Chat.id)
+        .where(
+            Delivery.status.in_([str(s) for s in OPEN_STATUSES]),
+            or_(Chat.claimed_until.is_(None), Chat.claimed_until < now),
+        )
+        .limit(limit)
+        .with_for_update(of=Chat, skip_locked=True)
+    )
+    statement = (
+        update(Chat)
+        .where(Chat.id.in_(abandoned))
+        .values(claimed_by=worker, claimed_until=lease_until)
+        .returning(*_DUE_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    chats = [_due_chat(row) for row in (await session.execute(statement)).all()]
+    if not chats:
+        return [], []
+    rows = await session.execute(
+        select(
+            Delivery.id,
+            Delivery.chat_id,
+            Delivery.local_date,
+            Delivery.kind,
+            Delivery.item_id,
+            Delivery.status,
+            Delivery.due_at,
+        ).where(
+            Delivery.chat_id.in_([c.id for c in chats]),
+            Delivery.status.in_([str(s) for s in OPEN_STATUSES]),
+        )
+    )
+    open_rows = [
+        OpenDelivery(
+            id=r.id,
+            chat_id=r.chat_id,
+            local_date=r.local_date,
+            kind=Kind(r.kind),
+            item_id=r.item_id,
+            status=LedgerStatus(r.status),
+            due_at=r.due_at,
+        )
+        for r in rows
+    ]
+    return chats, open_rows
+
+
+async def release(session: AsyncSession, chat_ids: Iterable[int]) -> None:
+    """Give claims back once their deliveries are final."""
+    ids = list(chat_ids)
+    if ids:
+        await session.execute(
+            update(_chats).where(_chats.c.id.in_(ids)).values(claimed_by=None, claimed_until=None)
+        )
+
+
+async def ledger_for(session: AsyncSession, chat_id: int) -> list[Delivery]:
+    rows = await session.scalars(
+        select(Delivery).where(Delivery.chat_id == chat_id).order_by(Delivery.local_date)
+    )
+    return list(rows)
+
+
+async def counts_by_status(session: AsyncSession, since: dt.date | None = None) -> dict[str, int]:
+    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    if since is not None:
+        query = query.where(Delivery.local_date >= since)
+    return {row[0]: row[1] for row in await session.execute(query)}

@@ -1,0 +1,108 @@
+"""/ask's records for the content team: answers served, 👍/👎 votes, unanswered questions.
+
+Votes and questions belong to a chat (deleted with it by /forget), so they are kept only
+for chats that exist: someone who never sent /start leaves no trace. Served counts carry
+no chat and are always kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Chat, FaqFeedback, FaqServed, UnansweredQuestion
+
+KEEP_UNANSWERED = 500
+# Telegram messages are at most 4,096 characters; nothing longer is ever stored.
+MAX_QUESTION = 4096
+
+
+class Vote(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"
+    UNKNOWN_CHAT = "unknown_chat"
+
+
+@dataclass(frozen=True)
+class EntryFeedback:
+    faq_id: str
+    served: int
+    helpful: int
+    unhelpful: int
+
+
+async def record_served(session: AsyncSession, faq_id: str) -> None:
+    """Count one more showing of `faq_id`, atomically on both backends."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(FaqServed).values(faq_id=faq_id, count=1)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[FaqServed.faq_id], set_={"count": FaqServed.count + 1}
+        )
+    )
+
+
+async def record_vote(
+    session: AsyncSession, chat_id: int, message_id: int, faq_id: str, helpful: bool
+) -> Vote:
+    """Store the first vote on one answer message; later presses change nothing."""
+    if await session.get(Chat, chat_id) is None:
+        return Vote.UNKNOWN_CHAT
+    try:
+        async with session.begin_nested():
+            session.add(
+                FaqFeedback(chat_id=chat_id, message_id=message_id, faq_id=faq_id, helpful=helpful)
+            )
+    except IntegrityError:
+        return Vote.ALREADY
+    return Vote.RECORDED
+
+
+async def record_unanswered(
+    session: AsyncSession, chat_id: int, text: str, score: float, *, keep: int = KEEP_UNANSWERED
+) -> bool:
+    """Keep a question the bot could not answer; only the newest `keep` are kept overall."""
+    if await session.get(Chat, chat_id) is None:
+        return False
+    session.add(UnansweredQuestion(chat_id=chat_id, text=text[:MAX_QUESTION], score=score))
+    await session.flush()
+    newest = select(UnansweredQuestion.id).order_by(UnansweredQuestion.id.desc()).limit(keep)
+    cutoff = await session.scalar(select(func.min(newest.subquery().c.id)))
+    if cutoff is not None:
+        await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id < cutoff))
+    return True
+
+
+async def feedback_by_entry(session: AsyncSession) -> list[EntryFeedback]:
+    """Served and vote counts for every entry that was served or voted on, by id."""
+    served_rows = await session.execute(select(FaqServed.faq_id, FaqServed.count))
+    served = {str(faq_id): int(count) for faq_id, count in served_rows}
+    votes = await session.execute(
+        select(FaqFeedback.faq_id, FaqFeedback.helpful, func.count()).group_by(
+            FaqFeedback.faq_id, FaqFeedback.helpful
+        )
+    )
+    helpful: dict[str, int] = {}
+    unhelpful: dict[str, int] = {}
+    for faq_id, is_helpful, count in votes:
+        (helpful if is_helpful else unhelpful)[faq_id] = int(count)
+    ids = sorted(set(served) | set(helpful) | set(unhelpful))
+    return [
+        EntryFeedback(i, int(served.get(i, 0)), helpful.get(i, 0), unhelpful.get(i, 0)) for i in ids
+    ]
+
+
+async def recent_unanswered(
+    session: AsyncSession, limit: int = KEEP_UNANSWERED
+) -> list[UnansweredQuestion]:
+    """The newest unanswered questions first."""
+    rows = await session.scalars(
+        select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc()).limit(limit)
+    )
+    return list(rows)

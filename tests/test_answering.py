@@ -1,0 +1,298 @@
+"""/ask's engine as pure logic: normalisation, synonyms, typos, triage, threshold, evaluation."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from content import Library
+from content.answering import Answerer, AnswerKind
+from content.answering.normalise import MAX_WORDS, fold, words
+from content.answering.synonyms import SynonymMap
+from content.cli import main as content_cli
+from content.evaluation import (
+    MIN_ACCURACY,
+    MIN_RECALL,
+    MIN_REJECTION,
+    evaluate,
+    format_report,
+    load_eval_set,
+)
+
+
+@pytest.fixture(scope="module")
+def answerer(library: Library) -> Answerer:
+    return Answerer.build(library)
+
+
+# ---------------------------------------------------------------- normalisation
+
+
+def test_fold_handles_case_accents_and_apostrophes() -> None:
+    assert fold("MAGNÉSIUM Can’t") == "magnesium cant"
+    assert fold("ｍａｇｎｅｓｉｕｍ") == "magnesium"  # full-width letters
+
+
+def test_words_split_units_and_respell_chat_spelling() -> None:
+    assert words("is 500mg too much??") == ["is", "500", "mg", "too", "much"]
+    assert words("r u a doctor") == ["are", "you", "a", "doctor"]
+    assert words("<b>*_[]</b> '; DROP TABLE x;--") == ["b", "b", "drop", "table", "x"]
+
+
+def test_words_are_clipped_for_huge_messages() -> None:
+    assert len(words("cramp " * 5000)) == MAX_WORDS
+    assert len(words("cramp " * 5000, limit=None)) == 5000
+
+
+# ---------------------------------------------------------------- synonyms
+
+
+@pytest.mark.parametrize(
+    ("wording", "head"),
+    [
+        ("charley horse in my calf", "cramp"),
+        ("muscle spasm", "cramp"),
+        ("eye twitch", "cramp"),
+        ("always fatigued", "weak"),
+        ("so tired", "weak"),
+        ("hypermagnesemia", "excess"),
+        ("mag overdose", "excess"),
+        ("too much", "excess"),
+        ("hypomagnesemia", "deficiency"),
+        ("im deficient", "deficiency"),
+        ("mg levels", "magnesium"),
+    ],
+)
+def test_synonym_wordings_bring_in_their_head_word(wording: str, head: str) -> None:
+    expanded = SynonymMap().expand(words(wording))
+    assert head in expanded
+    assert expanded[: len(words(wording))] == words(wording)  # originals are kept
+
+
+def test_synonym_heads_are_added_once() -> None:
+    expanded = SynonymMap().expand(words("cramps cramping cramped"))
+    assert expanded.count("cramp") == 1
+
+
+def test_food_names_count_as_food(answerer: Answerer) -> None:
+    terms = answerer.index.analyzer.query("pumpkin seeds and almonds").terms
+    assert "food" in terms
+
+
+# ---------------------------------------------------------------- typo tolerance
+
+
+@pytest.mark.parametrize(
+    ("typo", "word"),
+    [
+        ("magnisium", "magnesium"),
+        ("magnesim", "magnesium"),
+        ("suppliment", "supplement"),
+        ("electrolites", "electrolytes"),
+        ("diarreah", "diarrhea"),  # two letters out of order
+    ],
+)
+def test_typos_are_corrected_to_the_index_vocabulary(
+    answerer: Answerer, typo: str, word: str
+) -> None:
+    assert answerer.index.analyzer.correct(typo) == word
+
+
+@pytest.mark.parametrize("word", ["rain", "bitcoin", "weather", "magnesium"])
+def test_short_unknown_and_known_words_are_left_alone(answerer: Answerer, word: str) -> None:
+    assert answerer.index.analyzer.correct(word) == word
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("magnisium defficiency symptons", "signs-of-magnesium-deficiency"),
+        ("WHY DO MY LEGS CRAMP AT NIGHT", "night-leg-cramps"),
+        ("magnésium for sleep", "magnesium-for-sleep"),
+        ("pregnent and need magnesum", "magnesium-in-pregnancy"),
+    ],
+)
+def test_casual_questions_with_typos_get_the_right_entry(
+    answerer: Answerer, question: str, expected: str
+) -> None:
+    answer = answerer.answer(question)
+    assert answer.kind is AnswerKind.ANSWER
+    assert answer.entry is not None and answer.entry.id == expected
+
+
+# ---------------------------------------------------------------- triage
+
+
+def test_every_red_flag_phrase_fires_its_own_flag(answerer: Answerer, library: Library) -> None:
+    for flag in library.red_flags:
+        for phrase in flag.phrases:
+            assert flag in answerer.triage.check(f"help, {phrase} right now"), phrase
+
+
+@pytest.mark.parametrize(
+    ("message", "flag_id"),
+    [
+        ("chest pian and sweating", "chest-pain"),
+        ("chest painn", "chest-pain"),
+        ("my chest really hurts", "chest-pain"),  # a word between phrase words
+        ("i passd out at work", "fainting"),
+        ("he is unconcious", "fainting"),
+        ("i took way too many pills", "overdose"),
+        ("she od'd on her tablets", "overdose"),
+        ("my kid had a fit", "seizure"),
+        ("I CAN’T BREATHE", "trouble-breathing"),
+        ("face is drooping", "paralysis-sudden-weakness"),
+        ("palpatations all night", "abnormal-heartbeat"),
+    ],
+)
+def test_triage_survives_typos_and_casual_wording(
+    answerer: Answerer, message: str, flag_id: str
+) -> None:
+    assert flag_id in {flag.id for flag in answerer.triage.check(message)}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how do i stay fit over winter",
+        "fitness and magnesium",
+        "that's odd, my calf cramps",
+        "i want to move more",
+        "what is a normal heart rate",
+        "i get confused about which magnesium form to buy",
+        "best magnesium for cramps",
+    ],
+)
+def test_triage_stays_quiet_on_ordinary_questions(answerer: Answerer, message: str) -> None:
+    assert answerer.triage.check(message) == ()
+
+
+def test_red_flag_message_is_urgent_and_keeps_a_relevant_answer(answerer: Answerer) -> None:
+    answer = answerer.answer("i took a whole bottle of magnesium tablets")
+    assert answer.kind is AnswerKind.URGENT
+    assert [flag.id for flag in answer.red_flags] == ["overdose"]
+    assert answer.entry is not None and answer.entry.id == "took-too-many-magnesium-pills"
+
+
+def test_red_flag_at_the_end_of_a_long_message_is_found(answerer: Answerer) -> None:
+    story = "so i was at the gym and then went home and had dinner " * 40
+    assert answerer.answer(story + "and now i cant breathe").kind is AnswerKind.URGENT
+
+
+# ---------------------------------------------------------------- confidence threshold
+
+
+@pytest.mark.parametrize(
+    "message", ["whats the weather like tomorrow", "how much does bitcoin cost", "tell me a joke"]
+)
+def test_off_topic_gets_no_answer_with_closest_questions(answerer: Answerer, message: str) -> None:
+    answer = answerer.answer(message)
+    assert answer.kind is AnswerKind.NO_ANSWER
+    assert answer.entry is None
+    assert answer.confidence < answerer.threshold
+    assert len(answer.alternatives) <= 3
+
+
+def test_threshold_decides_between_answer_and_no_answer(answerer: Answerer) -> None:
+    question = "does alcohol drain your magnesium"
+    confidence = answerer.answer(question).confidence
+    assert 0 < confidence < 1
+    above = answerer.with_threshold(confidence + 0.01).answer(question)
+    at = answerer.with_threshold(confidence).answer(question)
+    assert above.kind is AnswerKind.NO_ANSWER and above.entry is None
+    assert at.kind is AnswerKind.ANSWER and at.entry is not None
+    # With no answer, the would-be answer leads the closest questions.
+    assert above.alternatives[0] == at.entry
+    assert at.entry not in at.alternatives
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "x" * 4096,
+        "cramp " * 700,
+        "😩😩😩🔥",
+        "",
+        "   ",
+        "Магний помогает от судорог?",
+        "マグネシウムは何ですか",
+        "<b>bold</b> *_[]` <script>alert(1)</script>",
+        "'; DROP TABLE chats; -- magnesium",
+        "\x00\u200b\ufeff",
+    ],
+)
+def test_bad_input_never_breaks_the_engine(answerer: Answerer, message: str) -> None:
+    answer = answerer.answer(message)
+    assert answer.kind in set(AnswerKind)
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+# ---------------------------------------------------------------- evaluation set
+
+
+def test_evaluation_set_is_big_enough() -> None:
+    items = load_eval_set()
+    labelled = [i for i in items if i.expected]
+    assert len(labelled) >= 120
+    assert sum(i.off_topic for i in items) >= 30
+    assert sum(i.red_flag for i in items) >= 20
+    assert {i.split for i in items} == {"tuning", "holdout"}
+    assert len({i.text for i in items}) == len(items)
+
+
+def test_evaluation_labels_name_real_entries(library: Library) -> None:
+    ids = {entry.id for entry in library.faq}
+    for item in load_eval_set():
+        assert (item.expected or set()) <= ids, item.text
+
+
+def test_evaluation_figures_meet_the_floors(answerer: Answerer) -> None:
+    report = evaluate(answerer, load_eval_set())
+    summary = format_report(report, "all")
+    assert report.accuracy >= MIN_ACCURACY, summary
+    assert report.rejection >= MIN_REJECTION, summary
+    assert report.recall >= MIN_RECALL, summary
+
+
+def test_eval_command_prints_the_three_figures_and_misses() -> None:
+    out = io.StringIO()
+    assert content_cli(["eval"], out=out) == 0
+    text = out.getvalue()
+    for label in ("top-1 accuracy", "off-topic rejection", "red-flag recall", "holdout"):
+        assert label in text
+    assert "misses" in text
+
+
+def test_eval_command_fails_below_the_floors() -> None:
+    out = io.StringIO()
+    # A threshold above every confidence refuses everything, so accuracy falls to zero.
+    assert content_cli(["eval", "--threshold", "1.5"], out=out) == 1
+    assert "refused" in out.getvalue()
+
+
+# ---------------------------------------------------------------- ranking signals
+
+
+def test_an_entrys_own_question_matches_its_wording_fully(answerer: Answerer) -> None:
+    index = answerer.index
+    for position, entry in enumerate(index.entries):
+        terms = frozenset(index.analyzer.query(entry.question).terms)
+        assert index.wording_match(terms, position) == pytest.approx(1.0), entry.id
+        assert index.curated_coverage(terms, position) == pytest.approx(1.0), entry.id
+
+
+def test_ranking_signals_stay_in_range_and_ignore_unrelated_entries(answerer: Answerer) -> None:
+    index = answerer.index
+    terms = frozenset(index.analyzer.query("glycinate or citrate").terms)
+    scores = {
+        entry.id: (
+            index.wording_match(terms, position),
+            index.curated_coverage(terms, position),
+            index.keyword_coverage(terms, position),
+        )
+        for position, entry in enumerate(index.entries)
+    }
+    assert all(0.0 <= value <= 1.0 for signals in scores.values() for value in signals)
+    assert scores["glycinate-vs-citrate"] > (0.9, 0.9, 0.0)
+    assert scores["magnesium-for-babies"] == (0.0, 0.0, 0.0)

@@ -1,0 +1,214 @@
+"""/ask through the fake Bot API on SQLite and PostgreSQL, plus its storage repositories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from sqlalchemy import func, select
+
+from storage import Database, chats, feedback
+from storage.chats import NewChatDefaults
+from storage.models import FaqFeedback, FaqServed, UnansweredQuestion
+from tests.harness import BotHarness, Reply
+
+CHAT = 1001
+GROUP = -100200300
+
+
+async def _served(bot: BotHarness, faq_id: str) -> int:
+    async with bot.db.session() as session:
+        row = await session.get(FaqServed, faq_id)
+        return row.count if row else 0
+
+
+async def _count(db: Database, model: type) -> int:
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _plain(reply: Reply) -> str:
+    return html.unescape(reply.text)
+
+
+async def test_plain_question_gets_answer_disclaimer_related_and_votes(bot: BotHarness) -> None:
+    entry = bot.library.faq_entry("night-leg-cramps")
+    replies = await bot.send("why do my legs cramp at nite??")
+    assert len(replies) == 1
+    reply = replies[0]
+    assert entry.question in _plain(reply)
+    assert entry.answer[:60] in _plain(reply)
+    assert bot.library.disclaimer in _plain(reply)
+    data = [d for _, d in reply.buttons]
+    assert data[-2:] == [f"vote:+:{entry.id}", f"vote:-:{entry.id}"]
+    assert data[:-2] == [f"ask:{i}" for i in entry.related[:3]]
+    assert await _served(bot, entry.id) == 1
+
+
+async def test_ask_command_answers_and_without_a_question_explains(bot: BotHarness) -> None:
+    answered = await bot.send("/ask is dark chocolate good for magnesium")
+    assert "Is dark chocolate a good source" in _plain(answered[0])
+    how_to = await bot.send("/ask")
+    assert len(how_to) == 1 and "/ask" in how_to[0].text
+    examples = [d for _, d in how_to[0].buttons]
+    assert len(examples) == 3 and all(d.startswith("ask:") for d in examples)
+    shown, callback = await bot.press(CHAT, bot.last_message_id(CHAT), examples[0])
+    assert callback is not None and callback.ok
+    entry = bot.library.faq_entry(examples[0].removeprefix("ask:"))
+    assert entry.question in _plain(shown[0])
+
+
+async def test_off_topic_gets_no_answer_closest_questions_and_is_stored(bot: BotHarness) -> None:
+    await bot.send("/start")
+    replies = await bot.send("what's the weather in <b>Paris</b> tomorrow?")
+    assert len(replies) == 1
+    text = replies[0].text
+    assert "don't have an answer" in text
+    assert "/foods" in text and "/help" in text
+    assert "<b>Paris</b>" not in text and "&lt;b&gt;Paris&lt;/b&gt;" in text
+    closest = [d for _, d in replies[0].buttons]
+    assert 1 <= len(closest) <= 3 and all(d.startswith("ask:") for d in closest)
+    async with bot.db.session() as session:
+        stored = await feedback.recent_unanswered(session)
+    assert [q.text for q in stored] == ["what's the weather in <b>Paris</b> tomorrow?"]
+    assert stored[0].chat_id == CHAT
+
+
+async def test_unknown_chat_leaves_no_trace(bot: BotHarness) -> None:
+    replies = await bot.send("how much does bitcoin cost")
+    assert "don't have an answer" in replies[0].text
+    assert await _count(bot.db, UnansweredQuestion) == 0
+
+
+async def test_red_flag_gets_urgent_message_first_then_the_answer(bot: BotHarness) -> None:
+    replies = await bot.send("chest pian and heart racing after my magnesium pills")
+    assert len(replies) == 2
+    assert bot.library.urgent_message in _plain(replies[0])
+    assert "chest pain" in _plain(replies[0]).lower()
+    assert not replies[0].buttons
+    entry = bot.library.faq_entry("chest-pain-or-palpitations")
+    assert entry.question in _plain(replies[1])
+
+
+async def test_red_flag_without_a_relevant_entry_gets_only_the_urgent_message(
+    bot: BotHarness,
+) -> None:
+    replies = await bot.send("my face is drooping")
+    assert len(replies) == 1
+    assert bot.library.urgent_message in _plain(replies[0])
+
+
+async def test_feedback_is_stored_once_and_the_buttons_show_it(bot: BotHarness) -> None:
+    await bot.send("/start")
+    answer = (await bot.send("does magnesium help me sleep"))[0]
+    message_id = bot.last_message_id(CHAT)
+    replies, callback = await bot.press(CHAT, message_id, answer.button("👍"))
+    assert callback is not None and callback.params.get("text") == "Thanks!"
+    edited = [r for r in replies if r.method == "editMessageReplyMarkup"]
+    assert len(edited) == 1
+    labels = [label for label, _ in edited[0].buttons]
+    assert "👍" not in labels and "👎" not in labels
+    assert any("Thanks" in label for label in labels)
+    _, second = await bot.press(CHAT, message_id, answer.button("👎"))
+    assert second is not None and "already" in str(second.params.get("text"))
+    async with bot.db.session() as session:
+        votes = await feedback.feedback_by_entry(session)
+    sleep = next(v for v in votes if v.faq_id == "magnesium-for-sleep")
+    assert (sleep.served, sleep.helpful, sleep.unhelpful) == (1, 1, 0)
+
+
+async def test_forged_buttons_expire(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await bot.send("magnesium for sleep")
+    message_id = bot.last_message_id(CHAT)
+    for data in ("ask:no-such-entry", "vote:+:no-such-entry", "vote:x:magnesium-for-sleep"):
+        replies, callback = await bot.press(CHAT, message_id, data)
+        assert callback is not None and "expired" in str(callback.params.get("text"))
+        assert replies == []
+    assert await _count(bot.db, FaqFeedback) == 0
+
+
+async def test_groups_answer_only_ask(bot: BotHarness) -> None:
+    quiet = await bot.send("why do my legs cramp at night", chat_id=GROUP, chat_type="group")
+    assert quiet == []
+    asked = await bot.send("/ask why do my legs cramp at night", chat_id=GROUP, chat_type="group")
+    assert "Why do I get leg cramps at night?" in _plain(asked[0])
+
+
+async def test_bad_input_gets_a_sensible_escaped_reply(bot: BotHarness) -> None:
+    messages = [
+        "x" * 4096,
+        "😩😩😩",
+        "Магний помогает от судорог?",
+        "<b>bold</b> *_[]` <i>",
+        "'; DROP TABLE chats; --",
+        "magnesium " + "<" * 4000,
+    ]
+    for text in messages:
+        replies = await bot.send(text)
+        assert len(replies) == 1, text
+        assert replies[0].text and len(replies[0].text) <= 4096
+        assert "<b>bold</b>" not in replies[0].text
+    async with bot.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(FaqServed)) is not None
+
+
+async def test_commands_are_not_taken_for_questions(bot: BotHarness) -> None:
+    replies = await bot.send("/nosuchcommand magnesium")
+    assert len(replies) == 1 and "don't know the command" in replies[0].text
+
+
+# ---------------------------------------------------------------- repositories
+
+
+async def _chat(db: Database, chat_id: int = CHAT) -> None:
+    defaults = NewChatDefaults("UTC", dt.time(9, 0), [])
+    async with db.session() as session:
+        await chats.subscribe(session, chat_id, "private", defaults)
+
+
+async def test_served_counts_accumulate(db: Database) -> None:
+    for _ in range(3):
+        async with db.session() as session:
+            await feedback.record_served(session, "night-leg-cramps")
+    async with db.session() as session:
+        row = await session.get(FaqServed, "night-leg-cramps")
+    assert row is not None and row.count == 3
+
+
+async def test_only_the_newest_unanswered_questions_are_kept(db: Database) -> None:
+    await _chat(db)
+    for n in range(7):
+        async with db.session() as session:
+            assert await feedback.record_unanswered(session, CHAT, f"q{n}", 0.1, keep=5)
+    async with db.session() as session:
+        kept = await feedback.recent_unanswered(session)
+    assert [q.text for q in kept] == ["q6", "q5", "q4", "q3", "q2"]
+
+
+async def test_votes_need_a_known_chat_and_count_once(db: Database) -> None:
+    async with db.session() as session:
+        unknown = await feedback.record_vote(session, CHAT, 10, "magnesium-oxide", True)
+    assert unknown is feedback.Vote.UNKNOWN_CHAT
+    await _chat(db)
+    async with db.session() as session:
+        first = await feedback.record_vote(session, CHAT, 10, "magnesium-oxide", True)
+        second = await feedback.record_vote(session, CHAT, 10, "magnesium-oxide", False)
+    assert (first, second) == (feedback.Vote.RECORDED, feedback.Vote.ALREADY)
+    async with db.session() as session:
+        rows = await feedback.feedback_by_entry(session)
+    assert [(r.faq_id, r.helpful, r.unhelpful) for r in rows] == [("magnesium-oxide", 1, 0)]
+
+
+async def test_forget_deletes_questions_and_votes(db: Database) -> None:
+    await _chat(db)
+    await _chat(db, 2002)
+    async with db.session() as session:
+        await feedback.record_vote(session, CHAT, 10, "magnesium-oxide", True)
+        await feedback.record_unanswered(session, CHAT, "mine", 0.1)
+        await feedback.record_unanswered(session, 2002, "theirs", 0.1)
+    async with db.session() as session:
+        assert await chats.forget(session, CHAT)
+    assert await _count(db, FaqFeedback) == 0
+    async with db.session() as session:
+        assert [q.text for q in await feedback.recent_unanswered(session)] == ["theirs"]

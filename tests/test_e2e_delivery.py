@@ -1,0 +1,106 @@
+"""End to end: subscribe through the fake Bot API, run `python -m scheduler tick --at` in its
+own process, and read exactly what reached each chat. Both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from scheduler.schedule import next_due_for
+from storage.models import Chat
+from tests.harness import TOKEN, BotHarness
+
+ROOT = Path(__file__).resolve().parent.parent
+# Subscriptions are pinned to this instant so the test does not depend on today's date.
+SUBSCRIBED_AT = dt.datetime(2026, 11, 21, 23, 0, tzinfo=dt.UTC)
+
+
+async def tick(bot: BotHarness, at: str) -> str:
+    """The real command line, against the same fake Bot API and database."""
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": bot.api.url,
+        "DATABASE_URL": bot.settings.database_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "scheduler", "tick", "--at", at,
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert TOKEN not in out.decode() + err.decode()
+    return out.decode().strip()
+
+
+async def pin_schedule(bot: BotHarness, chat_id: int, **preferences: object) -> None:
+    async with bot.db.session() as session:
+        chat = await session.get(Chat, chat_id)
+        assert chat is not None
+        for name, value in preferences.items():
+            setattr(chat, name, value)
+        chat.next_due_at = next_due_for(chat, SUBSCRIBED_AT)
+
+
+def texts(bot: BotHarness, chat_id: int) -> list[str]:
+    return [m.raw_text or "" for m in bot.api.messages(chat_id)]
+
+
+async def test_subscribers_get_exactly_their_tip_and_food_at_their_time(bot: BotHarness) -> None:
+    for chat_id in (1001, 1002, 1003, 1004):
+        await bot.send("/start", chat_id=chat_id)
+    await bot.send("/stop", chat_id=1003)
+    await pin_schedule(bot, 1001)  # the defaults: 09:00 UTC, daily
+    await pin_schedule(bot, 1002, timezone="Asia/Kathmandu", age_band="31-50", sex="male")
+    await pin_schedule(bot, 1004)
+    bot.api.block(1004)
+    before = {chat_id: len(texts(bot, chat_id)) for chat_id in (1001, 1002, 1003, 1004)}
+
+    # 09:00 in Kathmandu is 03:15 UTC.
+    assert await tick(bot, "2026-11-22T03:14:00Z") == (
+        "due=0 sent=0 skipped=0 failed=0 (blocked=0, recovered=0)"
+    )
+    assert await tick(bot, "2026-11-22T03:15:00Z") == (
+        "due=1 sent=1 skipped=0 failed=0 (blocked=0, recovered=0)"
+    )
+    assert await tick(bot, "2026-11-22T09:00:00Z") == (
+        "due=2 sent=1 skipped=0 failed=1 (blocked=1, recovered=0)"
+    )
+    assert await tick(bot, "2026-11-22T09:01:00Z") == (
+        "due=0 sent=0 skipped=0 failed=0 (blocked=0, recovered=0)"
+    )
+
+    new = {chat_id: texts(bot, chat_id)[count:] for chat_id, count in before.items()}
+    assert [len(new[c]) for c in (1001, 1002, 1003, 1004)] == [1, 1, 0, 0]
+    for chat_id in (1001, 1002):
+        assert "💡 <b>" in new[chat_id][0] and "🥗 <b>Food idea" in new[chat_id][0]
+    assert "of the Daily Value (420 mg)" in new[1001][0]
+    assert "of your daily need (420 mg)" in new[1002][0]  # men 31-50: RDA 420 mg
+    async with bot.db.session() as session:
+        blocked = await session.get(Chat, 1004)
+        assert blocked is not None and blocked.status == "blocked"
+
+
+async def test_tip_command_takes_the_next_tip_from_the_rotation(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await pin_schedule(bot, 1001, topics=["sleep"])
+    sleep_titles = {t.title for t in bot.library.tips if t.topic == "sleep"}
+    asked = []
+    for _ in range(2):
+        replies = await bot.send("/tip")
+        assert len(replies) == 1
+        asked.append(next(title for title in sleep_titles if title in replies[0].text))
+    assert asked[0] != asked[1]
+    await tick(bot, "2026-11-22T09:00:00Z")
+    scheduled = texts(bot, 1001)[-1]
+    assert any(title in scheduled for title in sleep_titles - set(asked))
+
+
+async def test_tip_for_a_stranger_suggests_start(bot: BotHarness) -> None:
+    replies = await bot.send("/tip", chat_id=4242)
+    assert len(replies) == 1
+    assert "💡" in replies[0].text and "/start" in replies[0].text

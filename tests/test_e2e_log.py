@@ -1,0 +1,231 @@
+"""/log and /today end to end, plus the log's day boundary in different time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import struct
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.handlers.intake_log import LogFood, Undo, Usage, parse_log
+from bot.supplement_dose import SupplementDose
+from storage import Database, chats, intake
+from storage.models import Chat, IntakeEntry
+from tests.harness import BotHarness
+
+CHAT = 1001
+EAST = "Pacific/Kiritimati"  # UTC+14
+WEST = "Pacific/Pago_Pago"  # UTC-11
+
+
+async def entries(bot: BotHarness, chat_id: int = CHAT) -> list[IntakeEntry]:
+    async with bot.db.session() as session:
+        return list(
+            await session.scalars(
+                select(IntakeEntry).where(IntakeEntry.chat_id == chat_id).order_by(IntakeEntry.id)
+            )
+        )
+
+
+async def set_chat(bot: BotHarness, chat_id: int = CHAT, **values: object) -> None:
+    async with bot.db.session() as session:
+        chat = await session.get(Chat, chat_id)
+        assert chat is not None
+        for name, value in values.items():
+            setattr(chat, name, value)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("almonds", LogFood("almonds", 1.0)),
+        ("spinach 2", LogFood("spinach", 2.0)),
+        ("1.5 black beans", LogFood("black beans", 1.5)),
+        ("1,5 black beans", LogFood("black beans", 1.5)),
+        ("½ avocado", LogFood("avocado", 0.5)),
+        ("2 servings of lentils", LogFood("lentils", 2.0)),
+        ("lentils x2", LogFood("lentils", 2.0)),
+        ("undo", Undo()),
+        ("magnesium 500 mg", SupplementDose(500.0)),
+        ("supplement 400", SupplementDose(400.0)),
+        ("400 mg", SupplementDose(400.0)),
+        ("magnesium glycinate", SupplementDose(None)),
+    ],
+)
+def test_parse_log(text: str, expected: object) -> None:
+    assert parse_log(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "-3 almonds", "almonds 1000", "0 almonds", "x" * 5000, "3", "almonds 80 mg"]
+)
+def test_parse_log_rejects_bad_input(text: str) -> None:
+    assert isinstance(parse_log(text), Usage)
+
+
+async def test_log_needs_start(bot: BotHarness) -> None:
+    replies = await bot.send("/log almonds")
+    assert "/start" in replies[0].text
+    assert await entries(bot) == []
+
+
+async def test_log_today_and_undo(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await set_chat(bot, age_band="31-50", sex="female")
+    first = await bot.send("/log almonds")
+    assert "Logged 1 × <b>Almonds, dry roasted</b>" in first[0].text
+    assert "80 mg of your RDA of 320 mg" in html.unescape(first[0].text).replace("</b>", "")
+    await bot.send("/log spinach 2")
+    third = await bot.send("/log 1.5 black beans")
+    assert "Today: <b>326 mg</b>" in third[0].text and "102%" in third[0].text
+    logged = await entries(bot)
+    assert [(e.food_id, e.servings, e.mg) for e in logged] == [
+        ("almonds", 1.0, 80.0),
+        ("spinach", 2.0, 156.0),
+        ("black-beans", 1.5, 90.0),
+    ]
+    today = await bot.send("/today")
+    assert [r.method for r in today] == ["sendMessage", "sendPhoto"]
+    assert "▓▓▓▓▓▓▓▓▓▓ 102%" in today[0].text and "Target reached" in today[0].text
+    assert len(today[1].text) <= 1024
+    assert png_size(bot.api.photos(CHAT)[-1]) == (1000, 600)
+    undone = await bot.send("/log undo")
+    assert "Removed 1.5 × Black beans" in undone[0].text and "236 mg" in undone[0].text
+    assert [e.food_id for e in await entries(bot)] == ["almonds", "spinach"]
+
+
+async def test_undo_button_removes_exactly_its_entry_once(bot: BotHarness) -> None:
+    await bot.send("/start")
+    first = await bot.send("/log almonds")
+    first_id = bot.last_message_id(CHAT)
+    await bot.send("/log banana")
+    banana_id = bot.last_message_id(CHAT)
+    pressed, _ = await bot.press(CHAT, first_id, first[0].button("Undo"))
+    assert pressed[0].method == "editMessageText" and "Removed 1 × Almonds" in pressed[0].text
+    assert [e.food_id for e in await entries(bot)] == ["banana"]
+    again, _ = await bot.press(CHAT, first_id, first[0].button("Undo"))
+    assert "already removed" in again[0].text
+    assert len(await entries(bot)) == 1
+    forged, answer = await bot.press(CHAT, first_id, "log:add:almonds:99")
+    assert forged == [] and answer is not None and "no longer valid" in answer.params["text"]
+    unknown, _ = await bot.press(CHAT, banana_id, "log:undo:999999")
+    assert "already removed" in unknown[0].text
+    assert len(await entries(bot)) == 1
+
+
+async def test_unknown_food_offers_three_buttons(bot: BotHarness) -> None:
+    await bot.send("/start")
+    replies = await bot.send("/log 2 almnd milk")
+    assert "Did you mean" in replies[0].text and len(replies[0].buttons) == 3
+    data = replies[0].button("Almonds")
+    assert data == "log:pick:almonds:2"
+    picked, _ = await bot.press(CHAT, bot.last_message_id(CHAT), data)
+    assert picked[0].method == "editMessageText"
+    assert "Logged 2 × <b>Almonds, dry roasted</b>" in picked[0].text
+    assert [(e.food_id, e.mg) for e in await entries(bot)] == [("almonds", 160.0)]
+    nothing = await bot.send("/log шпинат")
+    assert "Send /foods" in nothing[0].text and nothing[0].buttons == []
+
+
+async def test_supplements_are_explained_not_logged(bot: BotHarness) -> None:
+    await bot.send("/start")
+    high = await bot.send("/log magnesium 500 mg")
+    text = html.unescape(high[0].text)
+    assert "above the upper limit" in text and "350 mg a day" in text
+    assert "kidney" in text and bot.library.disclaimer.split(",")[0] in text
+    assert "not added" in text
+    also_high = await bot.send("/log supplement 400")
+    assert "above the upper limit" in also_high[0].text
+    within = await bot.send("/log magnesium 200 mg")
+    assert "within that limit" in within[0].text and "kidney" in within[0].text
+    await set_chat(bot, age_band="4-8", sex="male")
+    child = await bot.send("/log magnesium 200mg")
+    assert "110 mg a day" in child[0].text and "above the upper limit" in child[0].text
+    assert await entries(bot) == []
+
+
+async def test_bad_input_gets_short_answers_and_logs_nothing(bot: BotHarness) -> None:
+    await bot.send("/start")
+    for text in [
+        "/log",
+        "/log -3 almonds",
+        "/log almonds 1000",
+        "/log " + "x" * 5000,
+        "/log 💥💥💥",
+        "/log <b>almonds</b> 2 <i>",
+    ]:
+        replies = await bot.send(text)
+        assert len(replies) == 1 and len(replies[0].text) < 800
+        assert "<b>almonds" not in replies[0].text and "<i>" not in replies[0].text
+    assert await entries(bot) == []
+
+
+async def test_log_day_follows_each_chats_time_zone(bot: BotHarness) -> None:
+    for chat_id, zone in [(2001, EAST), (2002, WEST)]:
+        await bot.send("/start", chat_id=chat_id)
+        await set_chat(bot, chat_id, timezone=zone)
+    before = dt.datetime.now(dt.UTC)
+    await bot.send("/log almonds", chat_id=2001)
+    await bot.send("/log almonds", chat_id=2002)
+    after = dt.datetime.now(dt.UTC)
+    (east,) = await entries(bot, 2001)
+    (west,) = await entries(bot, 2002)
+    assert east.local_date in {intake.local_day(EAST, before), intake.local_day(EAST, after)}
+    assert west.local_date in {intake.local_day(WEST, before), intake.local_day(WEST, after)}
+    # 25 hours apart: the two chats are never on the same calendar day.
+    assert east.local_date > west.local_date
+    # Yesterday's entry (in the chat's own zone) does not count towards today.
+    async with bot.db.session() as session:
+        await intake.add_entry(
+            session, 2001, east.local_date - dt.timedelta(days=1), "spinach", 1, 78
+        )
+    today = await bot.send("/today", chat_id=2001)
+    assert "Almonds" in today[0].text and "Spinach" not in today[0].text
+    assert "<b>80 mg</b>" in today[0].text
+
+
+def test_local_day_across_midnight() -> None:
+    instant = dt.datetime(2024, 3, 10, 10, 30, tzinfo=dt.UTC)
+    assert intake.local_day(EAST, instant) == dt.date(2024, 3, 11)  # 00:30 next day
+    assert intake.local_day(WEST, instant) == dt.date(2024, 3, 9)  # 23:30 the day before
+    assert intake.local_day("UTC", instant) == dt.date(2024, 3, 10)
+    berlin_late = dt.datetime(2024, 3, 10, 22, 59, tzinfo=dt.UTC)
+    berlin_after = dt.datetime(2024, 3, 10, 23, 1, tzinfo=dt.UTC)
+    assert intake.local_day("Europe/Berlin", berlin_late) == dt.date(2024, 3, 10)
+    assert intake.local_day("Europe/Berlin", berlin_after) == dt.date(2024, 3, 11)
+    with pytest.raises(ValueError):
+        intake.local_day("UTC", dt.datetime(2024, 3, 10))
+
+
+async def test_repository_keeps_days_and_chats_apart(db: Database) -> None:
+    defaults = chats.NewChatDefaults("UTC", dt.time(9), [])
+    day = dt.date(2024, 3, 10)
+    async with db.session() as session:
+        await chats.subscribe(session, 1, "private", defaults)
+        await chats.subscribe(session, 2, "private", defaults)
+    async with db.session() as session:
+        for food_id, when in [("a", day), ("b", day), ("c", day + dt.timedelta(days=1))]:
+            await intake.add_entry(session, 1, when, food_id, 1, 10)
+        await intake.add_entry(session, 2, day, "z", 1, 10)
+    async with db.session() as session:
+        assert [e.food_id for e in await intake.entries_for_day(session, 1, day)] == ["a", "b"]
+        removed = await intake.undo_last(session, 1, day)
+        assert removed is not None and removed.food_id == "b"
+        assert await intake.remove_entry(session, 1, removed.id) is None
+        other = (await intake.entries_for_day(session, 2, day))[0]
+        assert await intake.remove_entry(session, 1, other.id) is None  # not this chat's entry
+        assert await intake.undo_last(session, 1, dt.date(2000, 1, 1)) is None
+    async with db.session() as session:
+        for _ in range(intake.MAX_ENTRIES_PER_DAY - 1):
+            assert await intake.add_entry(session, 1, day, "a", 1, 1) is not None
+        assert await intake.add_entry(session, 1, day, "a", 1, 1) is None
+        count = await session.scalar(select(func.count()).select_from(IntakeEntry))
+        assert count == intake.MAX_ENTRIES_PER_DAY + 2

@@ -1,0 +1,125 @@
+"""/mydata and /forget through the fake Bot API, on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import func, select
+
+from storage.models import (
+    Chat,
+    ContentHistory,
+    Delivery,
+    FaqFeedback,
+    IntakeEntry,
+    UnansweredQuestion,
+)
+from tests.harness import BotHarness
+from tests.menu_helpers import menu, open_settings, row, tap
+
+CHAT = 1001
+TABLES = (Chat, ContentHistory, Delivery, FaqFeedback, IntakeEntry, UnansweredQuestion)
+
+
+async def _with_history(bot: BotHarness, chat_id: int = CHAT) -> None:
+    """A subscriber with a bit of everything the other features store."""
+    await bot.send("/start", chat_id)
+    now = dt.datetime.now(dt.UTC)
+    async with bot.db.session() as session:
+        session.add_all(
+            [
+                Delivery(chat_id=chat_id, local_date=now.date(), kind="tip", item_id="a",
+                         status="sent", due_at=now, attempts=1),
+                Delivery(chat_id=chat_id, local_date=now.date(), kind="food", item_id="b",
+                         status="sent", due_at=now, attempts=1),
+                ContentHistory(chat_id=chat_id, kind="tip", item_id="a", cycle=1),
+                FaqFeedback(chat_id=chat_id, message_id=5, faq_id="x", helpful=True),
+                UnansweredQuestion(chat_id=chat_id, text="is <b>zinc</b> & co ok?", score=0.1),
+                IntakeEntry(chat_id=chat_id, local_date=now.date(), food_id="almonds",
+                            servings=1.0, mg=80.0),
+            ]
+        )  # fmt: skip
+
+
+async def _count(bot: BotHarness, table: type, chat_id: int = CHAT) -> int:
+    column = table.id if table is Chat else table.chat_id  # type: ignore[attr-defined]
+    async with bot.db.session() as session:
+        return int(await session.scalar(select(func.count()).where(column == chat_id)) or 0)
+
+
+async def test_mydata_sends_a_readable_summary_and_the_json(bot: BotHarness) -> None:
+    await _with_history(bot)
+    await open_settings(bot)
+    await tap(bot, CHAT, "Diet")
+    await tap(bot, CHAT, "Vegan")
+
+    replies = await bot.send("/mydata")
+    assert [r.method for r in replies] == ["sendMessage", "sendDocument"]
+    summary = replies[0].text
+    assert "Time zone: UTC" in summary and "Vegan" in summary
+    assert "1 tips sent" in summary and "1 food ideas sent" in summary
+    assert "1 questions kept" in summary and "1 foods logged" in summary
+
+    document = bot.api.calls_for("sendDocument")[-1]
+    upload = document.files["document"]
+    assert upload.filename == f"magbot-data-{CHAT}.json"
+    data = json.loads(upload.data)
+    assert data["chat"]["id"] == CHAT and data["chat"]["status"] == "active"
+    assert data["chat"]["preferences"]["timezone"] == "UTC"
+    assert data["chat"]["preferences"]["diet"] == ["vegan"]
+    assert data["history_counts"]["tip_sent"] == 1 and data["history_counts"]["food_sent"] == 1
+    assert data["history_counts"]["answer_ratings"] == 1
+    assert data["unanswered_questions"][0]["text"] == "is <b>zinc</b> & co ok?"
+    assert data["intake_log"][0]["food"] == "almonds"
+    # Internal bookkeeping is not the person's data.
+    assert "claimed_by" not in data["chat"] and "menu_message_id" not in data["chat"]
+
+
+async def test_mydata_for_an_unknown_chat(bot: BotHarness) -> None:
+    replies = await bot.send("/mydata")
+    assert [r.method for r in replies] == ["sendMessage"]
+    assert "nothing" in replies[0].text
+
+
+async def test_forget_asks_first_and_cancel_keeps_everything(bot: BotHarness) -> None:
+    await _with_history(bot)
+    confirm = menu(await bot.send("/forget"))
+    assert "cannot be undone" in confirm.text
+    replies, _ = await tap(bot, CHAT, "Cancel")
+    assert "nothing was deleted" in replies[0].text and not replies[0].buttons
+    for table in TABLES:
+        assert await _count(bot, table) >= 1, table
+
+
+async def test_forget_deletes_the_chat_and_everything_about_it(bot: BotHarness) -> None:
+    await _with_history(bot)
+    await _with_history(bot, chat_id=2002)  # someone else, who must keep their data
+    settings_id = (await open_settings(bot)) and bot.last_message_id(CHAT)
+    await bot.send("/forget")
+    replies, answer = await tap(bot, CHAT, "Yes, delete")
+    assert answer == "Deleted"
+    assert replies[0].method == "editMessageText" and "deleted everything" in replies[0].text
+    for table in TABLES:
+        assert await _count(bot, table) == 0, table
+        assert await _count(bot, table, 2002) >= 1, table
+    assert await row(bot) is None
+
+    # Afterwards the chat is unknown: old buttons expire, commands say so.
+    message = bot.api.messages(CHAT)
+    assert any(m.message_id == settings_id for m in message)
+    assert "/start" in (await bot.send("/settings"))[0].text
+    assert "nothing" in (await bot.send("/mydata"))[0].text
+    assert "nothing" in (await bot.send("/forget"))[0].text
+    fresh = await bot.send("/start")
+    assert "Welcome to MagBot" in fresh[0].text
+
+
+async def test_pressing_confirm_twice_is_harmless(bot: BotHarness) -> None:
+    await _with_history(bot)
+    yes = menu(await bot.send("/forget")).button("Yes, delete")
+    message_id = bot.last_message_id(CHAT)
+    await bot.press(CHAT, message_id, yes)
+    replies, answer = await bot.press(CHAT, message_id, yes)
+    assert answer is not None and "expired" in str(answer.params.get("text"))
+    assert replies == []

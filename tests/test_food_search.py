@@ -1,0 +1,136 @@
+"""Food-name, category and diet-word matching, and the diet filters behind /foods."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.handlers.foods import Page, foods_on_page, page_diets
+from content import Diet, FoodCategory, FoodFlag, Library, food_fits_diet
+from content.food_search import FoodIndex, normalise
+
+ANIMAL = {FoodCategory.FISH, FoodCategory.MEAT_POULTRY}
+
+
+@pytest.fixture(scope="module")
+def index(library: Library) -> FoodIndex:
+    return FoodIndex.build(library.foods)
+
+
+@pytest.mark.parametrize(
+    ("typed", "food_id"),
+    [
+        ("spinach", "spinach"),
+        ("Spinch", "spinach"),
+        ("boiled spinach", "spinach"),
+        ("almnds", "almonds"),
+        ("ALMONDS!", "almonds"),
+        ("almond", "almonds"),
+        ("pumkin seeds", "pumpkin-seeds"),
+        ("pepitas", "pumpkin-seeds"),
+        ("black beans", "black-beans"),
+        ("black bean", "black-beans"),
+        ("bananas", "banana"),
+        ("potatoes", "baked-potato"),
+        ("avocado", "avocado"),
+        ("avocados", "avocado"),
+        ("garbanzos", "chickpeas"),
+        ("peanut butter", "peanut-butter"),
+        ("peanuts", "peanuts"),
+    ],
+)
+def test_food_names_are_forgiving(index: FoodIndex, typed: str, food_id: str) -> None:
+    found = index.find_food(typed)
+    assert found is not None and found.id == food_id
+
+
+@pytest.mark.parametrize(
+    "typed", ["almond milk", "greek yogurt", "sweet potato", "xyzzy", "", "😀"]
+)
+def test_unknown_foods_are_not_guessed(index: FoodIndex, typed: str) -> None:
+    assert index.find_food(typed) is None
+
+
+def test_suggestions_are_three_distinct_foods(index: FoodIndex) -> None:
+    suggestions = index.suggest_foods("almond milk")
+    assert len(suggestions) == 3
+    assert len({food.id for food in suggestions}) == 3
+    assert "almonds" in {food.id for food in suggestions}
+    assert index.suggest_foods("шпинат") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "category", "diet"),
+    [
+        ("seeds", FoodCategory.SEEDS, None),
+        ("seed", FoodCategory.SEEDS, None),
+        ("nuts", FoodCategory.NUTS, None),
+        ("beans", FoodCategory.LEGUMES, None),
+        ("leafy greens", FoodCategory.LEAFY_GREENS, None),
+        ("fish", FoodCategory.FISH, None),
+        ("vegan", None, Diet.VEGAN),
+        ("vegn", None, Diet.VEGAN),
+        ("gluten-free", None, Diet.GLUTEN_FREE),
+        ("nut free", None, Diet.NO_NUTS),
+        ("dairy free", None, Diet.DAIRY_FREE),
+        ("vegan seeds", FoodCategory.SEEDS, Diet.VEGAN),
+        ("seeds vegan", FoodCategory.SEEDS, Diet.VEGAN),
+        ("magnesium rich foods", None, None),
+    ],
+)
+def test_filters(
+    index: FoodIndex, typed: str, category: FoodCategory | None, diet: Diet | None
+) -> None:
+    query = index.parse_filter(typed)
+    assert (query.category, query.diet, query.food, query.unknown) == (category, diet, None, None)
+
+
+def test_food_card_query_and_unknown_query(index: FoodIndex) -> None:
+    card = index.parse_filter("spinach")
+    assert card.food is not None and card.food.id == "spinach"
+    unknown = index.parse_filter("greek yogurt")
+    assert unknown.unknown == "greek yogurt"
+    assert unknown.suggestions and unknown.suggestions[0].id == "yogurt"
+
+
+def test_normalise_handles_plurals_and_punctuation() -> None:
+    assert normalise("Black-Beans!!") == "black bean"
+    assert normalise("  Potatoes ") == "potato"
+    assert normalise("x" * 5000) == "x" * 100
+
+
+DIET_SETS = [
+    frozenset(combo) for size in range(3) for combo in itertools.combinations(list(Diet), size)
+]
+
+
+@pytest.mark.parametrize("diets", DIET_SETS, ids=lambda d: "+".join(sorted(d)) or "none")
+def test_every_list_respects_every_diet(library: Library, diets: frozenset[Diet]) -> None:
+    for category in [None, *FoodCategory]:
+        for food in foods_on_page(library, Page(category), diets):
+            assert food_fits_diet(food, diets)
+            if category is not None:
+                assert food.category is category
+            if Diet.VEGAN in diets:
+                assert FoodFlag.CONTAINS_DAIRY not in food.flags
+                assert FoodFlag.CONTAINS_FISH not in food.flags
+                assert food.category not in ANIMAL
+                assert "honey" not in f"{food.name} {' '.join(food.aliases)}".lower()
+            if Diet.NO_NUTS in diets:
+                assert FoodFlag.CONTAINS_NUTS not in food.flags
+                assert food.category is not FoodCategory.NUTS
+            if Diet.VEGETARIAN in diets:
+                assert food.category not in ANIMAL
+
+
+def test_diet_word_from_the_command_narrows_the_chat_diet(library: Library) -> None:
+    page = Page(None, Diet.VEGAN)
+    diets = page_diets(page, frozenset({Diet.NO_NUTS}))
+    assert diets == {Diet.VEGAN, Diet.NO_NUTS}
+    listed = foods_on_page(library, page, diets)
+    assert listed and all(food_fits_diet(food, diets) for food in listed)
+    assert not any(FoodFlag.CONTAINS_NUTS in food.flags for food in listed)
+    top = foods_on_page(library, Page(None), frozenset())
+    assert [food.mg for food in top] == sorted((food.mg for food in top), reverse=True)
+    assert top[0].mg == max(food.mg for food in library.foods)

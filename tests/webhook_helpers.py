@@ -1,0 +1,72 @@
+"""Webhook-mode helpers shared by the webhook, fault and load tests: the real Application
+fed by the real Starlette app on uvicorn, with updates POSTed the way Telegram posts them."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bot.health import Health
+from bot.services import services_in
+from bot.webhook import SECRET_HEADER, WebhookServer, create_app
+from content import Library
+from tests.fakebotapi import FakeBotAPI
+from tests.harness import BotHarness, start_harness, stop_harness
+
+SECRET = "test-webhook-secret_123"
+PATH = "/telegram/hook"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class WebhookBot:
+    harness: BotHarness
+    server: WebhookServer
+    client: httpx.AsyncClient
+    health: Health
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    async def post(self, update: Any, *, secret: str | None = SECRET) -> httpx.Response:
+        headers = {SECRET_HEADER: secret} if secret is not None else {}
+        return await self.client.post(f"{self.url}{PATH}", json=update, headers=headers)
+
+
+@asynccontextmanager
+async def webhook_bot(
+    api: FakeBotAPI, database_url: str, library: Library, **overrides: Any
+) -> AsyncIterator[WebhookBot]:
+    """The harness's Application, its polling stopped, fed by the webhook server instead."""
+    harness = await start_harness(api, database_url, library, **overrides)
+    application = harness.application
+    assert application.updater is not None
+    await application.updater.stop()
+    health = Health(harness.db)
+    app = create_app(
+        application,
+        secret=SECRET,
+        path=PATH,
+        metrics=services_in(application).metrics,
+        health=health,
+        db=harness.db,
+    )
+    server = WebhookServer(app, "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with httpx.AsyncClient(timeout=15) as client:
+            yield WebhookBot(harness, server, client, health)
+    finally:
+        await server.stop()
+        await stop_harness(harness)

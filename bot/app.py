@@ -20,6 +20,7 @@ from bot.transport import InstrumentedRequest
 from content import Library
 from content.answering import Answerer
 from scheduler.ratelimit import SendLimiter
+from scheduler.transport import make_request
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ def build_application(
         .rate_limiter(SendLimiter(settings.broadcast_rate, max_retries=3))
         .concurrent_updates(PerChatUpdateProcessor(64))
     )
-    builder = builder.request(request or InstrumentedRequest(metrics, connection_pool_size=64))
+    builder = builder.request(request or InstrumentedRequest(metrics, make_request(64)))
     builder = builder.get_updates_request(
-        updates_request or InstrumentedRequest(metrics, sieve=True, read_timeout=40)
+        updates_request or InstrumentedRequest(metrics, make_request(1, 40.0), sieve=True)
     )
     application = builder.build()
     attach(

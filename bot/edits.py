@@ -23,7 +23,7 @@ async def edit_in_place(
     A tap that would change nothing (the option already chosen, the page already shown) is
     not sent at all: Telegram refuses such an edit with "message is not modified".
     """
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or not message.is_accessible:
         return False
     if message.text == _visible_text(text) and message.reply_markup == markup:
         return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.handlers.settings.common import EXPIRED
 from storage.models import Chat
 from tests.harness import BotHarness
 
@@ -53,3 +54,15 @@ async def test_garbage_commands_are_escaped(bot: BotHarness) -> None:
     replies = await bot.send("/<script>" + "💥" * 50)
     assert len(replies) == 1
     assert "<script>" not in replies[0].text
+
+
+async def test_buttons_on_inaccessible_messages_expire(bot: BotHarness) -> None:
+    """Telegram sends a message dated 0 when the bot can no longer see it (deleted, old)."""
+    welcome = await bot.send("/start")
+    data = welcome[0].buttons[0][1]
+    mark = len(bot.api.calls)
+    replies, answer = await bot.press(1001, bot.last_message_id(1001) + 500, data)
+    assert replies == []
+    assert answer is not None and answer.params.get("text") == EXPIRED
+    made = [c.method for c in bot.api.calls[mark:] if c.method != "getUpdates"]
+    assert made == ["answerCallbackQuery"]

@@ -174,7 +174,7 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if sign not in "+-" or not sign or not _known(svc.library, entry_id):
         await query.answer(EXPIRED, show_alert=True)
         return
-    if not isinstance(message, Message):
+    if not isinstance(message, Message) or not message.is_accessible:
         await query.answer(EXPIRED, show_alert=True)
         return
     async with svc.db.session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -133,7 +133,8 @@ async def inaccessible_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     """Buttons on a message Telegram no longer lets the bot see (deleted, or over 48 hours
     old) cannot be acted on: editing it would fail, so every feature treats it as expired."""
     query = update.callback_query
-    if query is not None and not isinstance(query.message, Message):
+    # PTB parses such a message as a Message dated 0, so `is_accessible` is the test.
+    if query is not None and (query.message is None or not query.message.is_accessible):
         await query.answer(EXPIRED)
         raise ApplicationHandlerStop
 

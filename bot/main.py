@@ -50,8 +50,13 @@ async def serve(settings: BotSettings) -> None:
         await application.start()
         if settings.scheduler_enabled:
             delivery = await EmbeddedDelivery.start(
-                settings, library, db, application.bot.rate_limiter
+                settings,
+                library,
+                db,
+                application.bot.rate_limiter,
+                observer=services_in(application).metrics,
             )
+            health.add("scheduler", delivery.health_check)
         if settings.webhook_url:
             server = build_server(
                 application, settings, services_in(application).metrics, health, db

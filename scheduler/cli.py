@@ -62,6 +62,10 @@ async def _with_engine(settings: EngineSettings, at: dt.datetime | None) -> Tick
         await initialize_bot(bot, settings)
         engine = DeliveryEngine(db, library, bot, settings)
         if at is not None:
+            # SIGTERM mid-tick: finish the sends in flight, release the rest, exit 0.
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, engine.request_stop)
             return await engine.tick(at)
         await _serve(engine)
         return None

@@ -13,7 +13,7 @@ from typing import Any
 from telegram.ext import BaseRateLimiter
 
 from content import Library
-from scheduler.engine import DeliveryEngine
+from scheduler.engine import DeliveryEngine, DeliveryObserver
 from scheduler.ratelimit import BorrowedLimiter, SendLimiter
 from scheduler.service import DeliveryService
 from scheduler.settings import EngineSettings
@@ -34,15 +34,19 @@ class EmbeddedDelivery:
         library: Library,
         db: Database,
         limiter: BaseRateLimiter[Any] | None,
+        observer: DeliveryObserver | None = None,
     ) -> EmbeddedDelivery:
         if not isinstance(limiter, SendLimiter):
             log.warning("the Application has no SendLimiter; deliveries get their own budget")
             limiter = SendLimiter(settings.broadcast_rate)
         bot = make_bot(settings, BorrowedLimiter(limiter))
         await bot.initialize()
-        service = DeliveryService(DeliveryEngine(db, library, bot, settings))
+        service = DeliveryService(DeliveryEngine(db, library, bot, settings, observer=observer))
         service.start()
         return cls(service)
+
+    async def health_check(self) -> bool:
+        return await self.service.health_check()
 
     async def stop(self) -> None:
         await self.service.stop()

@@ -3,8 +3,9 @@
 A tick works through the due chats in batches of `delivery_batch_size`, so memory depends
 on the batch, not on the audience. Each batch is claimed in one short transaction that
 also writes the ledger rows, picks the content and moves every chat to its next slot; the
-messages are then sent outside any transaction, a group at a time, each group first
-flagged `sending` so that a crash can be told apart from work not yet started.
+messages are then sent outside any transaction, each row flagged `sending` just before its
+own send (so a crash can be told apart from work not yet started, and loses at most the
+sends in flight), and settled in groups.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -27,6 +29,7 @@ from telegram.ext import ExtBot
 
 from content import Food, Library, Tip
 from scheduler import rotation
+from scheduler.coalesce import Coalescer
 from scheduler.render import delivery_text, profile_of
 from scheduler.schedule import FREQUENCY_DAYS, Frequency, delivery_weekdays, next_slot
 from scheduler.sender import Outcome, Result, send_scheduled
@@ -75,6 +78,7 @@ class Outgoing:
     chat_id: int
     text: str
     ledger_ids: tuple[int, ...]
+    due_at: dt.datetime
 
 
 @dataclass
@@ -87,6 +91,14 @@ class _Plan:
     picks: dict[Kind, rotation.Pick] = field(default_factory=dict)
 
 
+class DeliveryObserver(Protocol):
+    """Told about every finished delivery: `outcome` is sent, failed, blocked or skipped,
+    and `lag_seconds` how long after its due time Telegram accepted it (sent only).
+    bot.metrics.Metrics is one."""
+
+    def observe_delivery(self, outcome: str, lag_seconds: float | None = None) -> None: ...
+
+
 class DeliveryEngine:
     def __init__(
         self,
@@ -97,6 +109,7 @@ class DeliveryEngine:
         *,
         worker: str | None = None,
         backoff: float = 0.5,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self.db = db
         self.library = library
@@ -104,8 +117,13 @@ class DeliveryEngine:
         self.settings = settings
         self.worker = worker or worker_name()
         self.backoff = backoff
+        # When a delivery last finished (time.monotonic()), for health checks.
+        self.last_progress: float | None = None
         self.group_size = max(10, min(200, round(settings.broadcast_rate)))
+        self.observer = observer
         self._stopping = asyncio.Event()
+        # Chats whose claimed rows a stop left unsent, released when the tick ends.
+        self._unsent: list[int] = []
         # SQLite has one writer at a time and waits for the lock by sleeping in steps of
         # up to 100 ms; queueing our own transactions here instead keeps the overlap of
         # claiming and sending from turning into lock waits. PostgreSQL needs no queue.
@@ -121,7 +139,7 @@ class DeliveryEngine:
             yield session
 
     def request_stop(self) -> None:
-        """Finish the group in flight, then stop claiming."""
+        """Finish the sends in flight, then stop; unsent claims are released."""
         self._stopping.set()
 
     async def tick(self, now: dt.datetime) -> TickSummary:
@@ -149,8 +167,22 @@ class DeliveryEngine:
                 batch = await self._claim_batch(now, summary)
             finally:
                 await delivery
-        # A batch claimed just before a stop keeps its rows `claimed`: sent after the lease.
+        if batch is not None:
+            self._unsent.extend(item.chat_id for item in batch)
+        await self._release_unsent()
         return summary
+
+    async def _release_unsent(self) -> None:
+        """After a stop: give back the claims on rows that never started sending.
+
+        Their ledger rows stay `claimed`, which proves they never went out, so the next run
+        (any worker) takes them over at once instead of waiting for the lease to expire.
+        """
+        unsent, self._unsent = self._unsent, []
+        if unsent:
+            async with self._transaction() as session:
+                await ledger.release(session, unsent)
+            log.info("stopped with %d deliveries unsent; the next run sends them", len(unsent))
 
     # ------------------------------------------------------------------ claiming
 
@@ -186,6 +218,7 @@ class DeliveryEngine:
                     continue
                 if plan is None:
                     summary.skipped += 1
+                    self._observe("skipped")
                 else:
                     plans.append(plan)
             entries = [
@@ -255,6 +288,7 @@ class DeliveryEngine:
             won = {kind: pick for kind, pick in plan.picks.items() if (chat.id, kind) in opened}
             if not won:
                 summary.skipped += 1  # this day's delivery is already in the ledger
+                self._observe("skipped")
                 continue
             tip_pick, food_pick = won.get(Kind.TIP), won.get(Kind.FOOD)
             current = updates[chat.id]
@@ -273,7 +307,7 @@ class DeliveryEngine:
                 self.library.food(food_pick.item_id) if food_pick else None,
             )
             ids = tuple(opened[(chat.id, kind)] for kind in won)
-            outgoing[chat.id] = Outgoing(chat.id, text, ids)
+            outgoing[chat.id] = Outgoing(chat.id, text, ids, plan.due_at)
         return outgoing, shown
 
     def _render(self, chat: DueChat, tip: Tip | None, food: Food | None) -> str:
@@ -344,7 +378,8 @@ class DeliveryEngine:
             except (KeyError, ValueError):
                 continue  # the content changed since; the rows end as missed
             summary.due += 1
-            outgoing.append(Outgoing(chat_id, text, tuple(r.id for r in kinds.values())))
+            due_at = min(r.due_at for r in kinds.values())
+            outgoing.append(Outgoing(chat_id, text, tuple(r.id for r in kinds.values()), due_at))
         return outgoing
 
     # ------------------------------------------------------------------ sending
@@ -356,29 +391,51 @@ class DeliveryEngine:
         summary: TickSummary,
         started: asyncio.Event | None = None,
     ) -> None:
-        """Send a batch in groups; `started` is set once the first groups are flagged."""
-        in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        """Send a batch; `started` is set once the first rows are flagged `sending`.
 
-        async def send(item: Outgoing) -> Result:
+        Each row turns `sending` only after its send has a slot, in one conditional UPDATE
+        shared with the other sends starting at that moment, so at most MAX_IN_FLIGHT rows
+        are ever `sending` without having been answered: a crash loses at most those.
+        """
+        in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        sending = 0
+        # Flipping a few rows per transaction costs as much as flipping many: the next rows
+        # are flipped together once a quarter of the sends in flight have been answered.
+        flipping: Coalescer[Outgoing, bool] = Coalescer(
+            self._flip, ready=lambda: sending <= MAX_IN_FLIGHT * 3 // 4
+        )
+
+        async def send(item: Outgoing) -> Result | None:
+            nonlocal sending
             async with in_flight:
-                return await send_scheduled(
-                    self.bot,
-                    item.chat_id,
-                    item.text,
-                    retries=self.settings.send_retries,
-                    backoff=self.backoff,
-                )
+                if self._stopping.is_set():
+                    self._unsent.append(item.chat_id)
+                    return None
+                if not await flipping.submit(item):
+                    return None  # another worker took the row over; it is theirs to send
+                if started is not None:
+                    started.set()
+                sending += 1
+                try:
+                    return await send_scheduled(
+                        self.bot,
+                        item.chat_id,
+                        item.text,
+                        retries=self.settings.send_retries,
+                        backoff=self.backoff,
+                    )
+                finally:
+                    sending -= 1
+                    flipping.poke()
 
         async def deliver_group(group: list[Outgoing]) -> None:
             if self._stopping.is_set():
-                return  # left `claimed`: sent by a later tick once this claim expires
-            mine = await self._start_sending(group)
-            flagged.append(group)
-            if started is not None and len(flagged) >= min(2, len(groups)):
-                started.set()
-            group = [item for item in group if item.chat_id in mine]
+                # Left `claimed` and released at the end of the tick: the next run sends them.
+                self._unsent.extend(item.chat_id for item in group)
+                return
             results = await asyncio.gather(*(send(item) for item in group))
-            await self._record(group, results, summary)
+            done = [(i, r) for i, r in zip(group, results, strict=True) if r is not None]
+            await self._record([i for i, _ in done], [r for _, r in done], summary)
 
         # Two groups overlap, so one group's ledger writes never leave the sender idle.
         overlap = asyncio.Semaphore(2)
@@ -391,29 +448,39 @@ class DeliveryEngine:
             list(batch[start : start + self.group_size])
             for start in range(0, len(batch), self.group_size)
         ]
-        flagged: list[list[Outgoing]] = []
         try:
             await asyncio.gather(*(deliver_in_turn(group) for group in groups))
         finally:
             if started is not None:
                 started.set()
 
+    async def _flip(self, items: list[Outgoing]) -> list[bool]:
+        mine = await self._start_sending(items)
+        return [item.chat_id in mine for item in items]
+
     async def _start_sending(self, group: Sequence[Outgoing]) -> set[int]:
         """Flip the group's rows from claimed to sending; only rows this call flipped go out."""
         ids = [i for item in group for i in item.ledger_ids]
-        async with self._transaction() as session:
-            result = await session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.status == str(LedgerStatus.CLAIMED))
-                .values(status=str(LedgerStatus.SENDING))
-                .returning(Delivery.chat_id)
-                .execution_options(synchronize_session=False)
-            )
-            return set(result.scalars())
+        statement = (
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == str(LedgerStatus.CLAIMED))
+            .values(status=str(LedgerStatus.SENDING))
+            .returning(Delivery.chat_id)
+        )
+        # A flip runs every few sends, so it skips the ORM session for a bare connection.
+        if self._sqlite_writer is not None:
+            async with self._sqlite_writer, self.db.engine.begin() as connection:
+                return set((await connection.execute(statement)).scalars())
+        # One statement is atomic by itself: autocommit saves the BEGIN and COMMIT round trips.
+        async with self.db.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return set((await autocommit.execute(statement)).scalars())
 
     async def _record(
         self, group: Sequence[Outgoing], results: Iterable[Result], summary: TickSummary
     ) -> None:
+        if not group:
+            return
         sent_at = dt.datetime.now(dt.UTC)
         sent: list[int] = []
         by_outcome: list[tuple[Outgoing, Result]] = []
@@ -421,9 +488,11 @@ class DeliveryEngine:
             if result.outcome is Outcome.SENT:
                 sent.extend(item.ledger_ids)
                 summary.sent += 1
+                self._observe("sent", (sent_at - item.due_at).total_seconds())
             else:
                 by_outcome.append((item, result))
                 summary.failed += 1
+                self._observe("blocked" if result.outcome is Outcome.GONE else "failed")
         async with self._transaction() as session:
             await ledger.mark(session, sent, LedgerStatus.SENT, at=sent_at)
             for item, result in by_outcome:
@@ -442,6 +511,11 @@ class DeliveryEngine:
                 else:
                     log.warning("delivery to chat %s failed: %s", item.chat_id, result.error)
             await ledger.release(session, [item.chat_id for item in group])
+
+    def _observe(self, outcome: str, lag_seconds: float | None = None) -> None:
+        self.last_progress = time.monotonic()
+        if self.observer is not None:
+            self.observer.observe_delivery(outcome, lag_seconds)
 
 
 def _paused(chat: DueChat, now: dt.datetime) -> bool:

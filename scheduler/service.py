@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -18,15 +20,42 @@ from scheduler.engine import DeliveryEngine
 log = logging.getLogger(__name__)
 
 JOB_ID = "magbot-delivery"
+# A tick starts every minute; one that has neither finished nor delivered anything for this
+# long means the scheduler is stuck (or its job died).
+STALE_AFTER = 180.0
 
 
 class DeliveryService:
     """Runs `engine.tick` at the start of every minute (UTC)."""
 
-    def __init__(self, engine: DeliveryEngine) -> None:
+    def __init__(
+        self, engine: DeliveryEngine, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.engine = engine
         self.scheduler = AsyncIOScheduler(timezone=dt.UTC)
         self._running: asyncio.Task[object] | None = None
+        self._clock = clock
+        self._started_at: float | None = None
+        self.last_tick_finished: float | None = None
+        # Set once a tick has finished, for whoever waits for the first one.
+        self.ticked = asyncio.Event()
+
+    def healthy(self, stale_after: float = STALE_AFTER) -> bool:
+        """Ticking: the last tick finished (or a long broadcast delivered something) within
+        `stale_after` seconds, or the service started less than that long ago."""
+        if self._started_at is None or not self.scheduler.running:
+            return False
+        now = self._clock()
+        latest = max(
+            t
+            for t in (self._started_at, self.last_tick_finished, self.engine.last_progress)
+            if t is not None
+        )
+        return now - latest < stale_after
+
+    async def health_check(self) -> bool:
+        """The "scheduler" check of bot.health.Health."""
+        return self.healthy()
 
     def start(self) -> None:
         self.scheduler.add_job(
@@ -42,6 +71,7 @@ class DeliveryService:
             next_run_time=dt.datetime.now(dt.UTC),
         )
         self.scheduler.start()
+        self._started_at = self._clock()
         log.info("delivery scheduler started as worker %s", self.engine.worker)
 
     async def _tick(self) -> None:
@@ -54,6 +84,8 @@ class DeliveryService:
             return
         finally:
             self._running = None
+            self.last_tick_finished = self._clock()
+            self.ticked.set()
         if summary.due:
             log.info("delivery tick: %s", summary.line())
 
@@ -61,7 +93,7 @@ class DeliveryService:
         """Stop ticking; let the group in flight finish (bounded), then return."""
         self.engine.request_stop()
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()
         running = self._running
         if running is not None and not running.done():
             try:
@@ -69,3 +101,6 @@ class DeliveryService:
             except TimeoutError:
                 running.cancel()
                 log.warning("delivery tick cancelled at shutdown; the ledger settles it later")
+        # Only now: shutting the scheduler down cancels the job it is running.
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sys
@@ -13,17 +14,21 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.health import Health
+from bot.services import services_in
 from bot.settings import BotSettings
 from bot.webhook import SECRET_HEADER
 from content import Library
+from scheduler.embedded import EmbeddedDelivery
+from scheduler.service import STALE_AFTER, DeliveryService
 from scheduler.settings import describe_error
 from storage import Database
 from storage.models import Chat
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import TOKEN
+from tests.scheduler.helpers import add_chat, running_engine
 from tests.webhook_helpers import PATH, SECRET, WebhookBot, free_port, webhook_bot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -267,3 +272,67 @@ async def test_bot_process_registers_and_serves_its_webhook(
     assert "Traceback" not in log
     assert TOKEN.split(":")[1] not in log and SECRET not in log
     assert fake_api.messages(731) == []
+
+
+# ---------------------------------------------------------------- the in-process scheduler
+
+
+async def test_in_process_deliveries_show_in_metrics_and_health(hook: WebhookBot) -> None:
+    """What bot.main wires up: the engine reports to the Application's Metrics, and the
+    scheduler's health check joins /healthz."""
+    harness = hook.harness
+    now = dt.datetime.now(dt.UTC)
+    await add_chat(harness.db, 740, now=now - dt.timedelta(days=2))
+    await add_chat(harness.db, 741, now=now - dt.timedelta(days=2))
+    async with harness.db.session() as session:
+        await session.execute(
+            update(Chat)
+            .where(Chat.id.in_([740, 741]))
+            .values(next_due_at=now - dt.timedelta(minutes=1))
+        )
+    harness.api.block(741)
+    delivery = await EmbeddedDelivery.start(
+        harness.settings,
+        harness.library,
+        harness.db,
+        harness.application.bot.rate_limiter,
+        observer=services_in(harness.application).metrics,
+    )
+    try:
+        hook.health.add("scheduler", delivery.health_check)
+        # The first tick runs at start; wait (bounded) until it has finished.
+        await asyncio.wait_for(delivery.service.ticked.wait(), timeout=30)
+        healthz = await hook.client.get(f"{hook.url}/healthz")
+        text = (await hook.client.get(f"{hook.url}/metrics")).text
+    finally:
+        await delivery.stop()
+    assert healthz.status_code == 200
+    assert healthz.json()["checks"] == {"database": "ok", "scheduler": "ok"}
+    assert len(harness.api.messages(740)) == 1 and harness.api.messages(741) == []
+    assert _sample(text, "magbot_deliveries_total", outcome="sent") == 1
+    assert _sample(text, "magbot_deliveries_total", outcome="blocked") == 1
+    assert _sample(text, "magbot_delivery_lag_seconds_count") == 1
+    # Due a minute before the tick: the lag is at least that, and below the catch-up window.
+    assert 60 <= _sample(text, "magbot_delivery_lag_seconds_sum") < 3600
+    # Stopped, the scheduler is no longer healthy.
+    assert not await delivery.health_check()
+
+
+async def test_scheduler_health_goes_stale_without_ticks(
+    fake_api: FakeBotAPI, database_url: str, library: Library, db: Database
+) -> None:
+    clock = [1000.0]
+    async with running_engine(db, library, fake_api.url, database_url) as engine:
+        service = DeliveryService(engine, clock=lambda: clock[0])
+        assert not service.healthy()  # not started
+        service.start()
+        try:
+            assert service.healthy()  # just started: no tick is due yet
+            clock[0] += STALE_AFTER + 1
+            assert not service.healthy()  # started long ago, no tick ever finished
+            service.last_tick_finished = clock[0] - 5
+            assert await service.health_check()
+            clock[0] += STALE_AFTER
+            assert not service.healthy()
+        finally:
+            await service.stop()

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 CLAIM_LEASE = dt.timedelta(minutes=10)
 # Sends in flight at once; below the HTTP pool size so interactive replies always find
 # a free connection.
-MAX_IN_FLIGHT = 32
+MAX_IN_FLIGHT = 128
 
 
 def worker_name() -> str:
@@ -400,9 +400,9 @@ class DeliveryEngine:
         in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         sending = 0
         # Flipping a few rows per transaction costs as much as flipping many: the next rows
-        # are flipped together once a quarter of the sends in flight have been answered.
+        # are flipped together once half of the sends in flight have been answered.
         flipping: Coalescer[Outgoing, bool] = Coalescer(
-            self._flip, ready=lambda: sending <= MAX_IN_FLIGHT * 3 // 4
+            self._flip, ready=lambda: sending <= MAX_IN_FLIGHT // 2
         )
 
         async def send(item: Outgoing) -> Result | None:

@@ -14,10 +14,12 @@ import itertools
 import json
 import re
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
@@ -66,6 +68,9 @@ class ConsoleBotAPI(BaseRequest):
         self.keyboard: tuple[int, list[tuple[str, str]]] | None = None
         self.last_activity = 0.0
         self.pending = 0
+        # Updates taken by the bot whose handlers have not finished (a chart or the first
+        # time-zone lookup can take a while): the next typed line waits for them.
+        self.processing = 0
 
     @property
     def read_timeout(self) -> float | None:
@@ -134,7 +139,9 @@ class ConsoleBotAPI(BaseRequest):
         """Wait until the bot has taken every update and said nothing for a moment."""
         loop = asyncio.get_running_loop()
         # A quiet period has no event to wait on: poll it.
-        while self.pending or loop.time() - self.last_activity < quiet:  # noqa: ASYNC110
+        while (  # noqa: ASYNC110
+            self.pending or self.processing or loop.time() - self.last_activity < quiet
+        ):
             await asyncio.sleep(0.05)
 
     # What the bot sends is printed.
@@ -245,6 +252,21 @@ def _file_stub(method: str) -> Any:
     return [stub] if method == "sendPhoto" else stub
 
 
+def _track_processing(application: Application, api: ConsoleBotAPI) -> None:  # type: ignore[type-arg]
+    processor = application.update_processor
+    original = processor.do_process_update
+
+    async def tracked(update: object, coroutine: Awaitable[Any]) -> None:
+        api.processing += 1
+        try:
+            await original(update, coroutine)
+        finally:
+            api.processing -= 1
+            api.last_activity = asyncio.get_running_loop().time()
+
+    processor.do_process_update = tracked  # type: ignore[method-assign]
+
+
 async def _read_lines(api: ConsoleBotAPI) -> None:
     loop = asyncio.get_running_loop()
     interactive = sys.stdin.isatty()
@@ -293,6 +315,7 @@ async def chat() -> None:
     db = await open_database(settings.database_url)
     api = ConsoleBotAPI(Screen(colour=sys.stdout.isatty()))
     application = build_application(settings, library, db, request=api, updates_request=api)
+    _track_processing(application, api)
     print(
         "MagBot console: you are chatting with the real bot (database: "
         f"{db.safe_url()}).\nType /start, /help or a question; a number presses a button; "

@@ -44,3 +44,4 @@ def configure_logging(level: str, secrets: list[str]) -> None:
     # httpx logs every request URL at INFO; those URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)

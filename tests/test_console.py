@@ -41,3 +41,12 @@ def test_console_keeps_state_in_the_database(tmp_path: Path) -> None:
     run_console(["/start"], tmp_path)
     out = run_console(["/start"], tmp_path)
     assert "already subscribed" in out
+
+
+def test_console_buttons_and_typed_answers_stay_in_order(tmp_path: Path) -> None:
+    """A number presses a button; each reply appears before the next typed line's reply,
+    even when a handler is slow (the first time-zone lookup loads the city tables)."""
+    out = run_console(["/start", "1", "Berlin", "/help"], tmp_path)
+    assert "(you pressed: 🌍 Set time zone)" in out
+    assert "Time zone: Berlin, Germany (Europe/Berlin)" in out
+    assert out.index("Europe/Berlin") < out.index("👤 /help") < out.index("What I can do")

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-from zoneinfo import ZoneInfo
 
 from bot.zones import zone_label
 from scheduler.schedule import FREQUENCY_LABELS, Frequency
 from storage.models import Chat
-
-# Telegram's hard limit is 4096 characters after entity parsing; stay clear of it.
-MAX_MESSAGE = 4000
 
 
 def esc(text: str) -> str:
@@ -28,7 +23,3 @@ def schedule_summary(chat: Chat) -> str:
     """E.g. 'a tip every day at 09:00 (Europe/Berlin)'."""
     when = FREQUENCY_LABELS[Frequency(chat.frequency)]
     return f"a tip {when} at {chat.delivery_time:%H:%M} ({esc(zone_label(chat.timezone))})"
-
-
-def local_now(timezone: str, now: dt.datetime | None = None) -> dt.datetime:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(timezone))

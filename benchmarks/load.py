@@ -56,9 +56,12 @@ SCRIPT = [
     "/help",
     "why do I get leg cramps at night",
 ]
-# Set LOAD_SCRIPT=help to measure the framework alone (no database writes per message).
+# To see what one step costs, LOAD_SCRIPT replaces the conversation: "help" is /help six
+# times (the framework alone, no database work); any other value is messages split at "|".
 if os.environ.get("LOAD_SCRIPT") == "help":
     SCRIPT = ["/help"] * 6
+elif os.environ.get("LOAD_SCRIPT"):
+    SCRIPT = os.environ["LOAD_SCRIPT"].split("|")
 REPLY_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "editMessageText"})
 
 
@@ -92,6 +95,8 @@ class Run:
     offered: int = 0
     first: float = 0.0
     last: float = 0.0
+    # CPU seconds the bot process(es) used, when the platform tells (Linux /proc).
+    bot_cpu: float | None = None
 
     @property
     def handled(self) -> int:
@@ -105,6 +110,17 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a running process, from /proc (None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if os.environ.get("LOAD_DEBUG"):
+        print("utime", fields[11], "stime", fields[12])
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -192,6 +208,7 @@ async def run_mode(
     # routes each chat to one worker.
     ports = [_free_port() for _ in range(workers if mode == "webhook" else 1)]
     processes = []
+    cpu_at_start: list[float | None] = [None]
     for port in ports:
         if mode == "webhook":
             env.update(
@@ -211,6 +228,7 @@ async def run_mode(
             await asyncio.sleep(0.05)
         for port in ports if mode == "webhook" else []:
             await _wait_for_port(port)
+        cpu_at_start = [_cpu_seconds(process.pid) for process in processes]
         message_ids = itertools.count(1)
         pending: set[asyncio.Task[None]] = set()
 
@@ -258,6 +276,9 @@ async def run_mode(
                 api.inject_update(update)
         await asyncio.gather(*pending)
     finally:
+        cpu = [_cpu_seconds(process.pid) for process in processes]
+        if None not in cpu and None not in cpu_at_start:
+            run.bot_cpu = sum(c or 0.0 for c in cpu) - sum(c or 0.0 for c in cpu_at_start)
         await http.close()
         logs = [await _stop_bot(process) for process in processes]
         if os.environ.get("LOAD_DEBUG"):
@@ -300,17 +321,21 @@ def _table(runs: list[Run], users: int, rate: float) -> str:
         f"MagBot load test: {users} users x {len(SCRIPT)} messages, offered at {rate:.0f}/s "
         f"(target >= {TARGET_RATE:.0f} updates/s, p99 < {TARGET_P99_MS:.0f} ms)",
         "",
-        "| mode | updates handled | updates/s | p50 ms | p99 ms | max ms | errors | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| mode | updates handled | updates/s | p50 ms | p99 ms | max ms | errors "
+        "| bot CPU ms/update | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for run in runs:
         ms = [v * 1000 for v in run.latencies]
         p99 = _percentile(ms, 0.99)
+        cpu_per_update = (
+            f"{run.bot_cpu * 1000 / run.handled:.1f}" if run.bot_cpu and run.handled else "n/a"
+        )
         met = run.throughput() >= TARGET_RATE and p99 < TARGET_P99_MS and not run.errors
         lines.append(
             f"| {run.mode} | {run.handled} | {run.throughput():.0f} | "
             f"{statistics.median(ms) if ms else 0:.1f} | {p99:.1f} | {max(ms, default=0):.1f} | "
-            f"{run.errors + run.api_errors} | {'met' if met else 'MISSED'} |"
+            f"{run.errors + run.api_errors} | {cpu_per_update} | {'met' if met else 'MISSED'} |"
         )
     return "\n".join(lines)
 

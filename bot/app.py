@@ -13,7 +13,9 @@ from telegram.request import BaseRequest
 from bot import errors, flood
 from bot.handlers import all_commands, register_all
 from bot.metrics import Metrics
+from bot.open_questions import OpenQuestions
 from bot.ordering import PerChatUpdateProcessor
+from bot.served_tally import ServedTally
 from bot.services import Services, attach
 from bot.settings import BotSettings
 from bot.transport import InstrumentedRequest
@@ -66,7 +68,10 @@ def build_application(
             db=db,
             commands=all_commands(),
             answerer=Answerer.build(library),
+            served=ServedTally(db),
             metrics=metrics,
+            # Polling (and the console) means this process alone sees every update.
+            open_questions=OpenQuestions(sole_handler=settings.webhook_url is None),
         ),
     )
     metrics.register(application)

@@ -23,6 +23,7 @@ from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
+from bot.services import services_in
 from bot.settings import BotSettings
 from bot.startup import load_content, open_database, publish_menu
 from scheduler.logs import configure_logging
@@ -334,6 +335,7 @@ async def chat() -> None:
             await api.wait_until_idle()
             await application.updater.stop()
             await application.stop()
+        await services_in(application).served.close()
     finally:
         await db.close()
 

@@ -7,13 +7,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+from dataclasses import replace
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application
 from bot.health import Health
-from bot.services import services_in
+from bot.services import attach, services_in
 from bot.settings import BotSettings
 from bot.startup import load_content, open_database, publish_menu
 from bot.webhook import build_server, register_webhook
@@ -56,6 +57,8 @@ async def serve(settings: BotSettings) -> None:
                 application.bot.rate_limiter,
                 observer=services_in(application).metrics,
             )
+            # So /reload reaches the engine and a confirmed /broadcast starts at once.
+            attach(application, replace(services_in(application), delivery=delivery))
             health.add("scheduler", delivery.health_check)
         if settings.webhook_url:
             server = build_server(
@@ -89,6 +92,7 @@ async def serve(settings: BotSettings) -> None:
             await delivery.stop()
         if initialized:
             await application.shutdown()
+        await services_in(application).served.close()
         await db.close()
 
 

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext
 
 from bot.commands import CommandInfo
 from bot.metrics import Metrics
+from bot.open_questions import OpenQuestions
+from bot.served_tally import ServedTally
 from bot.settings import BotSettings
 from content import Library
 from content.answering import Answerer
 from storage import Database
 
 _KEY = "magbot.services"
+
+
+class DeliveryLink(Protocol):
+    """The in-process delivery engine as handlers reach it (scheduler.embedded)."""
+
+    def use_library(self, library: Library) -> None: ...
+
+    def run_soon(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -26,8 +36,14 @@ class Services:
     commands: Sequence[CommandInfo]
     # /ask's FAQ index, built once per library (see content.answering).
     answerer: Answerer
+    # How often each answer was shown, written in batches (see bot.served_tally).
+    served: ServedTally
     # This Application's own Prometheus registry and metrics (see bot.metrics).
     metrics: Metrics = field(default_factory=Metrics)
+    # The delivery engine running in this process (SCHEDULER_ENABLED), if any.
+    delivery: DeliveryLink | None = None
+    # Which chats may have a settings question open (see bot.open_questions).
+    open_questions: OpenQuestions = field(default_factory=lambda: OpenQuestions(sole_handler=False))
 
     def with_library(self, library: Library) -> Services:
         """The same services on reloaded content (/reload swaps the whole Services at once,

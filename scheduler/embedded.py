@@ -48,6 +48,14 @@ class EmbeddedDelivery:
     async def health_check(self) -> bool:
         return await self.service.health_check()
 
+    def use_library(self, library: Library) -> None:
+        """Deliver from reloaded content (/reload); a batch being planned keeps the old."""
+        self.service.engine.library = library
+
+    def run_soon(self) -> None:
+        """Start delivering new work (a confirmed broadcast) now, not at the next minute."""
+        self.service.run_soon()
+
     async def stop(self) -> None:
         await self.service.stop()
         await self.service.engine.bot.shutdown()

@@ -6,6 +6,9 @@ also writes the ledger rows, picks the content and moves every chat to its next 
 messages are then sent outside any transaction, each row flagged `sending` just before its
 own send (so a crash can be told apart from work not yet started, and loses at most the
 sends in flight), and settled in groups.
+
+After the daily deliveries, a tick sends the queued rows of admin broadcasts the same way:
+claimed chat by chat in batches, flagged `sending` one by one, through the same limiter.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -30,11 +33,11 @@ from telegram.ext import ExtBot
 from content import Food, Library, Tip
 from scheduler import rotation
 from scheduler.coalesce import Coalescer
-from scheduler.render import delivery_text, profile_of
+from scheduler.render import broadcast_text, delivery_text, profile_of
 from scheduler.schedule import FREQUENCY_DAYS, Frequency, delivery_weekdays, next_slot
 from scheduler.sender import Outcome, Result, send_scheduled
 from scheduler.settings import EngineSettings
-from storage import Database, history
+from storage import Database, broadcasts, history
 from storage import chats as chat_repo
 from storage import deliveries as ledger
 from storage.deliveries import ChatUpdate, DueChat, Kind, LedgerEntry, LedgerStatus
@@ -79,6 +82,8 @@ class Outgoing:
     text: str
     ledger_ids: tuple[int, ...]
     due_at: dt.datetime
+    # A broadcast message: not tied to a local time, so it has no lateness to report.
+    broadcast: bool = False
 
 
 @dataclass
@@ -124,23 +129,20 @@ class DeliveryEngine:
         self._stopping = asyncio.Event()
         # Chats whose claimed rows a stop left unsent, released when the tick ends.
         self._unsent: list[int] = []
-        # SQLite has one writer at a time and waits for the lock by sleeping in steps of
-        # up to 100 ms; queueing our own transactions here instead keeps the overlap of
-        # claiming and sending from turning into lock waits. PostgreSQL needs no queue.
-        self._sqlite_writer = asyncio.Lock() if db.is_sqlite else None
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        if self._sqlite_writer is None:
-            async with self.db.session() as session:
-                yield session
-            return
-        async with self._sqlite_writer, self.db.session() as session:
+        # On SQLite, Database queues transactions (one writer at a time) with the bot's own.
+        async with self.db.session() as session:
             yield session
 
     def request_stop(self) -> None:
         """Finish the sends in flight, then stop; unsent claims are released."""
         self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     async def tick(self, now: dt.datetime) -> TickSummary:
         """Deliver everything due at `now` (an aware instant), then return the counts."""
@@ -151,12 +153,33 @@ class DeliveryEngine:
         if self._stopping.is_set():
             return summary
         await self._recover(now, summary)
+        await self._stream(lambda limit: self._claim_batch(now, summary, limit), now, summary)
+        # A chat's rows go one per claim, and a pass skips chats still claimed from its
+        # previous batch: passes repeat until one finds nothing (a chat's second broadcast).
+        while await self._stream(
+            lambda limit: self._claim_broadcast_batch(now, summary, limit), now, summary
+        ):
+            pass
+        await self._release_unsent()
+        return summary
+
+    async def _stream(
+        self,
+        claim: Callable[[int | None], Awaitable[list[Outgoing] | None]],
+        now: dt.datetime,
+        summary: TickSummary,
+    ) -> bool:
+        """Claim and send batches until `claim` finds nothing more (or a stop); False if
+        there was nothing to claim."""
         # The next batch is claimed while the current one is being sent, so the database
         # round trips hide behind the network; at most two batches are ever in memory.
         # The claim waits until the first groups are under way: on SQLite it holds the
         # only write lock, and the sender must not wait for it with nothing to send.
         # A small first batch gets the first messages out while the rest is claimed.
-        batch = await self._claim_batch(now, summary, limit=self.group_size)
+        if self._stopping.is_set():
+            return False
+        batch = await claim(self.group_size)
+        found = batch is not None
         while batch is not None and not self._stopping.is_set():
             started = asyncio.Event()
             delivery = asyncio.ensure_future(self._deliver(batch, now, summary, started))
@@ -164,13 +187,12 @@ class DeliveryEngine:
             await asyncio.wait([delivery, waiting], return_when=asyncio.FIRST_COMPLETED)
             waiting.cancel()
             try:
-                batch = await self._claim_batch(now, summary)
+                batch = await claim(None)
             finally:
                 await delivery
         if batch is not None:
             self._unsent.extend(item.chat_id for item in batch)
-        await self._release_unsent()
-        return summary
+        return found and not self._stopping.is_set()
 
     async def _release_unsent(self) -> None:
         """After a stop: give back the claims on rows that never started sending.
@@ -191,6 +213,8 @@ class DeliveryEngine:
     ) -> list[Outgoing] | None:
         lease = now + CLAIM_LEASE
         size = min(limit or self.settings.delivery_batch_size, self.settings.delivery_batch_size)
+        # One library for the whole batch, even if /reload swaps in another meanwhile.
+        library = self.library
         async with self._transaction() as session:
             claimed = await ledger.claim_due(session, now, size, self.worker, lease)
             if not claimed:
@@ -204,7 +228,7 @@ class DeliveryEngine:
                     # Planning is pure CPU; let the limiter release the messages in flight.
                     await asyncio.sleep(0)
                 try:
-                    plan = self._plan(chat, now, seen)
+                    plan = self._plan(library, chat, now, seen)
                     updates[chat.id] = ChatUpdate(
                         chat.id, self._next_due(chat, now), chat.tip_cycle, chat.food_cycle
                     )
@@ -227,14 +251,18 @@ class DeliveryEngine:
                 for kind, pick in p.picks.items()
             ]
             opened = await ledger.open_entries(session, entries)
-            outgoing, shown = self._compose(plans, opened, updates, summary)
+            outgoing, shown = self._compose(library, plans, opened, updates, summary)
             await history.record(session, shown)
             await ledger.reschedule(session, list(updates.values()))
             await ledger.release(session, [c.id for c in claimed if c.id not in outgoing])
         return list(outgoing.values())
 
     def _plan(
-        self, chat: DueChat, now: dt.datetime, seen: dict[tuple[int, Kind], set[str]]
+        self,
+        library: Library,
+        chat: DueChat,
+        now: dt.datetime,
+        seen: dict[tuple[int, Kind], set[str]],
     ) -> _Plan | None:
         assert chat.next_due_at is not None
         tz = ZoneInfo(chat.timezone)
@@ -245,14 +273,14 @@ class DeliveryEngine:
         plan = _Plan(chat, local_day, due_at)
         weekday = local_day.weekday()
         if weekday in FREQUENCY_DAYS[Frequency(chat.frequency)]:
-            tips = [t.id for t in rotation.tip_candidates(self.library, chat.topics)]
+            tips = [t.id for t in rotation.tip_candidates(library, chat.topics)]
             pick = rotation.pick_next(
                 tips, seen.get((chat.id, Kind.TIP), set()), chat_id=chat.id, cycle=chat.tip_cycle
             )
             if pick is not None:
                 plan.picks[Kind.TIP] = pick
         if _food_day(chat, weekday):
-            foods = [f.id for f in rotation.food_candidates(self.library, chat.diet)]
+            foods = [f.id for f in rotation.food_candidates(library, chat.diet)]
             pick = rotation.pick_next(
                 foods,
                 seen.get((chat.id, Kind.FOOD), set()),
@@ -276,6 +304,7 @@ class DeliveryEngine:
 
     def _compose(
         self,
+        library: Library,
         plans: Sequence[_Plan],
         opened: dict[tuple[int, Kind], int],
         updates: dict[int, ChatUpdate],
@@ -302,17 +331,72 @@ class DeliveryEngine:
                 history.Shown(chat.id, kind, pick.item_id, pick.cycle) for kind, pick in won.items()
             )
             text = self._render(
+                library,
                 chat,
-                self.library.tip(tip_pick.item_id) if tip_pick else None,
-                self.library.food(food_pick.item_id) if food_pick else None,
+                library.tip(tip_pick.item_id) if tip_pick else None,
+                library.food(food_pick.item_id) if food_pick else None,
             )
             ids = tuple(opened[(chat.id, kind)] for kind in won)
             outgoing[chat.id] = Outgoing(chat.id, text, ids, plan.due_at)
         return outgoing, shown
 
-    def _render(self, chat: DueChat, tip: Tip | None, food: Food | None) -> str:
+    def _render(self, library: Library, chat: DueChat, tip: Tip | None, food: Food | None) -> str:
         profile = profile_of(chat.age_band, chat.sex, chat.life_stage)
-        return delivery_text(self.library, tip, food, profile)
+        return delivery_text(library, tip, food, profile)
+
+    async def _claim_broadcast_batch(
+        self, now: dt.datetime, summary: TickSummary, limit: int | None = None
+    ) -> list[Outgoing] | None:
+        """Claim chats with queued broadcast rows; None once there are none left."""
+        size = min(limit or self.settings.delivery_batch_size, self.settings.delivery_batch_size)
+        async with self._transaction() as session:
+            chats, rows = await ledger.claim_broadcast_rows(
+                session, now, size, self.worker, now + CLAIM_LEASE
+            )
+            if not chats:
+                return None
+            summary.due += len(rows)
+            texts = await broadcasts.texts(
+                session, [r.broadcast_id for r in rows if r.broadcast_id]
+            )
+            outgoing = self._broadcast_messages(chats, rows, texts, now)
+            sending = {o.chat_id for o in outgoing}
+            missed = [r.id for r in rows if r.chat_id not in sending]
+            await ledger.mark(
+                session,
+                missed,
+                LedgerStatus.MISSED,
+                error="not subscribed or paused when its turn came",
+            )
+            await ledger.release(session, [c.id for c in chats if c.id not in sending])
+        summary.skipped += len(missed)
+        for _ in missed:
+            self._observe("skipped")
+        return outgoing
+
+    def _broadcast_messages(
+        self,
+        chats: Sequence[DueChat],
+        rows: Sequence[ledger.OpenDelivery],
+        texts: dict[int, str],
+        now: dt.datetime,
+    ) -> list[Outgoing]:
+        """The messages of claimed broadcast rows whose chat still wants them.
+
+        A chat that stopped, blocked the bot or paused since the queueing gets nothing;
+        broadcasts have no catch-up window (they are not tied to anyone's local time).
+        """
+        by_chat = {chat.id: chat for chat in chats}
+        outgoing: list[Outgoing] = []
+        for row in rows:
+            chat = by_chat[row.chat_id]
+            body = texts.get(row.broadcast_id) if row.broadcast_id is not None else None
+            if body is None or chat.status != chat_repo.Status.ACTIVE or _paused(chat, now):
+                continue
+            outgoing.append(
+                Outgoing(chat.id, broadcast_text(body), (row.id,), row.due_at, broadcast=True)
+            )
+        return outgoing
 
     # ------------------------------------------------------------------ recovery
 
@@ -329,7 +413,10 @@ class DeliveryEngine:
                 )
                 if not chats:
                     return
-                outgoing = self._resume(chats, rows, now, summary)
+                texts = await broadcasts.texts(
+                    session, [r.broadcast_id for r in rows if r.broadcast_id is not None]
+                )
+                outgoing = self._resume(chats, rows, texts, now, summary)
                 interrupted = [r.id for r in rows if r.status is LedgerStatus.SENDING]
                 await ledger.mark(
                     session,
@@ -353,16 +440,23 @@ class DeliveryEngine:
         self,
         chats: Sequence[DueChat],
         rows: Sequence[ledger.OpenDelivery],
+        texts: dict[int, str],
         now: dt.datetime,
         summary: TickSummary,
     ) -> list[Outgoing]:
-        """Rebuild the messages of rows that provably never went out and are still timely."""
+        """Rebuild the messages of rows that provably never went out and are still timely
+        (a broadcast is always timely)."""
+        library = self.library
         by_chat = {chat.id: chat for chat in chats}
         pending: dict[int, dict[Kind, ledger.OpenDelivery]] = {}
-        for row in rows:
-            if row.status is LedgerStatus.CLAIMED:
+        claimed = [row for row in rows if row.status is LedgerStatus.CLAIMED]
+        for row in claimed:
+            if row.broadcast_id is None:
                 pending.setdefault(row.chat_id, {})[row.kind] = row
-        outgoing: list[Outgoing] = []
+        outgoing = self._broadcast_messages(
+            chats, [r for r in claimed if r.broadcast_id is not None], texts, now
+        )
+        summary.due += len(outgoing)
         for chat_id, kinds in pending.items():
             chat = by_chat[chat_id]
             timely = min(r.due_at for r in kinds.values()) >= now - self.settings.catchup_window
@@ -370,11 +464,9 @@ class DeliveryEngine:
                 continue
             try:
                 tip_row, food_row = kinds.get(Kind.TIP), kinds.get(Kind.FOOD)
-                tip = self.library.tip(tip_row.item_id) if tip_row and tip_row.item_id else None
-                food = (
-                    self.library.food(food_row.item_id) if food_row and food_row.item_id else None
-                )
-                text = self._render(chat, tip, food)
+                tip = library.tip(tip_row.item_id) if tip_row and tip_row.item_id else None
+                food = library.food(food_row.item_id) if food_row and food_row.item_id else None
+                text = self._render(library, chat, tip, food)
             except (KeyError, ValueError):
                 continue  # the content changed since; the rows end as missed
             summary.due += 1
@@ -456,20 +548,21 @@ class DeliveryEngine:
 
     async def _flip(self, items: list[Outgoing]) -> list[bool]:
         mine = await self._start_sending(items)
-        return [item.chat_id in mine for item in items]
+        return [any(i in mine for i in item.ledger_ids) for item in items]
 
     async def _start_sending(self, group: Sequence[Outgoing]) -> set[int]:
-        """Flip the group's rows from claimed to sending; only rows this call flipped go out."""
+        """Flip the group's rows from claimed to sending; returns the ids of the rows this
+        call flipped: only their messages go out."""
         ids = [i for item in group for i in item.ledger_ids]
         statement = (
             update(Delivery)
             .where(Delivery.id.in_(ids), Delivery.status == str(LedgerStatus.CLAIMED))
             .values(status=str(LedgerStatus.SENDING))
-            .returning(Delivery.chat_id)
+            .returning(Delivery.id)
         )
         # A flip runs every few sends, so it skips the ORM session for a bare connection.
-        if self._sqlite_writer is not None:
-            async with self._sqlite_writer, self.db.engine.begin() as connection:
+        if self.db.is_sqlite:
+            async with self.db.exclusive(), self.db.engine.begin() as connection:
                 return set((await connection.execute(statement)).scalars())
         # One statement is atomic by itself: autocommit saves the BEGIN and COMMIT round trips.
         async with self.db.engine.connect() as connection:
@@ -488,7 +581,8 @@ class DeliveryEngine:
             if result.outcome is Outcome.SENT:
                 sent.extend(item.ledger_ids)
                 summary.sent += 1
-                self._observe("sent", (sent_at - item.due_at).total_seconds())
+                lag = None if item.broadcast else (sent_at - item.due_at).total_seconds()
+                self._observe("sent", lag)
             else:
                 by_outcome.append((item, result))
                 summary.failed += 1
@@ -510,7 +604,8 @@ class DeliveryEngine:
                     log.info("chat %s is gone (%s): no more deliveries", item.chat_id, result.error)
                 else:
                     log.warning("delivery to chat %s failed: %s", item.chat_id, result.error)
-            await ledger.release(session, [item.chat_id for item in group])
+            # A chat's other delivery (daily or broadcast) may still be under way.
+            await ledger.release_settled(session, [item.chat_id for item in group])
 
     def _observe(self, outcome: str, lag_seconds: float | None = None) -> None:
         self.last_progress = time.monotonic()

@@ -14,6 +14,10 @@ from content import DAILY_VALUE_MG, AgeBand, Food, Library, LifeStage, Profile, 
 # Telegram allows 4096 characters; the body is clipped well before that.
 MAX_TEXT = 4000
 FOOTER = "<i>Another tip now: /tip · Stop daily tips: /stop</i>"
+# Telegram's limit on a message's text, counted after the HTML is parsed.
+TELEGRAM_TEXT_LIMIT = 4096
+BROADCAST_FOOTER = "<i>📣 From the MagBot team · Stop all messages: /stop</i>"
+BROADCAST_FOOTER_PLAIN = BROADCAST_FOOTER.removeprefix("<i>").removesuffix("</i>")
 
 
 def esc(text: str) -> str:
@@ -74,3 +78,19 @@ def delivery_text(
         # every delivery. Cut at a line break so no HTML tag is left open.
         text = text[: text.rfind("\n", 0, MAX_TEXT)]
     return text
+
+
+def broadcast_text(body_html: str) -> str:
+    """An admin's broadcast as every recipient (and the admin's preview) gets it."""
+    return f"{body_html}\n\n{BROADCAST_FOOTER}"
+
+
+def telegram_length(plain: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units, so an emoji counts 2."""
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def broadcast_overflow(body_plain: str) -> int:
+    """How many characters a broadcast body (its visible text) is over Telegram's limit
+    once the footer is added; 0 or less when it fits."""
+    return telegram_length(f"{body_plain}\n\n{BROADCAST_FOOTER_PLAIN}") - TELEGRAM_TEXT_LIMIT

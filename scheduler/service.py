@@ -39,6 +39,8 @@ class DeliveryService:
         self.last_tick_finished: float | None = None
         # Set once a tick has finished, for whoever waits for the first one.
         self.ticked = asyncio.Event()
+        # Work arrived while a tick was running (maybe past the point it would see it).
+        self._again = False
 
     def healthy(self, stale_after: float = STALE_AFTER) -> bool:
         """Ticking: the last tick finished (or a long broadcast delivered something) within
@@ -74,20 +76,36 @@ class DeliveryService:
         self._started_at = self._clock()
         log.info("delivery scheduler started as worker %s", self.engine.worker)
 
+    def run_soon(self) -> None:
+        """Run a tick now rather than at the next minute, e.g. for a broadcast just queued.
+
+        A tick in progress may already be past the point where it would see the new work,
+        so then it runs once more as soon as it has finished.
+        """
+        if not self.scheduler.running or self.engine.stopping:
+            return
+        if self._running is not None:
+            self._again = True
+            return
+        self.scheduler.modify_job(JOB_ID, next_run_time=dt.datetime.now(dt.UTC))
+
     async def _tick(self) -> None:
         self._running = asyncio.current_task()
         try:
-            summary = await self.engine.tick(dt.datetime.now(dt.UTC))
+            again = True
+            while again and not self.engine.stopping:
+                self._again = False
+                summary = await self.engine.tick(dt.datetime.now(dt.UTC))
+                if summary.due:
+                    log.info("delivery tick: %s", summary.line())
+                again = self._again
         except Exception:
             # The next minute tries again; the ledger keeps retries from duplicating.
             log.exception("delivery tick failed")
-            return
         finally:
             self._running = None
             self.last_tick_finished = self._clock()
             self.ticked.set()
-        if summary.due:
-            log.info("delivery tick: %s", summary.line())
 
     async def stop(self, grace: float = 20.0) -> None:
         """Stop ticking; let the group in flight finish (bounded), then return."""

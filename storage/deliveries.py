@@ -2,8 +2,11 @@
 
 A ledger row (chat, local date, kind) is written before a message is sent and its unique
 key makes a second row for the same day impossible, so no process, retry or restart can
-deliver the same day's tip twice. Its status tells how far the delivery got:
+deliver the same day's tip twice. A broadcast's rows are keyed (broadcast, chat) instead:
+one message per chat per broadcast. Its status tells how far the delivery got:
 
+- ``queued``: a broadcast row waiting for a worker to claim its chat (daily rows are
+  written already claimed).
 - ``claimed``: written, the send has not started. If its worker dies, another worker may
   still send it once the chat's claim has expired, because it provably never went out.
 - ``sending``: the send started. If its worker dies now, nobody knows whether Telegram got
@@ -30,9 +33,11 @@ from storage.models import Chat, Delivery
 class Kind(StrEnum):
     TIP = "tip"
     FOOD = "food"
+    BROADCAST = "broadcast"
 
 
 class LedgerStatus(StrEnum):
+    QUEUED = "queued"
     CLAIMED = "claimed"
     SENDING = "sending"
     SENT = "sent"
@@ -47,6 +52,10 @@ OPEN_STATUSES = (LedgerStatus.CLAIMED, LedgerStatus.SENDING)
 # Literal SQL, not bound parameters: the planners of both databases can only use a partial
 # index when the query's condition matches the index's own text.
 ACTIVE = text("chats.status = 'active'")
+QUEUED = text("deliveries.status = 'queued'")
+OPEN = text("deliveries.status IN ('claimed', 'sending')")
+# The daily rows' unique index is partial: ON CONFLICT must name its condition to use it.
+DAILY = text("broadcast_id IS NULL")
 
 _chats = cast(Table, Chat.__table__)
 _deliveries = cast(Table, Delivery.__table__)
@@ -195,7 +204,7 @@ async def open_entries(
         return {}
     statement = (
         dialect_insert(session, _deliveries)
-        .on_conflict_do_nothing(index_elements=["chat_id", "local_date", "kind"])
+        .on_conflict_do_nothing(index_elements=["chat_id", "local_date", "kind"], index_where=DAILY)
         .returning(_deliveries.c.id, _deliveries.c.chat_id, _deliveries.c.kind)
     )
     rows = [
@@ -245,6 +254,32 @@ class OpenDelivery:
     item_id: str | None
     status: LedgerStatus
     due_at: dt.datetime
+    broadcast_id: int | None = None
+
+
+_OPEN_COLUMNS = (
+    Delivery.id,
+    Delivery.chat_id,
+    Delivery.local_date,
+    Delivery.kind,
+    Delivery.item_id,
+    Delivery.status,
+    Delivery.due_at,
+    Delivery.broadcast_id,
+)
+
+
+def _open_delivery(row: Any) -> OpenDelivery:
+    return OpenDelivery(
+        id=row.id,
+        chat_id=row.chat_id,
+        local_date=row.local_date,
+        kind=Kind(row.kind),
+        item_id=row.item_id,
+        status=LedgerStatus(row.status),
+        due_at=row.due_at,
+        broadcast_id=row.broadcast_id,
+    )
 
 
 async def take_over_abandoned(
@@ -272,32 +307,59 @@ async def take_over_abandoned(
     if not chats:
         return [], []
     rows = await session.execute(
-        select(
-            Delivery.id,
-            Delivery.chat_id,
-            Delivery.local_date,
-            Delivery.kind,
-            Delivery.item_id,
-            Delivery.status,
-            Delivery.due_at,
-        ).where(
+        select(*_OPEN_COLUMNS).where(
             Delivery.chat_id.in_([c.id for c in chats]),
             Delivery.status.in_([str(s) for s in OPEN_STATUSES]),
         )
     )
-    open_rows = [
-        OpenDelivery(
-            id=r.id,
-            chat_id=r.chat_id,
-            local_date=r.local_date,
-            kind=Kind(r.kind),
-            item_id=r.item_id,
-            status=LedgerStatus(r.status),
-            due_at=r.due_at,
-        )
-        for r in rows
-    ]
-    return chats, open_rows
+    return chats, [_open_delivery(r) for r in rows]
+
+
+async def claim_broadcast_rows(
+    session: AsyncSession, now: dt.datetime, limit: int, worker: str, lease_until: dt.datetime
+) -> tuple[list[DueChat], list[OpenDelivery]]:
+    """Claim up to `limit` chats with queued broadcast rows and flip one row each to
+    `claimed` (a chat's next broadcast waits for the next batch, so a chat never has two
+    rows in flight from one claim).
+
+    Chats under a live claim (their daily delivery, or another worker) are left for later;
+    locked ones are skipped (PostgreSQL), so several workers split a broadcast. Chats that
+    stopped, blocked the bot or paused since the queueing are claimed too: their rows must
+    still end, as `missed`.
+    """
+    waiting = (
+        select(Chat.id)
+        .join(Delivery, Delivery.chat_id == Chat.id)
+        .where(QUEUED, or_(Chat.claimed_until.is_(None), Chat.claimed_until < now))
+        # No ORDER BY: sorting would make every batch read all queued rows (and the
+        # PostgreSQL planner, whose statistics lag behind a fresh broadcast, does so).
+        .limit(limit)
+        .with_for_update(of=Chat, skip_locked=True)
+    )
+    claim = (
+        update(Chat)
+        .where(Chat.id.in_(waiting))
+        .values(claimed_by=worker, claimed_until=lease_until)
+        .returning(*_DUE_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    chats = [_due_chat(row) for row in (await session.execute(claim)).all()]
+    if not chats:
+        return [], []
+    first = (
+        select(func.min(Delivery.id))
+        .where(QUEUED, Delivery.chat_id.in_([c.id for c in chats]))
+        .group_by(Delivery.chat_id)
+    )
+    flip = (
+        update(Delivery)
+        .where(Delivery.id.in_(first))
+        .values(status=str(LedgerStatus.CLAIMED))
+        .returning(*_OPEN_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    rows = [_open_delivery(r) for r in (await session.execute(flip)).all()]
+    return chats, sorted(rows, key=lambda r: r.chat_id)
 
 
 async def release(session: AsyncSession, chat_ids: Iterable[int]) -> None:
@@ -307,6 +369,23 @@ async def release(session: AsyncSession, chat_ids: Iterable[int]) -> None:
         await session.execute(
             update(_chats).where(_chats.c.id.in_(ids)).values(claimed_by=None, claimed_until=None)
         )
+
+
+async def release_settled(session: AsyncSession, chat_ids: Iterable[int]) -> None:
+    """Give back the claims of chats with no open row left.
+
+    A chat may have a daily and a broadcast delivery open at once, settled separately;
+    its claim must keep protecting whichever is still under way.
+    """
+    ids = list(chat_ids)
+    if not ids:
+        return
+    still_open = select(_deliveries.c.id).where(_deliveries.c.chat_id == _chats.c.id, OPEN).exists()
+    await session.execute(
+        update(_chats)
+        .where(_chats.c.id.in_(ids), ~still_open)
+        .values(claimed_by=None, claimed_until=None)
+    )
 
 
 async def ledger_for(session: AsyncSession, chat_id: int) -> list[Delivery]:

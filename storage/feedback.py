@@ -36,14 +36,14 @@ class EntryFeedback:
     unhelpful: int
 
 
-async def record_served(session: AsyncSession, faq_id: str) -> None:
-    """Count one more showing of `faq_id`, atomically on both backends."""
+async def record_served(session: AsyncSession, faq_id: str, times: int = 1) -> None:
+    """Count `times` more showings of `faq_id`, atomically on both backends."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(FaqServed).values(faq_id=faq_id, count=1)
+    statement = insert(FaqServed).values(faq_id=faq_id, count=times)
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=[FaqServed.faq_id], set_={"count": FaqServed.count + 1}
+            index_elements=[FaqServed.faq_id], set_={"count": FaqServed.count + times}
         )
     )
 

@@ -124,8 +124,26 @@ class Chat(Base):
     )
 
 
+class Broadcast(Base):
+    """An admin's /broadcast: a draft until confirmed, then one ledger row per recipient."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # The message body as Telegram HTML (the admin's own formatting kept).
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    # "draft" (previewed), "queued" (confirmed: its ledger rows exist) or "cancelled".
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Recipients: as previewed while a draft, as queued once confirmed.
+    audience: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Delivery(Base):
-    """The ledger: at most one tip and one food suggestion per chat per local day."""
+    """The ledger: at most one tip and one food suggestion per chat per local day, and at
+    most one message per chat per broadcast."""
 
     __tablename__ = "deliveries"
 
@@ -134,7 +152,7 @@ class Delivery(Base):
         BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), index=True
     )
     local_date: Mapped[dt.date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
     item_id: Mapped[str | None] = mapped_column(String(64), default=None)
     status: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -142,15 +160,45 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    # Set on a broadcast's rows only; NULL on the daily tip and food rows.
+    broadcast_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("broadcasts.id", ondelete="CASCADE"), default=None
+    )
 
     __table_args__ = (
-        UniqueConstraint("chat_id", "local_date", "kind"),
+        # One tip and one food per chat and local day; broadcasts are keyed apart, so two
+        # on one day both reach a chat.
+        Index(
+            "uq_deliveries_daily",
+            "chat_id",
+            "local_date",
+            "kind",
+            unique=True,
+            postgresql_where=text("broadcast_id IS NULL"),
+            sqlite_where=text("broadcast_id IS NULL"),
+        ),
+        # Broadcast first: it also serves a broadcast's progress counts.
+        Index(
+            "uq_deliveries_broadcast",
+            "broadcast_id",
+            "chat_id",
+            unique=True,
+            postgresql_where=text("broadcast_id IS NOT NULL"),
+            sqlite_where=text("broadcast_id IS NOT NULL"),
+        ),
         # Recovery after a crash looks for unfinished rows only; they are a handful at most.
         Index(
             "ix_deliveries_open",
             "chat_id",
             postgresql_where=text("status IN ('claimed', 'sending')"),
             sqlite_where=text("status IN ('claimed', 'sending')"),
+        ),
+        # Broadcast rows waiting for the engine; empty between broadcasts.
+        Index(
+            "ix_deliveries_queued",
+            "chat_id",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
         ),
     )
 

@@ -47,10 +47,12 @@ async def overview(session: AsyncSession, now: dt.datetime, *, top: int = 5) -> 
     deliveries = await session.execute(
         select(Delivery.status, func.count())
         .where(
+            # Daily tips and foods; broadcasts have their own line.
+            Delivery.broadcast_id.is_(None),
             or_(
                 Delivery.sent_at >= day_start,
                 and_(Delivery.sent_at.is_(None), Delivery.due_at >= day_start),
-            )
+            ),
         )
         .group_by(Delivery.status)
     )

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.services import services_in
 from bot.settings import BotSettings
 from bot.startup import publish_menu
 from content import Library
@@ -173,4 +174,5 @@ async def stop_harness(harness: BotHarness) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
+    await services_in(application).served.close()
     await harness.db.close()

@@ -5,20 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import update
 
-from bot.services import services_in
+from bot.services import attach, services_in
 from content import DEFAULT_DATA_DIR, Library
+from scheduler.embedded import EmbeddedDelivery
+from scheduler.service import DeliveryService
 from storage import chats
 from storage.models import Chat, Delivery, FaqFeedback, FaqServed, UnansweredQuestion
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness
+from tests.scheduler.helpers import add_chat, running_engine
 
 ADMIN = 4242
-ADMIN_COMMANDS = ["/stats", "/reload"]
+ADMIN_COMMANDS = ["/stats", "/reload", "/broadcast"]
 
 
 @pytest.fixture
@@ -62,11 +67,11 @@ async def test_without_admin_ids_nobody_is_an_admin(bot: BotHarness) -> None:
 
 async def test_admin_commands_stay_out_of_help_and_the_public_menu(admin_bot: BotHarness) -> None:
     public = {c["command"] for c in admin_bot.api.commands()}
-    assert "stats" not in public and "reload" not in public
+    assert not {"stats", "reload", "broadcast"} & public
     help_text = (await admin_bot.send("/help", chat_id=ADMIN))[0].text
-    assert "/stats" not in help_text and "/reload" not in help_text
+    assert not any(command in help_text for command in ADMIN_COMMANDS)
     scoped = admin_bot.api.commands({"type": "chat", "chat_id": ADMIN})
-    assert {"stats", "reload", "start", "help"} <= {c["command"] for c in scoped}
+    assert {"stats", "reload", "broadcast", "start", "help"} <= {c["command"] for c in scoped}
 
 
 async def _seed(bot: BotHarness) -> None:
@@ -146,3 +151,27 @@ async def test_reload_swaps_content_and_a_broken_file_keeps_the_old(
     assert services_in(admin_bot.application) is before
     # Still serving the last good content.
     assert new_disclaimer in (await admin_bot.send("/help"))[0].text
+
+
+async def test_reload_reaches_the_embedded_delivery_engine(
+    admin_bot: BotHarness, content_dir: Path, fake_api: FakeBotAPI, database_url: str
+) -> None:
+    """Inside `python -m bot` the delivery engine delivers from the reloaded content too."""
+    app = admin_bot.application
+    async with running_engine(
+        admin_bot.db, admin_bot.library, fake_api.url, database_url
+    ) as engine:
+        # Wired as bot.main wires the engine it starts (not started here: the test ticks).
+        attach(app, replace(services_in(app), delivery=EmbeddedDelivery(DeliveryService(engine))))
+        tips = content_dir / "tips.yaml"
+        data = yaml.safe_load(tips.read_text())
+        for tip in data["tips"]:
+            tip["title"] = f"Reloaded - {tip['title']}"
+        tips.write_text(yaml.safe_dump(data, allow_unicode=True))
+        [reply] = await admin_bot.send("/reload", chat_id=ADMIN)
+        assert reply.text.startswith("✅ Content reloaded")
+        assert engine.library is services_in(app).library
+        due = await add_chat(admin_bot.db, 77, now=dt.datetime.now(dt.UTC))
+        assert (await engine.tick(due)).sent == 1
+    [delivered] = fake_api.messages(77)
+    assert (delivered.raw_text or "").startswith("💡 <b>Reloaded - ")

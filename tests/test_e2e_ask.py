@@ -7,6 +7,7 @@ import html
 
 from sqlalchemy import func, select
 
+from bot.services import services_in
 from storage import Database, chats, feedback
 from storage.chats import NewChatDefaults
 from storage.models import FaqFeedback, FaqServed, UnansweredQuestion
@@ -17,6 +18,7 @@ GROUP = -100200300
 
 
 async def _served(bot: BotHarness, faq_id: str) -> int:
+    await services_in(bot.application).served.flush()
     async with bot.db.session() as session:
         row = await session.get(FaqServed, faq_id)
         return row.count if row else 0
@@ -111,6 +113,7 @@ async def test_feedback_is_stored_once_and_the_buttons_show_it(bot: BotHarness) 
     assert any("Thanks" in label for label in labels)
     _, second = await bot.press(CHAT, message_id, answer.button("👎"))
     assert second is not None and "already" in str(second.params.get("text"))
+    await services_in(bot.application).served.flush()
     async with bot.db.session() as session:
         votes = await feedback.feedback_by_entry(session)
     sleep = next(v for v in votes if v.faq_id == "magnesium-for-sleep")

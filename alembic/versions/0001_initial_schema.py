@@ -99,11 +99,27 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "broadcasts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("CURRENT_TIMESTAMP"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("audience", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcasts")),
+    )
+    op.create_table(
         "deliveries",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("local_date", sa.Date(), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("item_id", sa.String(length=64), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
@@ -116,20 +132,47 @@ def upgrade() -> None:
             server_default=sa.text("CURRENT_TIMESTAMP"),
             nullable=False,
         ),
+        sa.Column("broadcast_id", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["broadcast_id"],
+            ["broadcasts.id"],
+            name=op.f("fk_deliveries_broadcast_id_broadcasts"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["chat_id"], ["chats.id"], name=op.f("fk_deliveries_chat_id_chats"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliveries")),
-        sa.UniqueConstraint("chat_id", "local_date", "kind", name=op.f("uq_deliveries_chat_id")),
     )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deliveries_chat_id"), ["chat_id"], unique=False)
+        batch_op.create_index(
+            "uq_deliveries_daily",
+            ["chat_id", "local_date", "kind"],
+            unique=True,
+            postgresql_where=sa.text("broadcast_id IS NULL"),
+            sqlite_where=sa.text("broadcast_id IS NULL"),
+        )
+        batch_op.create_index(
+            "uq_deliveries_broadcast",
+            ["broadcast_id", "chat_id"],
+            unique=True,
+            postgresql_where=sa.text("broadcast_id IS NOT NULL"),
+            sqlite_where=sa.text("broadcast_id IS NOT NULL"),
+        )
         batch_op.create_index(
             "ix_deliveries_open",
             ["chat_id"],
             unique=False,
             postgresql_where=sa.text("status IN ('claimed', 'sending')"),
             sqlite_where=sa.text("status IN ('claimed', 'sending')"),
+        )
+        batch_op.create_index(
+            "ix_deliveries_queued",
+            ["chat_id"],
+            unique=False,
+            postgresql_where=sa.text("status = 'queued'"),
+            sqlite_where=sa.text("status = 'queued'"),
         )
 
     op.create_table(
@@ -213,14 +256,14 @@ def downgrade() -> None:
 
     op.drop_table("faq_feedback")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_deliveries_open",
-            postgresql_where=sa.text("status IN ('claimed', 'sending')"),
-            sqlite_where=sa.text("status IN ('claimed', 'sending')"),
-        )
+        batch_op.drop_index("ix_deliveries_queued")
+        batch_op.drop_index("ix_deliveries_open")
+        batch_op.drop_index("uq_deliveries_broadcast")
+        batch_op.drop_index("uq_deliveries_daily")
         batch_op.drop_index(batch_op.f("ix_deliveries_chat_id"))
 
     op.drop_table("deliveries")
+    op.drop_table("broadcasts")
     op.drop_table("content_history")
     op.drop_table("faq_served")
     with op.batch_alter_table("chats", schema=None) as batch_op:

@@ -1,4 +1,4 @@
-"""Operator commands, for ADMIN_IDS only: /stats and /reload.
+"""Operator commands, for ADMIN_IDS only: /stats, /reload and /broadcast.
 
 For anyone else they do not exist: their handlers' user filter does not match, so the
 message falls through to the unknown-command reply, word for word what a typo gets.
@@ -18,15 +18,18 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
+from bot.handlers import broadcast
 from bot.services import attach, services_in, services_of
 from content import ContentError, Library, load_library
-from storage import stats
+from storage import broadcasts, stats
+from storage.broadcasts import BroadcastStatus
 
 log = logging.getLogger(__name__)
 
 COMMANDS = [
     CommandInfo("stats", "subscribers, deliveries, questions and feedback", public=False),
     CommandInfo("reload", "re-read and check the content files", public=False),
+    CommandInfo("broadcast", "send a message to every subscriber", public=False),
 ]
 # Problems listed in a failed /reload; the rest are counted, `python -m content check` has all.
 MAX_PROBLEMS_SHOWN = 10
@@ -56,8 +59,10 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message is None:
         return
     svc = services_of(context)
+    await svc.served.flush()  # so the figures include the answers of the last seconds
     async with svc.db.session() as session:
         figures = await stats.overview(session, dt.datetime.now(dt.UTC))
+        latest = await broadcasts.recent(session, 1, statuses=[BroadcastStatus.QUEUED])
     by_status = figures.by_status
     lines = [
         "📊 <b>MagBot stats</b>",
@@ -65,6 +70,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         f"paused {figures.paused}, stopped {by_status.get('stopped', 0)}, "
         f"blocked {by_status.get('blocked', 0)})",
         _count_line("Deliveries today (UTC)", figures.deliveries_today),
+        f"Latest broadcast: {esc(broadcast.progress_line(latest[0]))}"
+        if latest
+        else "Latest broadcast: none",
         "",
         "<b>Top questions</b>",
     ]
@@ -110,6 +118,8 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     # One assignment swaps everything, so no handler sees half-old, half-new content.
     attach(context.application, svc.with_library(library))
+    if svc.delivery is not None:
+        svc.delivery.use_library(library)
     log.info("content reloaded tips=%d faq=%d foods=%d", *_sizes(library))
     tips, faq, foods = _sizes(library)
     await message.reply_text(
@@ -138,6 +148,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     admins = admin_only(application)
     application.add_handler(CommandHandler("stats", stats_command, filters=admins))
     application.add_handler(CommandHandler("reload", reload_command, filters=admins))
+    application.add_handler(
+        CommandHandler("broadcast", broadcast.broadcast_command, filters=admins)
+    )
+    broadcast.register_buttons(application, admins.user_ids)
 
 
 FEATURE = Feature(COMMANDS, register)

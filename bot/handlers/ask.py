@@ -98,8 +98,7 @@ async def send_answer(message: Message, svc: Services, entry: FaqEntry) -> None:
     await message.reply_text(
         answer_text(svc.library, entry), reply_markup=answer_markup(svc.library, entry)
     )
-    async with svc.db.session() as session:
-        await feedback.record_served(session, entry.id)
+    svc.served.add(entry.id)
 
 
 async def answer_question(message: Message, svc: Services, question: str) -> None:

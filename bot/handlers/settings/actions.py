@@ -64,6 +64,7 @@ async def open_screen(press: Press, chat: Chat, view: MenuView, _: AsyncSession)
     if question is None:
         preferences.clear_awaiting(chat)
     else:
+        view.svc.open_questions.opened(chat.id)
         preferences.await_answer(chat, question, view.user_id)
     return _screen(press.arg, chat, view)
 

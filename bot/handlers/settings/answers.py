@@ -25,10 +25,10 @@ from bot.handlers.settings.common import (
     strip_message_keyboard,
     utcnow,
 )
-from bot.services import services_of
+from bot.services import Services, services_of
 from bot.timeparse import TimeParseError, parse_delivery_time
 from bot.zones import ZoneMatch, ZoneParseError, default_resolver, zone_at
-from storage import Database, preferences
+from storage import preferences
 from storage.models import Chat as ChatRow
 
 TIMEZONE = "timezone"
@@ -36,10 +36,9 @@ TIME = "time"
 _CANCEL_HINT = "Or tap ⬅️ Back in the menu above to cancel."
 
 
-async def is_awaiting_input(db: Database, chat_id: int) -> bool:
+async def is_awaiting_input(svc: Services, chat_id: int) -> bool:
     """True while the chat owes the settings menu a typed answer (the /ask contract)."""
-    async with db.session() as session:
-        return await preferences.awaiting_of(session, chat_id) is not None
+    return await svc.open_questions.pending(svc.db, chat_id) is not None
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,10 +82,10 @@ async def drop_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     chat = update.effective_chat
     if chat is None:
         return
-    db = services_of(context).db
-    if not await is_awaiting_input(db, chat.id):
+    svc = services_of(context)
+    if not await is_awaiting_input(svc, chat.id):
         return
-    async with db.session() as session:
+    async with svc.db.session() as session:
         row = await preferences.chat_for_update(session, chat.id)
         if row is not None:
             preferences.clear_awaiting(row)
@@ -96,8 +95,8 @@ async def _open_question_for(update: Update, context: ContextTypes.DEFAULT_TYPE)
     """The chat's open question, if this message's sender is the one who was asked."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None
-    async with services_of(context).db.session() as session:
-        pending = await preferences.awaiting_of(session, chat.id)
+    svc = services_of(context)
+    pending = await svc.open_questions.pending(svc.db, chat.id)
     if pending is None:
         return None
     question, asked = pending

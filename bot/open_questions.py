@@ -1,0 +1,65 @@
+"""Which chats owe the settings menu a typed answer, without a database read per message.
+
+Every command and every typed message must know whether its chat has an open question (a
+city or a time the settings menu asked for): a command closes it, a typed message may
+answer it. Asking the database costs a round trip on every update, the largest single
+cost of a reply, while almost no chat ever has a question open.
+
+Only a press in the settings menu opens a question. When this process is the only one
+handling the bot's updates, it sees every such press, so a chat it never saw open one,
+and that had none open at start-up, has none: no read is needed. That holds in polling
+mode (Telegram hands updates to one getUpdates client at a time, and refuses getUpdates
+while a webhook is set) and in the console. Webhook workers may be several behind one
+URL, and a question opened by one must be seen by the others: they always ask the
+database.
+
+The set of chats kept here only ever over-approximates: a chat in it costs a read that
+finds the truth (and then leaves the set), never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from storage import Database, preferences
+from storage.models import Chat
+
+Pending = tuple[str, int | None]
+
+
+class OpenQuestions:
+    def __init__(self, *, sole_handler: bool) -> None:
+        self.sole_handler = sole_handler
+        self._maybe_open: set[int] = set()
+        self._loaded = False
+        self._loading = asyncio.Lock()
+
+    def opened(self, chat_id: int) -> None:
+        """The settings menu is asking `chat_id` a question (call before saving it)."""
+        self._maybe_open.add(chat_id)
+
+    async def pending(self, db: Database, chat_id: int) -> Pending | None:
+        """The chat's open question and who was asked, or None."""
+        if self.sole_handler:
+            await self._load(db)
+            if chat_id not in self._maybe_open:
+                return None
+        async with db.session() as session:
+            found = await preferences.awaiting_of(session, chat_id)
+        if found is None:
+            self._maybe_open.discard(chat_id)
+        return found
+
+    async def _load(self, db: Database) -> None:
+        """Once: the questions left open before this process started."""
+        if self._loaded:
+            return
+        async with self._loading:
+            if self._loaded:
+                return
+            async with db.session() as session:
+                rows = await session.scalars(select(Chat.id).where(Chat.awaiting.is_not(None)))
+                self._maybe_open.update(rows)
+            self._loaded = True

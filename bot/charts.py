@@ -109,10 +109,28 @@ class ChartCache:
         self.capacity = capacity
         self._images: OrderedDict[Hashable, bytes] = OrderedDict()
         self._pending: dict[Hashable, asyncio.Future[bytes]] = {}
+        # Telegram's file_id of a chart once uploaded: sending it again is a short request
+        # instead of an upload (Telegram keeps the file; it asks bots to reuse file_ids).
+        self._file_ids: dict[Hashable, str] = {}
         self.renders = 0
 
     def __len__(self) -> int:
         return len(self._images)
+
+    def ready(self, key: Hashable) -> bool:
+        """True when `key` needs no rendering: its image or its Telegram file is at hand."""
+        return key in self._images or key in self._file_ids
+
+    def file_id(self, key: Hashable) -> str | None:
+        return self._file_ids.get(key)
+
+    def remember_file_id(self, key: Hashable, file_id: str) -> None:
+        self._file_ids[key] = file_id
+        while len(self._file_ids) > self.capacity:
+            del self._file_ids[next(iter(self._file_ids))]
+
+    def forget_file_id(self, key: Hashable) -> None:
+        self._file_ids.pop(key, None)
 
     async def get(self, key: Hashable, spec: Callable[[], ChartSpec]) -> bytes:
         """The chart for `key`, rendering `spec()` in a worker thread on a miss."""

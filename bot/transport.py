@@ -1,10 +1,13 @@
 """The HTTP layer to the Bot API: counts every response and keeps bad updates out.
 
 An update PTB cannot parse (a field of an unexpected type, a new update kind with a
-required field missing) would otherwise fail the whole getUpdates batch, and because the
-offset never moves past it, polling would fetch the same broken batch forever. Here such
-an update is replaced by a bare `{"update_id": N}`: it is acknowledged, counted, and no
-handler acts on it.
+required field missing) fails the whole getUpdates batch, and because the offset never
+moves past it, polling would fetch the same broken batch forever. PTB then asks again
+from the same offset; that repeated request's batch is combed here, update by update, and
+a broken update is replaced by a bare `{"update_id": N}`: acknowledged, counted, and no
+handler acts on it. Batches PTB parses fine are not combed (that would parse every update
+twice). Updates PTB parses but whose ids are not what Telegram promises are stopped
+before any handler by `drop_ill_typed`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from telegram import Bot, Chat, Update, User
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
 from bot.metrics import Metrics, handling_since
@@ -105,6 +109,8 @@ class InstrumentedRequest(BaseRequest):
         self._metrics = metrics
         self._inner = inner
         self._sieve = sieve
+        # The offset of the last getUpdates request (a fresh object matches nothing).
+        self._last_offset: object = object()
 
     @property
     def read_timeout(self) -> float | None:
@@ -145,6 +151,27 @@ class InstrumentedRequest(BaseRequest):
             self._metrics.observe_response(api_method, "network", replying=replying)
             raise
         self._metrics.observe_response(api_method, status, replying=replying)
-        if self._sieve and status == 200 and api_method == "getUpdates":
-            payload = sieve_updates(payload, self._metrics)
+        if self._sieve and api_method == "getUpdates":
+            offset = request_data.parameters.get("offset") if request_data else None
+            # The same offset again: the last batch was not taken (or it was empty, and
+            # combing the next one costs one extra parse of it).
+            if status == 200 and offset == self._last_offset:
+                payload = sieve_updates(payload, self._metrics)
+            self._last_offset = offset
         return status, payload
+
+
+# Before every other handler group (metrics count from -20, flood control -10).
+GUARD_GROUP = -30
+
+
+def install_guard(application: Application[Any, Any, Any, Any, Any, Any], metrics: Metrics) -> None:
+    """An update whose ids are not of the types Telegram promises goes no further."""
+
+    async def drop_ill_typed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not _well_typed(update):
+            metrics.malformed_updates.inc()
+            log.warning("dropped a malformed update update_id=%s", update.update_id)
+            raise ApplicationHandlerStop
+
+    application.add_handler(TypeHandler(Update, drop_ill_typed), group=GUARD_GROUP)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import AgeBand, Diet, LifeStage, Sex, Topic
@@ -141,6 +141,11 @@ def open_menu(chat: Chat) -> int:
     chat.menu_message_id = None
     clear_awaiting(chat)
     return chat.menu_version
+
+
+async def remember_menu(session: AsyncSession, chat_id: int, message_id: int) -> None:
+    """Note which message holds the chat's current menu (one UPDATE, no row loaded)."""
+    await session.execute(update(Chat).where(Chat.id == chat_id).values(menu_message_id=message_id))
 
 
 def await_answer(chat: Chat, question: str, user_id: int) -> None:

@@ -110,6 +110,35 @@ async def test_charts_are_cached_per_filter_diet_and_target(bot: BotHarness) -> 
     assert cache.renders == 2
 
 
+async def test_a_chart_is_uploaded_once_then_sent_by_its_file_id(bot: BotHarness) -> None:
+    def methods(since: int) -> list[str]:
+        return [c.method for c in bot.api.calls[since:] if c.method.startswith("send")]
+
+    await bot.send("/foods seeds", chat_id=CHAT)
+    assert methods(0) == ["sendMessage", "sendChatAction", "sendPhoto"]
+    mark = len(bot.api.calls)
+    await bot.send("/foods seeds", chat_id=CHAT + 1)
+    # Ready: no "sending photo..." and no upload, only Telegram's file_id of the first.
+    assert methods(mark) == ["sendMessage", "sendPhoto"]
+    photo_calls = [c for c in bot.api.calls[mark:] if c.method == "sendPhoto"]
+    assert len(photo_calls) == 1 and not photo_calls[0].files
+    assert str(photo_calls[0].params["photo"]).startswith("PH")
+    assert bot.api.photos(CHAT + 1) == bot.api.photos(CHAT)
+
+
+async def test_a_refused_file_id_is_forgotten_and_the_chart_uploaded_again(
+    bot: BotHarness,
+) -> None:
+    await bot.send("/foods seeds")
+    cache = chart_cache(bot.application.bot_data)
+    [key] = list(cache._file_ids)  # the only way to make a file_id stale
+    cache.remember_file_id(key, "no-such-file")
+    replies = await bot.send("/foods seeds")
+    photos = [r for r in replies if r.method == "sendPhoto"]
+    assert len(photos) == 1 and len(bot.api.photos(CHAT)) == 2
+    assert cache.file_id(key) not in (None, "no-such-file")
+
+
 async def test_food_card_and_suggestions(bot: BotHarness) -> None:
     card = await bot.send("/foods spinch")
     assert [r.method for r in card] == ["sendMessage"]

@@ -240,6 +240,17 @@ async def test_send_photo_stores_the_uploaded_png(bot: Bot, api: FakeBotAPI) -> 
     assert bytes(downloaded) == png
 
 
+async def test_send_photo_by_file_id_reuses_only_files_it_issued(bot: Bot, api: FakeBotAPI) -> None:
+    png = tiny_png(3, 2)
+    sent = await bot.send_photo(CHAT, png)
+    again = await bot.send_photo(CHAT + 1, sent.photo[-1].file_id)
+    assert again.photo[-1].file_id == sent.photo[-1].file_id
+    assert api.photos(CHAT + 1) == [png]
+    assert not api.calls_for("sendPhoto")[1].files
+    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+        await bot.send_photo(CHAT, "AgACAgIAAxkBAAIBogAAAA")
+
+
 async def test_send_document_and_chat_action(bot: Bot, api: FakeBotAPI) -> None:
     sent = await bot.send_document(CHAT, b"a,b\n1,2\n", filename="foods.csv")
     assert await bot.send_chat_action(CHAT, "typing")

@@ -81,6 +81,8 @@ class Fuzzer:
 
     def rows(self) -> dict[str, int]:
         async def count() -> dict[str, int]:
+            # Served counts are written in batches: earlier updates' counts land first.
+            await services_in(self.bot.application).served.flush()
             async with self.bot.db.session() as session:
                 return {
                     table.name: int(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.charts import Bar, ChartSpec, chart_cache
@@ -57,6 +59,8 @@ HOW_TO = (
     "Try /foods for the top foods, /foods seeds for a group, /foods vegan for a diet, "
     "or /foods spinach for one food."
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -224,24 +228,19 @@ def _chart_label(food: Food) -> str:
     return f"{food.name.split(',')[0]} · {food.serving}"
 
 
-async def chart_png(context: ContextTypes.DEFAULT_TYPE, page: Page, needs: Needs) -> bytes:
-    """The page's chart, rendered once per (filter, diet, target) and then cached."""
+def _chart(context: ContextTypes.DEFAULT_TYPE, page: Page, needs: Needs) -> tuple[Any, ChartSpec]:
+    """The page's chart: its cache key (filter, diet, target) and what it shows."""
     library = services_of(context).library
     diets = page_diets(page, needs.diets)
     key = ("foods", page.category or "top", tuple(sorted(diets)), needs.target_mg, needs.is_ai)
     foods = foods_on_page(library, page, diets)
-
-    def spec() -> ChartSpec:
-        return ChartSpec(
-            title=_title(page) + (f" ({_diet_text(diets)})" if diets else ""),
-            bars=tuple(
-                Bar(f"{food.name.split(',')[0]} · {food.serving}", food.mg) for food in foods
-            ),
-            target_mg=needs.target_mg,
-            target_label=needs.short_target,
-        )
-
-    return await chart_cache(context.bot_data).get(key, spec)
+    spec = ChartSpec(
+        title=_title(page) + (f" ({_diet_text(diets)})" if diets else ""),
+        bars=tuple(Bar(f"{food.name.split(',')[0]} · {food.serving}", food.mg) for food in foods),
+        target_mg=needs.target_mg,
+        target_label=needs.short_target,
+    )
+    return key, spec
 
 
 async def _send_chart(
@@ -249,14 +248,27 @@ async def _send_chart(
 ) -> None:
     if not foods_on_page(services_of(context).library, page, page_diets(page, needs.diets)):
         return
-    # Shows "sending photo..." while a chart that is not cached yet renders.
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    image = await chart_png(context, page, needs)
-    caption = (
+    key, spec = _chart(context, page, needs)
+    caption = esc(
         f"{_title(page)}. Each bar is one serving; the red dashed line is {needs.target_text} "
         "for the whole day."
     )
-    await context.bot.send_photo(chat_id, image, caption=esc(caption), filename="foods.png")
+    cache = chart_cache(context.bot_data)
+    file_id = cache.file_id(key)
+    if file_id is not None:
+        try:
+            await context.bot.send_photo(chat_id, file_id, caption=caption)
+            return
+        except BadRequest as error:
+            log.info("chart file_id refused (%s); uploading it again", error.message)
+            cache.forget_file_id(key)
+    if not cache.ready(key):
+        # Shows "sending photo..." while a chart that is not cached yet renders.
+        await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    image = await cache.get(key, lambda: spec)
+    sent = await context.bot.send_photo(chat_id, image, caption=caption, filename="foods.png")
+    if sent.photo:
+        cache.remember_file_id(key, sent.photo[-1].file_id)
 
 
 def _argument(text: str | None) -> str:

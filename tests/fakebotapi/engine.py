@@ -326,7 +326,7 @@ class FakeTelegram:
         return messages[next(reversed(messages))]
 
     def photos(self, chat_id: int) -> list[bytes]:
-        """Bytes of every photo the bot uploaded to the chat that is still there."""
+        """Bytes of every photo the bot sent to the chat (uploaded or by file_id) still there."""
         return [
             msg.file.data
             for msg in self.messages(chat_id)
@@ -722,13 +722,18 @@ class FakeTelegram:
         else:
             raw_caption = None
         markup = _reply_markup(params)
-        content_key = hash(upload.data) if upload is not None else hash(file_id)
+        if upload is None:
+            # A file sent before, by its file_id: Telegram knows only the ones it issued.
+            upload = self._files.get(file_id) if file_id is not None else None
+            if upload is None:
+                raise bad_request("wrong file identifier/HTTP URL specified")
+        content_key = hash(upload.data)
         self._admit_send(chat_id, hash((kind, raw_caption, content_key)))
         message_id = self._last_message_id.get(chat_id, 0) + 1
-        if upload is not None:
+        if file_id is None:
             file_id = f"{kind[:2].upper()}AgAD{chat_id}_{message_id}"
-            if self.record:
-                self._files[file_id] = upload
+            # Kept even when not recording: a later send by file_id must find it.
+            self._files[file_id] = upload
         message = self._new_message(
             chat_id,
             kind,

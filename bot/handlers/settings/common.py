@@ -170,9 +170,7 @@ async def strip_message_keyboard(
 
 async def remember_menu(svc: Services, chat_id: int, message_id: int) -> None:
     async with svc.db.session() as session:
-        row = await preferences.chat_for_update(session, chat_id)
-        if row is not None:
-            row.menu_message_id = message_id
+        await preferences.remember_menu(session, chat_id, message_id)
 
 
 async def send_menu(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from dataclasses import replace
@@ -47,6 +48,11 @@ async def serve(settings: BotSettings) -> None:
                 f"{type(error).__name__}"
             )
         await publish_menu(application)
+        # The content, the /ask index and the libraries' own tables live as long as the
+        # process: frozen, the garbage collector stops rescanning them (about 200,000
+        # objects, a 0.2 s pause per full collection under load) while the bot serves.
+        gc.collect()
+        gc.freeze()
         health = Health(db)
         await application.start()
         if settings.scheduler_enabled:

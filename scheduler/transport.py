@@ -92,8 +92,10 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, content, filename=filename, content_type=content_type)
             options["data"] = form
         elif request_data is not None:
-            # Form-encoded with JSON-encoded values, exactly what PTB's own transport sends.
-            options["data"] = request_data.json_parameters
+            # A JSON body, which Telegram accepts for every method but uploads: one C-level
+            # encode, where a form body quotes every character of every text in Python.
+            options["data"] = request_data.json_payload
+            options["headers"] = _JSON
         try:
             async with self._session.request(method, url, **options) as response:
                 return response.status, await response.read()
@@ -104,6 +106,9 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut("Timed out connecting to the Bot API") from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp: {type(error).__name__}: {error}") from error
+
+
+_JSON = {"Content-Type": "application/json"}
 
 
 def maybe_delivered(error: TimedOut) -> bool:

@@ -155,6 +155,9 @@ async def test_json_bodies_with_json_encoded_markup_are_understood(api: FakeBotA
     assert body["result"]["reply_markup"] == markup
     assert api.last_message(CHAT) is not None
     assert api.messages(CHAT)[0].reply_markup == markup
+    # Numbers sent as strings are numbers, as Telegram reads them; texts stay texts.
+    [call] = api.calls_for("sendMessage")
+    assert call.chat_id == CHAT and call.params["text"] == "Sure?"
 
 
 # ---------------------------------------------------------------------- sending and editing
@@ -247,7 +250,7 @@ async def test_send_photo_by_file_id_reuses_only_files_it_issued(bot: Bot, api: 
     assert again.photo[-1].file_id == sent.photo[-1].file_id
     assert api.photos(CHAT + 1) == [png]
     assert not api.calls_for("sendPhoto")[1].files
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
         await bot.send_photo(CHAT, "AgACAgIAAxkBAAIBogAAAA")
 
 

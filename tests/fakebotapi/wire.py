@@ -131,7 +131,9 @@ async def read_params(request: web.Request) -> tuple[JsonDict, dict[str, Uploade
         if not isinstance(body, dict):
             raise bad_request("request body must be a JSON object")
         for key, value in body.items():
-            if key in COMPLEX_PARAMS and isinstance(value, str):
+            if isinstance(value, str) and key not in TEXT_PARAMS:
+                # Telegram reads "123" as 123 and '{"a": 1}' as an object in JSON bodies
+                # too (python-telegram-bot sends numbers as strings), as in form bodies.
                 value = decode_form_value(key, value)
             params[key] = value
         return params, files

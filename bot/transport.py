@@ -51,6 +51,10 @@ def _well_typed(update: Update) -> bool:
         and isinstance(message.date, dt.datetime)
     ):
         return False
+    # A date of 0 is how PTB marks a message the bot can no longer see, which only ever
+    # arrives under a button press; a new message dated 1970 is not from Telegram.
+    if message is not None and update.callback_query is None and message.date.timestamp() <= 0:
+        return False
     query = update.callback_query
     return query is None or (isinstance(query.id, str) and isinstance(query.from_user, User))
 

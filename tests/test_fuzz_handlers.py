@@ -20,7 +20,7 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -322,6 +322,8 @@ def unknown_updates(draw: st.DrawFn) -> dict[str, Any]:
 
 @EXAMPLES
 @given(raw=st.one_of(broken_updates(), unknown_updates()))
+# Found by Hypothesis: PTB reads this date as 1970-01-01, a well-typed Message.
+@example(raw={"message": {**_message(201), "date": 0.0}})
 def test_malformed_updates_write_nothing(fuzzer: Fuzzer, raw: dict[str, Any]) -> None:
     before = fuzzer.rows()
     errors = fuzzer.errors()

@@ -131,15 +131,22 @@ async def claim_due(
     Rows another worker has locked are skipped (PostgreSQL), and on SQLite the UPDATE takes
     the write lock first, so two schedulers never claim the same chat.
     """
+    claimed = await _claim(session, due_query(now, limit), worker, lease_until)
+    return sorted(claimed, key=lambda c: (c.next_due_at, c.id))
+
+
+async def _claim(
+    session: AsyncSession, chat_ids: Select[Any], worker: str, lease_until: dt.datetime
+) -> list[DueChat]:
+    """Put the chats `chat_ids` selects under `worker`'s claim; returns them."""
     statement = (
         update(Chat)
-        .where(Chat.id.in_(due_query(now, limit)))
+        .where(Chat.id.in_(chat_ids))
         .values(claimed_by=worker, claimed_until=lease_until)
         .returning(*_DUE_COLUMNS)
         .execution_options(synchronize_session=False)
     )
-    rows = (await session.execute(statement)).all()
-    return sorted((_due_chat(row) for row in rows), key=lambda c: (c.next_due_at, c.id))
+    return [_due_chat(row) for row in (await session.execute(statement)).all()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,14 +303,7 @@ async def take_over_abandoned(
         .limit(limit)
         .with_for_update(of=Chat, skip_locked=True)
     )
-    statement = (
-        update(Chat)
-        .where(Chat.id.in_(abandoned))
-        .values(claimed_by=worker, claimed_until=lease_until)
-        .returning(*_DUE_COLUMNS)
-        .execution_options(synchronize_session=False)
-    )
-    chats = [_due_chat(row) for row in (await session.execute(statement)).all()]
+    chats = await _claim(session, abandoned, worker, lease_until)
     if not chats:
         return [], []
     rows = await session.execute(
@@ -336,14 +336,7 @@ async def claim_broadcast_rows(
         .limit(limit)
         .with_for_update(of=Chat, skip_locked=True)
     )
-    claim = (
-        update(Chat)
-        .where(Chat.id.in_(waiting))
-        .values(claimed_by=worker, claimed_until=lease_until)
-        .returning(*_DUE_COLUMNS)
-        .execution_options(synchronize_session=False)
-    )
-    chats = [_due_chat(row) for row in (await session.execute(claim)).all()]
+    chats = await _claim(session, waiting, worker, lease_until)
     if not chats:
         return [], []
     first = (

@@ -124,9 +124,38 @@ class FoodFlag(StrEnum):
 
 
 class Source(StrEnum):
+    """The reference sheet's source tags (its header lists what each one stands for)."""
+
     NIH_ODS = "nih-ods"
     USDA = "usda"
     ARTICLES = "articles"
+    FDA = "fda"
+    COCHRANE = "cochrane"
+    NHS = "nhs"
+    HEALTHDIRECT = "healthdirect"
+    EU = "eu"
+    HELPLINES = "helplines"
+    CALC = "calc"
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS: Mapping[Source, str] = MappingProxyType(
+    {
+        Source.NIH_ODS: "NIH Office of Dietary Supplements",
+        Source.USDA: "USDA FoodData Central",
+        Source.ARTICLES: "consumer health articles checked against NIH",
+        Source.FDA: "US Food and Drug Administration",
+        Source.COCHRANE: "Cochrane review of magnesium for cramps",
+        Source.NHS: "NHS (UK)",
+        Source.HEALTHDIRECT: "healthdirect Australia",
+        Source.EU: "EU food-label rules",
+        Source.HELPLINES: "the helplines' own published numbers",
+        Source.CALC: "arithmetic on the sources above",
+    }
+)
 
 
 class AgeBand(StrEnum):

@@ -35,6 +35,40 @@ REFERENCE_PROSE_NUMBERS: frozenset[str] = frozenset(
         "90",  # ground beef, 90 % lean
         "70",  # dark chocolate, 70-85 % cocoa
         "85",
+        # Added with the extended reference (sections 2-11).
+        "48",  # 48 % of the US population eat less than the EAR (NHANES 2013-2016)
+        "2013",
+        "2016",
+        "1.8",  # serum range about 1.8-2.3 mg/dL or 1.5-1.9 mEq/L
+        "2.3",
+        "1.5",
+        "1.9",
+        "500",  # milk of magnesia: about 500 mg of elemental magnesium per tablespoon
+        "544",  # micrograms of selenium in 1 oz of Brazil nuts
+        "400",  # adult selenium UL, micrograms
+        "6",  # 6-8 Brazil nuts per ounce; solid food from about 6 months; 4-6 hours
+        "8",
+        "5",  # no whole nuts under 5; stage 4-5 kidney disease
+        "7",  # solid foods added from 7 months
+        "3",  # 3 months of supplements in the blood-pressure meta-analysis
+        "34",  # 34 trials
+        "368",  # about 368 mg a day
+        "142",  # zinc, about 142 mg a day
+        "2017",  # systematic review on anxiety
+        "2020",  # Cochrane review update
+        "16",  # elemental share: citrate about 16 %
+        "14",  # glycinate about 14 %
+        "12",  # chloride about 12 %
+        "42",  # hydroxide about 42 %
+        "160",  # "magnesium citrate 1000 mg" is roughly 160 mg elemental
+        "1000",
+        "375",  # EU and UK label reference value
+        "988",  # US Suicide & Crisis Lifeline
+        "116",  # Samaritans 116 123
+        "123",
+        "800",  # US Poison Help 1-800-222-1222
+        "222",
+        "1222",
     }
 )
 

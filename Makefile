@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PACKAGES := bot content scheduler storage
 
-.PHONY: run console test lint typecheck content-check format scheduler benchmarks clean
+.PHONY: run console test check lint typecheck content-check format scheduler benchmarks clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "MagBot needs Python 3.11 or newer")'
@@ -32,6 +32,11 @@ typecheck: $(STAMP)
 
 content-check: $(STAMP)
 	$(PY) -m content check
+	$(PY) -m content eval --misses none
+
+# The fast loop: everything but PostgreSQL, real processes and fuzzing (under 2 minutes).
+check: lint typecheck content-check
+	$(PY) -m pytest -q -m "not postgresql and not process and not slow"
 
 test: lint typecheck content-check
 	$(PY) -m pytest

@@ -59,7 +59,13 @@ def build_application(
             )
         )
         # Shared with the delivery engine: replies go before broadcast messages.
-        .rate_limiter(SendLimiter(settings.broadcast_rate, max_retries=3))
+        .rate_limiter(
+            SendLimiter(
+                settings.broadcast_rate,
+                chat_interval=settings.chat_send_interval,
+                max_retries=3,
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
     )
     builder = builder.request(request or InstrumentedRequest(metrics, make_request(64)))

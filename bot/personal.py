@@ -13,13 +13,40 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from bot.services import Services
-from content import DAILY_VALUE_MG, AgeBand, Diet, LifeStage, Profile, Sex, percent_of
+from content import (
+    DAILY_VALUE_MG,
+    AgeBand,
+    Diet,
+    IntakeTables,
+    LifeStage,
+    Profile,
+    Sex,
+    percent_of,
+)
+from content.enums import CHILDBEARING_AGE_BANDS
 from storage import chats
 from storage.models import Chat
 
 # The UL for anyone 9 or older; used when we do not know the person's age.
 _ADULT = Profile(age_band=AgeBand.YEARS_19_30, sex=Sex.FEMALE)
 _DIET_VALUES = frozenset(diet.value for diet in Diet)
+# The 420 mg Daily Value is for adults and children 4 and older (fda): no %DV below 4.
+UNDER_4_BANDS = frozenset({AgeBand.MONTHS_0_6, AgeBand.MONTHS_7_12, AgeBand.YEARS_1_3})
+# Bands that hold children under 5: whole nuts and peanuts are a choking risk (nhs).
+UNDER_5_BANDS = UNDER_4_BANDS | {AgeBand.YEARS_4_8}
+
+# Plain text; callers escape it.
+INFANT_NOTE = (
+    "For a baby, breast milk or formula provides the magnesium they need, and solid foods "
+    "start at around 6 months. Ask your paediatrician about a baby's diet, and give no "
+    "magnesium supplement unless a clinician prescribes it."
+)
+PORTIONS_NOTE = "Servings here are adult servings: a young child's portions are smaller."
+NUTS_NOTE = (
+    "Whole nuts and peanuts are a choking risk for children under 5: offer them ground or "
+    "as smooth nut butter."
+)
+KIDNEY_NOTE = "If you have kidney disease, follow your kidney team's diet advice."
 
 
 @dataclass(frozen=True)
@@ -34,9 +61,9 @@ class Needs:
 
     @property
     def target_text(self) -> str:
-        """E.g. 'your RDA of 320 mg' or 'the 420 mg Daily Value'."""
+        """E.g. 'your RDA of 320 mg' or 'the 420 mg Daily Value (US labels)'."""
         if self.profile is None:
-            return f"the {DAILY_VALUE_MG} mg Daily Value"
+            return f"the {DAILY_VALUE_MG} mg Daily Value (US labels)"
         kind = "Adequate Intake" if self.is_ai else "RDA"
         return f"your {kind} of {self.target_mg} mg"
 
@@ -50,17 +77,53 @@ class Needs:
     def percent_of_target(self, mg: float) -> int:
         return percent_of(mg, self.target_mg)
 
+    @property
+    def age_band(self) -> AgeBand | None:
+        return self.profile.age_band if self.profile is not None else None
 
-def profile_of(chat: Chat) -> Profile | None:
-    """The person's profile, or None when age or sex is unset (or the row is inconsistent)."""
-    if chat.age_band is None or chat.sex is None:
+    @property
+    def is_infant(self) -> bool:
+        return self.age_band is not None and self.age_band.is_infant
+
+    @property
+    def shows_daily_value(self) -> bool:
+        """%DV (420 mg) only for adults and children 4 and older, or an unknown age."""
+        return self.age_band not in UNDER_4_BANDS
+
+    @property
+    def young_child(self) -> bool:
+        """The profile may be a child under 5: no whole nuts, and adult servings are too big."""
+        return self.age_band in UNDER_5_BANDS
+
+
+def sex_matters(tables: IntakeTables, band: AgeBand) -> bool:
+    """True where the intake table's numbers differ by sex (only then is sex asked)."""
+    return tables.sex_matters(band)
+
+
+def profile_of(chat: Chat, tables: IntakeTables | None = None) -> Profile | None:
+    """The person's profile, or None when it is incomplete or inconsistent.
+
+    Sex is never asked where the tables do not differ by sex (children up to 13), so with
+    `tables` a missing sex is filled in there: the numbers are the same either way. A child
+    band always gets the child's numbers, even if an adult's sex or life stage is left over.
+    """
+    if chat.age_band is None:
         return None
-    with contextlib.suppress(ValueError, ValidationError):
-        return Profile(
-            age_band=AgeBand(chat.age_band),
-            sex=Sex(chat.sex),
-            life_stage=LifeStage(chat.life_stage or LifeStage.NONE),
-        )
+    try:
+        band = AgeBand(chat.age_band)
+        stage = LifeStage(chat.life_stage or LifeStage.NONE)
+        sex = Sex(chat.sex) if chat.sex is not None else None
+    except ValueError:
+        return None
+    if sex is None:
+        if tables is None or sex_matters(tables, band):
+            return None
+        sex = Sex.FEMALE  # same numbers either way
+    if band not in CHILDBEARING_AGE_BANDS:
+        stage = LifeStage.NONE  # a child cannot be pregnant: ignore a stale value
+    with contextlib.suppress(ValidationError):
+        return Profile(age_band=band, sex=sex, life_stage=stage)
     return None
 
 
@@ -93,7 +156,7 @@ async def needs_of(svc: Services, chat_id: int) -> Needs:
             ul_mg=tables.ul(_ADULT),
             timezone=svc.settings.default_timezone,
         )
-    profile = profile_of(chat)
+    profile = profile_of(chat, tables)
     return Needs(
         known=True,
         diets=diets_of(chat),

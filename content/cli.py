@@ -55,7 +55,8 @@ def run_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def format_counts(library: Library) -> str:
-    phrases = sum(len(flag.phrases) for flag in library.red_flags)
+    rules = sum(len(flag.when) for flag in library.red_flags)
+    terms = sum(len(concept.terms) for concept in library.concepts)
     sections = [
         _table(
             "Content",
@@ -64,7 +65,9 @@ def format_counts(library: Library) -> str:
                 ("foods", len(library.foods)),
                 ("FAQ entries", len(library.faq)),
                 ("red flags", len(library.red_flags)),
-                ("red-flag phrases", phrases),
+                ("red-flag rules", rules),
+                ("triage concepts", len(library.concepts)),
+                ("triage terms", terms),
             ],
         ),
         _table("Tips per topic", _counted(TOPIC_LABELS.items(), (t.topic for t in library.tips))),

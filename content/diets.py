@@ -19,6 +19,7 @@ class Diet(StrEnum):
     DAIRY_FREE = "dairy_free"
     NO_FISH = "no_fish"
     NO_SOY = "no_soy"
+    NO_SESAME = "no_sesame"
 
     @property
     def label(self) -> str:
@@ -35,6 +36,7 @@ DIET_LABELS: Mapping[Diet, str] = MappingProxyType(
         Diet.DAIRY_FREE: "Dairy-free",
         Diet.NO_FISH: "No fish",
         Diet.NO_SOY: "No soy",
+        Diet.NO_SESAME: "No sesame",
     }
 )
 
@@ -49,6 +51,7 @@ _EXCLUDED_FLAG: Mapping[Diet, FoodFlag] = MappingProxyType(
         Diet.DAIRY_FREE: FoodFlag.CONTAINS_DAIRY,
         Diet.NO_FISH: FoodFlag.CONTAINS_FISH,
         Diet.NO_SOY: FoodFlag.CONTAINS_SOY,
+        Diet.NO_SESAME: FoodFlag.CONTAINS_SESAME,
     }
 )
 

@@ -121,6 +121,19 @@ class FoodFlag(StrEnum):
     CONTAINS_DAIRY = "contains_dairy"
     CONTAINS_SOY = "contains_soy"
     CONTAINS_FISH = "contains_fish"
+    CONTAINS_SESAME = "contains_sesame"
+    # Not an allergen: whole nuts and peanuts are a choking risk for children under 5
+    # (nhs), so day plans for young children leave these foods out.
+    WHOLE_NUTS = "whole_nuts"
+
+
+class UrgentAction(StrEnum):
+    """What an urgent reply tells people to do first (reference section 8), most urgent first."""
+
+    EMERGENCY = "emergency"
+    CRISIS = "crisis"
+    POISON = "poison"
+    SAME_DAY = "same_day"
 
 
 class Source(StrEnum):

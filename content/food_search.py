@@ -86,6 +86,8 @@ _DIET_WORDS: Mapping[str, Diet] = MappingProxyType(
         "no fish": Diet.NO_FISH,
         "soy free": Diet.NO_SOY,
         "no soy": Diet.NO_SOY,
+        "sesame free": Diet.NO_SESAME,
+        "no sesame": Diet.NO_SESAME,
     }
 )
 

@@ -110,6 +110,11 @@ class IntakeTables(BaseModel):
         self._rda = MappingProxyType({row.age_band: row for row in self.rda_rows})
         self._ul = MappingProxyType({row.age_band: row for row in self.ul_rows})
 
+    def sex_matters(self, band: AgeBand) -> bool:
+        """True where the numbers differ by sex (children up to 13 share one row)."""
+        row = self._rda[band]
+        return row.male != row.female
+
     def rda(self, profile: Profile) -> int:
         """Recommended mg per day (an Adequate Intake for infants)."""
         row = self._rda[profile.age_band]

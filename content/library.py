@@ -8,9 +8,9 @@ from types import MappingProxyType
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from content.diets import Diet, food_fits_diet
-from content.enums import FaqSection, Topic
+from content.enums import FaqSection, Topic, UrgentAction
 from content.intake import IntakeTables
-from content.models import FaqEntry, Food, RedFlag, Tip
+from content.models import ActionText, Concept, FaqEntry, Food, RedFlag, Tip
 
 
 class Library(BaseModel):
@@ -21,7 +21,10 @@ class Library(BaseModel):
     faq: tuple[FaqEntry, ...]
     intake: IntakeTables
     red_flags: tuple[RedFlag, ...]
-    urgent_message: str
+    concepts: tuple[Concept, ...]
+    actions: Mapping[UrgentAction, ActionText]
+    # Ends a no-answer reply to a message that mentions a symptom.
+    symptom_note: str
     disclaimer: str
     onboarding_disclaimer: str
 

@@ -15,11 +15,20 @@ from typing import Annotated, Any, Generic, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from content.enums import FaqSection
+from content.enums import FaqSection, UrgentAction
 from content.fields import Message, text_limit
 from content.intake import IntakeTables
 from content.library import Library
-from content.models import FaqEntry, Food, RedFlag, Tip
+from content.models import (
+    BUILT_IN_CONCEPTS,
+    REQUIRED_CONCEPTS,
+    ActionText,
+    Concept,
+    FaqEntry,
+    Food,
+    RedFlag,
+    Tip,
+)
 from content.numbers import number_problems, reference_numbers
 from content.problems import ContentError, FieldRuleError, Problem
 
@@ -51,10 +60,12 @@ _Entry = TypeVar("_Entry", bound=BaseModel)
 class _SafetyDocument(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    urgent_message: Message
+    actions: dict[UrgentAction, ActionText]
+    symptom_note: Message
     # Shown under many answers, so it stays short.
     disclaimer: Annotated[str, AfterValidator(text_limit(DISCLAIMER_MAX))]
     onboarding_disclaimer: Message
+    concepts: tuple[Concept, ...]
     red_flags: tuple[RedFlag, ...]
 
 
@@ -82,7 +93,7 @@ def load_library(data_dir: Path | None = None) -> Library:
     problems.extend(_faq_problems(faq))
     problems.extend(_food_name_problems(foods.entries))
     if safety is not None:
-        problems.extend(_red_flag_problems(safety.red_flags))
+        problems.extend(_red_flag_problems(safety))
     # The allowed numbers come from the food and intake tables; while those have mistakes
     # the check would flag correct numbers, so it waits until they are fixed.
     if intake is not None and foods_valid:
@@ -96,7 +107,9 @@ def load_library(data_dir: Path | None = None) -> Library:
         faq=faq.entries,
         intake=intake,
         red_flags=safety.red_flags,
-        urgent_message=safety.urgent_message,
+        concepts=safety.concepts,
+        actions=safety.actions,
+        symptom_note=safety.symptom_note,
         disclaimer=safety.disclaimer,
         onboarding_disclaimer=safety.onboarding_disclaimer,
     )
@@ -342,26 +355,38 @@ def _food_name_problems(foods: Iterable[Food]) -> list[Problem]:
     return problems
 
 
-def _red_flag_problems(red_flags: Sequence[RedFlag]) -> list[Problem]:
-    problems: list[Problem] = []
-    ids = Counter(flag.id for flag in red_flags)
+def _red_flag_problems(safety: _SafetyDocument) -> list[Problem]:
+    problems: list[Problem] = [
+        Problem(SAFETY_FILE, None, "actions", f"'{action}' has no text")
+        for action in UrgentAction
+        if action not in safety.actions
+    ]
+    for kind, ids in (
+        ("red_flags", Counter(flag.id for flag in safety.red_flags)),
+        ("concepts", Counter(concept.id for concept in safety.concepts)),
+    ):
+        problems.extend(
+            Problem(SAFETY_FILE, f"{kind} {entry_id}", "id", "duplicate id")
+            for entry_id, count in ids.items()
+            if count > 1
+        )
+    defined = {concept.id for concept in safety.concepts}
     problems.extend(
-        Problem(SAFETY_FILE, f"red_flags {flag_id}", "id", "duplicate id")
-        for flag_id, count in ids.items()
-        if count > 1
+        Problem(SAFETY_FILE, f"concepts {name}", "id", "is required by the triage code")
+        for name in sorted(REQUIRED_CONCEPTS - defined)
     )
-    owners: dict[str, str] = {}
-    for flag in red_flags:
-        for phrase in flag.phrases:
-            owner = owners.get(phrase)
-            if owner is None:
-                owners[phrase] = flag.id
-                continue
-            where = "twice" if owner == flag.id else f"also under '{owner}'"
-            problems.append(
+    known = defined | BUILT_IN_CONCEPTS
+    for flag in safety.red_flags:
+        for number, rule in enumerate(flag.when, start=1):
+            problems.extend(
                 Problem(
-                    SAFETY_FILE, f"red_flags {flag.id}", "phrases", f"'{phrase}' is listed {where}"
+                    SAFETY_FILE,
+                    f"red_flags {flag.id}",
+                    f"when item {number}",
+                    f"'{name}' is not a concept (define it under concepts:)",
                 )
+                for name in rule
+                if name not in known
             )
     return problems
 
@@ -384,13 +409,20 @@ def _number_problems(
         ]
     if safety is not None:
         texts += [
-            (SAFETY_FILE, None, "urgent_message", safety.urgent_message),
+            (SAFETY_FILE, None, "symptom_note", safety.symptom_note),
             (SAFETY_FILE, None, "disclaimer", safety.disclaimer),
             (SAFETY_FILE, None, "onboarding_disclaimer", safety.onboarding_disclaimer),
         ]
-        texts += [
-            (SAFETY_FILE, f"red_flags {flag.id}", "label", flag.label) for flag in safety.red_flags
-        ]
+        for action, text in safety.actions.items():
+            texts += [
+                (SAFETY_FILE, f"actions {action}", "now", text.now),
+                (SAFETY_FILE, f"actions {action}", "conditional", text.conditional),
+            ]
+        for flag in safety.red_flags:
+            texts += [
+                (SAFETY_FILE, f"red_flags {flag.id}", "label", flag.label),
+                (SAFETY_FILE, f"red_flags {flag.id}", "advice", flag.advice),
+            ]
     return [
         Problem(file, entry_id, field, message)
         for file, entry_id, field, text in texts

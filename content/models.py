@@ -7,18 +7,19 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 from content.daily_value import percent_dv
-from content.enums import FaqSection, FoodCategory, FoodFlag, Source, Topic
+from content.enums import FaqSection, FoodCategory, FoodFlag, Source, Topic, UrgentAction
 from content.fields import (
     MAX_RELATED,
     MIN_KEYWORDS,
     MIN_PHRASINGS,
-    MIN_RED_FLAG_PHRASES,
+    MIN_RED_FLAG_RULES,
     MIN_RELATED,
     Alias,
     Answer,
     EntryId,
     Keyword,
     Label,
+    Message,
     Name,
     Phrasing,
     Question,
@@ -119,13 +120,76 @@ class FaqEntry(BaseModel):
         return self
 
 
+# Concepts triage computes itself from numbers in the message rather than from words.
+BUILT_IN_CONCEPTS = frozenset(
+    {
+        "pill-count",  # 5 or more tablets, capsules or gummies
+        "big-dose",  # 2,000 mg or more
+        "slow-pulse",  # a stated pulse or heart rate under 50
+        "fast-pulse",  # a stated pulse or heart rate over 120
+        "low-bp-reading",  # a blood-pressure reading with the top number under 90
+        "child-age",  # "my 2 year old", "18 month old"
+        "high-bp-reading",  # a blood-pressure reading with the top number 140 or more
+        "low-egfr",  # a stated eGFR or kidney function under 30
+        "weeks-pregnant",  # "32 weeks" (not "weeks ago" or "weeks old")
+    }
+)
+# Concepts the triage code itself relies on, beyond the red flags' rules.
+REQUIRED_CONCEPTS = frozenset(
+    {
+        "negation",
+        "remote-past",
+        "happening-now",
+        "present-now",
+        "general-question",
+        "symptom",
+        "child",
+    }
+)
+
+
+class Concept(BaseModel):
+    """One idea triage looks for ("chest", "pain", "a child"), as the words people use for it.
+
+    A term matches through typos and word endings; a term ending in `*` matches any word that
+    starts with it. A match inside one of the `except_in` phrases does not count ("stroke"
+    in "stroke of luck").
+    """
+
+    model_config = FROZEN
+
+    id: EntryId
+    terms: Annotated[tuple[RedFlagPhrase, ...], AfterValidator(at_least(1, "terms"))]
+    except_in: tuple[RedFlagPhrase, ...] = ()
+
+
 class RedFlag(BaseModel):
-    """A warning sign that means "seek urgent care"; phrases are lowercase, as people type."""
+    """A warning sign that means "seek urgent care", described as combinations of concepts.
+
+    The flag fires when every concept of one `when` rule appears, not negated, within
+    `within` words of each other (anywhere in the message when `within` is unset).
+    """
 
     model_config = FROZEN
 
     id: EntryId
     label: Label
-    phrases: Annotated[
-        tuple[RedFlagPhrase, ...], AfterValidator(at_least(MIN_RED_FLAG_PHRASES, "phrases"))
+    action: UrgentAction
+    # The flag's own advice, shown under the action's first line.
+    advice: Message
+    when: Annotated[
+        tuple[tuple[EntryId, ...], ...], AfterValidator(at_least(MIN_RED_FLAG_RULES, "rules"))
     ]
+    within: int | None = Field(default=12, ge=1, le=200)
+    # An acute event told as long past ("I fainted once years ago") is history, not an
+    # emergency; ongoing conditions (dialysis) are not acute.
+    acute: bool = True
+
+
+class ActionText(BaseModel):
+    """The first lines of an urgent reply: for something happening now, and for a question."""
+
+    model_config = FROZEN
+
+    now: Message
+    conditional: Message

@@ -63,13 +63,13 @@ REFERENCE_PROSE_NUMBERS: frozenset[str] = frozenset(
         "160",  # "magnesium citrate 1000 mg" is roughly 160 mg elemental
         "1000",
         "375",  # EU and UK label reference value
-        "988",  # US Suicide & Crisis Lifeline
-        "116",  # Samaritans 116 123
-        "123",
-        "800",  # US Poison Help 1-800-222-1222
-        "222",
-        "1222",
     }
+)
+# Helpline numbers the reference publishes (section 8, tag helplines/nhs); checked whole,
+# since a phone number is not a quantity ("1222" needs no thousands comma).
+HELPLINE_NUMBERS = ("1-800-222-1222", "116 123", "988")
+_HELPLINES = re.compile(
+    "|".join(rf"(?<![\d-]){re.escape(number)}(?![\d-])" for number in HELPLINE_NUMBERS)
 )
 
 _TOKEN = re.compile(
@@ -124,6 +124,7 @@ def reference_numbers(foods: Iterable[Food], intake: IntakeTables | None) -> fro
 def number_problems(text: str, allowed: frozenset[str]) -> list[str]:
     """Messages for each number in `text` that is not allowed or is badly written."""
     messages: list[str] = []
+    text = _HELPLINES.sub(" ", text)
     for token in extract_numbers(text):
         if canonical(token) not in allowed:
             messages.append(

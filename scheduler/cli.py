@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _with_engine(settings: EngineSettings, at: dt.datetime | None) -> TickSummary | None:
     library = load_content()
     db = await open_database(settings.database_url)
-    limiter = SendLimiter(settings.broadcast_rate)
+    limiter = SendLimiter(settings.broadcast_rate, chat_interval=settings.chat_send_interval)
     bot = make_bot(settings, limiter)
     try:
         await initialize_bot(bot, settings)

@@ -38,7 +38,9 @@ class EmbeddedDelivery:
     ) -> EmbeddedDelivery:
         if not isinstance(limiter, SendLimiter):
             log.warning("the Application has no SendLimiter; deliveries get their own budget")
-            limiter = SendLimiter(settings.broadcast_rate)
+            limiter = SendLimiter(
+                settings.broadcast_rate, chat_interval=settings.chat_send_interval
+            )
         bot = make_bot(settings, BorrowedLimiter(limiter))
         await bot.initialize()
         service = DeliveryService(DeliveryEngine(db, library, bot, settings, observer=observer))

@@ -341,7 +341,7 @@ class DeliveryEngine:
         return outgoing, shown
 
     def _render(self, library: Library, chat: DueChat, tip: Tip | None, food: Food | None) -> str:
-        profile = profile_of(chat.age_band, chat.sex, chat.life_stage)
+        profile = profile_of(chat.age_band, chat.sex, chat.life_stage, library.intake)
         return delivery_text(library, tip, food, profile)
 
     async def _claim_broadcast_batch(

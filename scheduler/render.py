@@ -10,6 +10,7 @@ import html
 from pydantic import ValidationError
 
 from content import DAILY_VALUE_MG, AgeBand, Food, Library, LifeStage, Profile, Sex, Tip, percent_of
+from content.intake import IntakeTables
 
 # Telegram allows 4096 characters; the body is clipped well before that.
 MAX_TEXT = 4000
@@ -24,16 +25,27 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def profile_of(age_band: str | None, sex: str | None, life_stage: str | None) -> Profile | None:
-    """The chat's intake profile, or None when it is incomplete or impossible."""
-    if age_band is None or sex is None:
+def profile_of(
+    age_band: str | None,
+    sex: str | None,
+    life_stage: str | None,
+    tables: IntakeTables | None = None,
+) -> Profile | None:
+    """The chat's intake profile, or None when it is incomplete or impossible.
+
+    Children up to 13 are never asked their sex (the tables do not differ), so with
+    `tables` a missing sex is filled in there and a child gets the child's numbers.
+    """
+    if age_band is None:
         return None
     try:
-        return Profile(
-            age_band=AgeBand(age_band),
-            sex=Sex(sex),
-            life_stage=LifeStage(life_stage) if life_stage else LifeStage.NONE,
-        )
+        band = AgeBand(age_band)
+        if sex is None:
+            if tables is None or tables.sex_matters(band):
+                return None
+            sex = Sex.FEMALE  # the same numbers either way
+        stage = LifeStage(life_stage) if life_stage else LifeStage.NONE
+        return Profile(age_band=band, sex=Sex(sex), life_stage=stage)
     except (ValueError, ValidationError):
         return None
 
@@ -45,7 +57,10 @@ def tip_block(tip: Tip) -> str:
 def food_block(food: Food, library: Library, profile: Profile | None, *, heading: str) -> str:
     amount = f"{esc(food.serving)}: {esc(food.mg_text)} of magnesium"
     if profile is None:
-        share = f"{percent_of(food.mg, DAILY_VALUE_MG)}% of the Daily Value ({DAILY_VALUE_MG} mg)"
+        share = (
+            f"{percent_of(food.mg, DAILY_VALUE_MG)}% of the Daily Value ({DAILY_VALUE_MG} mg) "
+            "on US labels"
+        )
     else:
         target = library.intake.rda(profile)
         need = "adequate intake" if library.intake.rda_is_ai(profile) else "daily need"

@@ -71,6 +71,9 @@ class EngineSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     scheduler_enabled: bool = True
     broadcast_rate: float = Field(default=30.0, gt=0, le=10_000)
+    # Seconds between two messages to one chat: Telegram allows about one a second. Only
+    # tests that do not test pacing set it lower (0 lets a scripted chat run at full speed).
+    chat_send_interval: float = Field(default=1.0, ge=0, le=60)
     catchup_window: dt.timedelta = dt.timedelta(hours=3)
     # Chats claimed per database round trip: memory per tick is bounded by this, not the audience.
     delivery_batch_size: int = Field(default=500, ge=1, le=10_000)

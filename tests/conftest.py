@@ -30,6 +30,17 @@ settings.register_profile(
 settings.load_profile("magbot")
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the PostgreSQL server, so `make check` can leave it out."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fixtures = getattr(item, "fixturenames", ())
+        if "postgresql" in params.values() or "pg_server" in fixtures:
+            item.add_marker(pytest.mark.postgresql)
+
+
 _database_numbers = itertools.count(1)
 
 

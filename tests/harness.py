@@ -145,6 +145,9 @@ def make_settings(api_url: str, database_url: str, **overrides: Any) -> BotSetti
         "database_url": database_url,
         "scheduler_enabled": False,
         "broadcast_rate": 1000,
+        # Pacing has its own tests (tests/scheduler/test_ratelimit.py, test_e2e_pacing.py);
+        # everywhere else a scripted chat must not wait a real second per reply.
+        "chat_send_interval": 0,
     }
     values.update(overrides)
     return BotSettings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 
 import pytest
 
@@ -18,6 +19,12 @@ from content.evaluation import (
     evaluate,
     format_report,
     load_eval_set,
+)
+from content.triage_eval import (
+    format_triage_report,
+    load_triage_set,
+    triage_above_floors,
+    triage_reports,
 )
 
 
@@ -124,10 +131,28 @@ def test_casual_questions_with_typos_get_the_right_entry(
 # ---------------------------------------------------------------- triage
 
 
-def test_every_red_flag_phrase_fires_its_own_flag(answerer: Answerer, library: Library) -> None:
+# A sample wording for each concept the code computes from numbers.
+BUILT_IN_SAMPLES = {
+    "pill-count": "20 tablets",
+    "big-dose": "5000 mg",
+    "slow-pulse": "pulse 38",
+    "fast-pulse": "heart rate 170",
+    "low-bp-reading": "bp 80/50",
+    "high-bp-reading": "bp 160/110",
+    "child-age": "my 2 year old",
+    "low-egfr": "egfr 12",
+    "weeks-pregnant": "34 weeks",
+}
+
+
+def test_every_rule_fires_its_own_flag(answerer: Answerer, library: Library) -> None:
+    """Each rule, written with the first term of each of its concepts, raises its flag."""
+    first_terms = {c.id: c.terms[0].removeprefix("=").rstrip("*") for c in library.concepts}
     for flag in library.red_flags:
-        for phrase in flag.phrases:
-            assert flag in answerer.triage.check(f"help, {phrase} right now"), phrase
+        for rule in flag.when:
+            words = [BUILT_IN_SAMPLES.get(c) or first_terms[c] for c in rule]
+            message = "help " + " and ".join(words)
+            assert flag in answerer.triage.check(message).flags, (flag.id, message)
 
 
 @pytest.mark.parametrize(
@@ -135,21 +160,29 @@ def test_every_red_flag_phrase_fires_its_own_flag(answerer: Answerer, library: L
     [
         ("chest pian and sweating", "chest-pain"),
         ("chest painn", "chest-pain"),
-        ("my chest really hurts", "chest-pain"),  # a word between phrase words
+        ("my chest really hurts", "chest-pain"),
         ("i passd out at work", "fainting"),
-        ("he is unconcious", "fainting"),
+        ("he is unconcious", "unresponsive"),
         ("i took way too many pills", "overdose"),
         ("she od'd on her tablets", "overdose"),
         ("my kid had a fit", "seizure"),
         ("I CAN’T BREATHE", "trouble-breathing"),
-        ("face is drooping", "paralysis-sudden-weakness"),
+        ("face is drooping", "stroke"),
         ("palpatations all night", "abnormal-heartbeat"),
+        ("i want to kill myself", "self-harm"),
+        ("my toddler swallowed some of my magnesium gummies", "child-ingestion"),
+        ("im on haemodialysis and took milk of magnesia", "kidney-failure"),
+        ("34 weeks pregnant with a pounding headache and flashing lights", "pregnancy-warning"),
+        ("my left calf is swollen and hot after the flight", "blood-clot"),
+        ("pee is dark brown after crossfit and my legs are agony", "rhabdomyolysis"),
+        ("diarrhoea all day and dizzy when i stand", "dehydration"),
+        ("my fingers locked into a claw and my lips are tingling", "tetany"),
     ],
 )
 def test_triage_survives_typos_and_casual_wording(
     answerer: Answerer, message: str, flag_id: str
 ) -> None:
-    assert flag_id in {flag.id for flag in answerer.triage.check(message)}
+    assert flag_id in {flag.id for flag in answerer.triage.check(message).flags}
 
 
 @pytest.mark.parametrize(
@@ -162,10 +195,45 @@ def test_triage_survives_typos_and_casual_wording(
         "what is a normal heart rate",
         "i get confused about which magnesium form to buy",
         "best magnesium for cramps",
+        "no chest pain, just sore arms after the gym",
+        "i fainted once years ago at school, can i take magnesium",
+        "does magnesium make you sleepy",
+        "does magnesium lower blood pressure",
+        "my kid eats spinach, is that enough magnesium",
+        "kidney beans magnesium content",
+        "this traffic is killing me",
     ],
 )
 def test_triage_stays_quiet_on_ordinary_questions(answerer: Answerer, message: str) -> None:
-    assert answerer.triage.check(message) == ()
+    assert answerer.triage.check(message).flags == ()
+
+
+@pytest.mark.parametrize(
+    ("message", "hypothetical"),
+    [
+        ("can magnesium cause a seizure?", True),
+        ("what are the signs of a stroke", True),
+        ("my dad is having a seizure what do i do", False),
+        ("i took 30 tablets", False),
+    ],
+)
+def test_general_questions_are_worded_conditionally(
+    answerer: Answerer, message: str, hypothetical: bool
+) -> None:
+    result = answerer.triage.check(message)
+    assert result.flags
+    assert result.hypothetical is hypothetical
+
+
+def test_the_log_line_names_the_rule_and_words(answerer: Answerer) -> None:
+    result = answerer.triage.check("my chest really hurts")
+    assert result.explain() == "chest-pain [chest='chest', pain='hurts']"
+
+
+def test_urgent_answer_shows_only_urgent_or_safety_content(answerer: Answerer) -> None:
+    answer = answerer.answer("my heart is racing, is magnesium in bananas?")
+    assert answer.kind is AnswerKind.URGENT
+    assert answer.entry is None or answer.entry.section in {"urgent", "excess"}
 
 
 def test_red_flag_message_is_urgent_and_keeps_a_relevant_answer(answerer: Answerer) -> None:
@@ -255,13 +323,41 @@ def test_evaluation_figures_meet_the_floors(answerer: Answerer) -> None:
     assert report.recall >= MIN_RECALL, summary
 
 
-def test_eval_command_prints_the_three_figures_and_misses() -> None:
+def test_eval_command_prints_the_figures_targets_and_misses() -> None:
     out = io.StringIO()
     assert content_cli(["eval"], out=out) == 0
     text = out.getvalue()
-    for label in ("top-1 accuracy", "off-topic rejection", "red-flag recall", "holdout"):
+    for label in (
+        "top-1 accuracy",
+        "off-topic rejection",
+        "red-flag recall",
+        "holdout",
+        "Triage evaluation",
+        "false alarms",
+        "per category",
+        "targets:",
+        "floors (the build gate): /ask met",
+    ):
         assert label in text
     assert "misses" in text
+
+
+def test_triage_set_is_big_and_covers_every_category(library: Library) -> None:
+    items = load_triage_set()
+    emergencies = Counter(sorted(i.expected)[0] for i in items if i.expected and not i.hypothetical)
+    assert set(emergencies) == {flag.id for flag in library.red_flags}
+    assert min(emergencies.values()) >= 15
+    assert sum(emergencies.values()) >= 300
+    assert sum(i.calm for i in items) >= 150
+    holdout = [i for i in items if i.split == "holdout"]
+    assert len(holdout) >= 0.15 * len(items)
+    assert len({i.text for i in items}) == len(items)
+
+
+def test_triage_stays_above_its_floors(answerer: Answerer) -> None:
+    whole, by_split = triage_reports(answerer.triage, load_triage_set())
+    summary = format_triage_report(whole, "all", misses=False)
+    assert triage_above_floors(whole, by_split), summary
 
 
 def test_eval_command_fails_below_the_floors() -> None:

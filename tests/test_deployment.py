@@ -9,9 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from scheduler.settings import normalise_database_url
+
+# Starts real processes: left out of `make check`, run by `make test`.
+pytestmark = pytest.mark.process
 
 ROOT = Path(__file__).resolve().parent.parent
 

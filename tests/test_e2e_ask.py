@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import html
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services import services_in
+from content.enums import UrgentAction
 from storage import Database, chats, feedback
 from storage.chats import NewChatDefaults
 from storage.models import FaqFeedback, FaqServed, UnansweredQuestion
@@ -82,22 +84,112 @@ async def test_unknown_chat_leaves_no_trace(bot: BotHarness) -> None:
     assert await _count(bot.db, UnansweredQuestion) == 0
 
 
-async def test_red_flag_gets_urgent_message_first_then_the_answer(bot: BotHarness) -> None:
-    replies = await bot.send("chest pian and heart racing after my magnesium pills")
-    assert len(replies) == 2
-    assert bot.library.urgent_message in _plain(replies[0])
-    assert "chest pain" in _plain(replies[0]).lower()
+# One everyday message per triage category, and the first words its action must start with.
+URGENT_MESSAGES = {
+    "chest-pain": "my chest hurts so bad like someone sitting on it",
+    "abnormal-heartbeat": "heart is going crazy fast and fluttering since my mag pills",
+    "fainting": "my dad just passed out in the kitchen",
+    "trouble-breathing": "i cant breathe properly after taking magnesium",
+    "unresponsive": "my baby is all floppy and wont wake up",
+    "paralysis-sudden-weakness": "suddenly cant move my legs",
+    "seizure": "my son is fitting on the floor",
+    "confusion-drowsiness": "grandma is confused and so drowsy she cant stay awake",
+    "low-blood-pressure": "bp is 75/40 and im dizzy",
+    "stroke": "her face is drooping on one side and her speech is slurred",
+    "kidney-failure": "im on haemodialysis and took milk of magnesia",
+    "self-harm": "i dont want to be alive anymore",
+    "child-ingestion": "my 2 year old swallowed a handful of my magnesium gummies",
+    "overdose": "i took 30 magnesium tablets",
+    "pregnancy-warning": "34 weeks pregnant with a terrible headache and flashing lights",
+    "blood-clot": "my left calf is swollen and hot after a long flight",
+    "rhabdomyolysis": "pee is cola coloured after crossfit and my thighs are agony",
+    "dehydration": "diarrhoea all day and i nearly faint when i stand up",
+    "tetany": "my fingers locked into a claw and my lips are tingling",
+}
+
+
+@pytest.mark.parametrize("flag_id", sorted(URGENT_MESSAGES))
+async def test_each_emergency_gets_its_action_first_and_nothing_unrelated(
+    bot: BotHarness, flag_id: str
+) -> None:
+    replies = await bot.send(URGENT_MESSAGES[flag_id])
+    flag = next(f for f in bot.library.red_flags if f.id == flag_id)
+    first = _plain(replies[0])
+    assert first.startswith(tuple(_ACTION_STARTS.values()))
+    assert bot.library.actions[flag.action].now in first
+    assert flag.advice in first
     assert not replies[0].buttons
-    entry = bot.library.faq_entry("chest-pain-or-palpitations")
-    assert entry.question in _plain(replies[1])
+    # Under urgent advice only urgent or safety content, never an unrelated FAQ answer.
+    safety = {e.question for e in bot.library.faq if e.section in {"urgent", "excess"}}
+    for later in replies[1:]:
+        assert any(question in _plain(later) for question in safety), _plain(later)
 
 
-async def test_red_flag_without_a_relevant_entry_gets_only_the_urgent_message(
+_ACTION_STARTS = {"emergency": "🚨", "crisis": "💙", "poison": "☎️", "same_day": "⚠️"}
+
+
+async def test_crisis_reply_gives_crisis_lines_never_the_no_answer_text(bot: BotHarness) -> None:
+    replies = await bot.send("i want to end my life tonight")
+    text = _plain(replies[0])
+    assert text.startswith("💙")
+    assert "988" in text and "116 123" in text and "emergency number" in text
+    assert all("don't have an answer" not in _plain(r) for r in replies)
+    assert await _count(bot.db, UnansweredQuestion) == 0
+
+
+async def test_a_general_question_gets_the_advice_worded_conditionally(bot: BotHarness) -> None:
+    replies = await bot.send("can magnesium cause a seizure?")
+    emergency = bot.library.actions[UrgentAction.EMERGENCY]
+    assert emergency.conditional in _plain(replies[0])
+    assert emergency.now not in _plain(replies[0])
+
+
+async def test_a_child_swallowing_supplements_gets_poison_control_and_childrens_limit(
     bot: BotHarness,
 ) -> None:
-    replies = await bot.send("my face is drooping")
+    replies = await bot.send("my toddler ate some of my magnesium tablets")
+    text = _plain(replies[0])
+    assert "1-800-222-1222" in text and "65 mg" in text
+
+
+async def test_no_answer_to_a_symptom_ends_with_the_safety_line(bot: BotHarness) -> None:
+    await bot.send("/start")
+    replies = await bot.send("my elbow has a weird rash")
+    assert "don't have an answer" in replies[0].text
+    assert bot.library.symptom_note in _plain(replies[0]).splitlines()[-1]
+    calm = await bot.send("what's the capital of peru")
+    assert bot.library.symptom_note not in _plain(calm[0])
+
+
+@pytest.mark.parametrize("message", ["hi", "thanks!", "ok", "👍🙂", "good morning"])
+async def test_small_talk_gets_a_friendly_reply_and_is_not_stored(
+    bot: BotHarness, message: str
+) -> None:
+    await bot.send("/start")
+    replies = await bot.send(message)
     assert len(replies) == 1
-    assert bot.library.urgent_message in _plain(replies[0])
+    text = _plain(replies[0])
+    assert "/foods" in text and "/help" in text
+    assert "don't have an answer" not in text
+    assert await _count(bot.db, UnansweredQuestion) == 0
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["¿qué es el magnesio y para qué sirve?", "Wie viel Magnesium brauche ich?", "магний"],
+)
+async def test_other_languages_are_told_english_only_for_now(bot: BotHarness, message: str) -> None:
+    await bot.send("/start")
+    replies = await bot.send(message)
+    text = _plain(replies[0])
+    assert "only answer in English" in text and "emergency number" in text
+    assert await _count(bot.db, UnansweredQuestion) == 0
+
+
+async def test_answers_name_their_source(bot: BotHarness) -> None:
+    replies = await bot.send("is dark chocolate good for magnesium")
+    entry = bot.library.faq_entry("is-dark-chocolate-good-source")
+    assert f"Source: {entry.source.label}." in _plain(replies[0])
 
 
 async def test_feedback_is_stored_once_and_the_buttons_show_it(bot: BotHarness) -> None:

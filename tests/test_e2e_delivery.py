@@ -9,9 +9,14 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from scheduler.schedule import next_due_for
 from storage.models import Chat
 from tests.harness import TOKEN, BotHarness
+
+# Starts real processes: left out of `make check`, run by `make test`.
+pytestmark = pytest.mark.process
 
 ROOT = Path(__file__).resolve().parent.parent
 # Subscriptions are pinned to this instant so the test does not depend on today's date.

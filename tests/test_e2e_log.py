@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.handlers.intake_log import LogFood, Undo, Usage, parse_log
-from bot.supplement_dose import SupplementDose
+from bot.supplement_dose import GLYCINATE, SupplementDose
 from storage import Database, chats, intake
 from storage.models import Chat, IntakeEntry
 from tests.harness import BotHarness
@@ -57,7 +57,7 @@ def png_size(data: bytes) -> tuple[int, int]:
         ("magnesium 500 mg", SupplementDose(500.0)),
         ("supplement 400", SupplementDose(400.0)),
         ("400 mg", SupplementDose(400.0)),
-        ("magnesium glycinate", SupplementDose(None)),
+        ("magnesium glycinate", SupplementDose(None, GLYCINATE)),
     ],
 )
 def test_parse_log(text: str, expected: object) -> None:

@@ -14,6 +14,9 @@ import pytest
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import TOKEN
 
+# Starts real processes: left out of `make check`, run by `make test`.
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from telegram.ext import ExtBot
 
@@ -28,6 +29,9 @@ from tests import pgserver
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import TOKEN, start_harness, stop_harness
 from tests.scheduler.helpers import add_chat, engine_settings, running_engine, utc
+
+# Starts real processes: left out of `make check`, run by `make test`.
+pytestmark = pytest.mark.process
 
 ROOT = Path(__file__).resolve().parent.parent
 AT = utc("2026-11-22T09:00:00Z")

@@ -31,6 +31,9 @@ from storage.models import Base
 from tests.fakebotapi import FakeBotAPI
 from tests.harness import SENDS, BotHarness, start_harness, stop_harness
 
+# Hundreds of generated examples: left out of `make check`, run by `make test`.
+pytestmark = pytest.mark.slow
+
 T = TypeVar("T")
 ADMIN = 31337
 CHATS = [101, 102, 103, -100500]

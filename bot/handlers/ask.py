@@ -27,7 +27,10 @@ from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
 from bot.services import Services, services_of
 from content import FaqEntry, Library
-from content.answering import Answer, AnswerKind
+from content.answering import AnswerKind
+from content.answering.small_talk import Chat
+from content.answering.triage import TriageResult
+from content.enums import UrgentAction
 from storage import feedback
 
 log = logging.getLogger(__name__)
@@ -74,24 +77,73 @@ def answer_markup(library: Library, entry: FaqEntry) -> InlineKeyboardMarkup:
 
 def answer_text(library: Library, entry: FaqEntry) -> str:
     text = f"<b>{esc(entry.question)}</b>\n\n{esc(entry.answer)}"
+    text += f"\n\n<i>Source: {esc(entry.source.label)}.</i>"
     if entry.disclaimer:
-        text += f"\n\n<i>{esc(library.disclaimer)}</i>"
+        text += f"\n<i>{esc(library.disclaimer)}</i>"
     return text
 
 
-def urgent_text(library: Library, answer: Answer) -> str:
-    signs = ", ".join(flag.label.lower() for flag in answer.red_flags)
-    return f"🚨 <b>{esc(library.urgent_message)}</b>\n\n<i>What I noticed: {esc(signs)}.</i>"
+_ACTION_ICONS = {
+    UrgentAction.EMERGENCY: "🚨",
+    UrgentAction.CRISIS: "💙",
+    UrgentAction.POISON: "☎️",
+    UrgentAction.SAME_DAY: "⚠️",
+}
 
 
-def no_answer_text(question: str) -> str:
+def urgent_text(library: Library, triage: TriageResult) -> str:
+    """The action first (most urgent first), then each sign's own advice, then what fired.
+
+    A general question ("can magnesium cause a seizure?") gets the same advice worded
+    "if this is happening now"; anything else is treated as happening now.
+    """
+    actions = sorted({flag.action for flag in triage.flags}, key=list(UrgentAction).index)
+    lines = []
+    for action in actions:
+        texts = library.actions[action]
+        first = texts.conditional if triage.hypothetical else texts.now
+        lines.append(f"{_ACTION_ICONS[action]} <b>{esc(first)}</b>")
+    lines.extend(f"• {esc(flag.advice)}" for flag in triage.flags)
+    signs = ", ".join(flag.label.lower() for flag in triage.flags)
+    lines.append(f"<i>What I noticed: {esc(signs)}. I'm a bot and can't assess you.</i>")
+    return "\n\n".join(lines)
+
+
+def no_answer_text(library: Library, question: str, *, mentions_symptom: bool) -> str:
     quoted = esc(clip(question, QUOTE))
-    return (
+    text = (
         f"🤔 Sorry, I don't have an answer for “{quoted}”. I only know about magnesium and "
         "muscles, and I would rather say so than guess.\n\n"
         "Maybe one of these questions helps. You can also try /foods for magnesium-rich "
         "foods, or /help for everything I can do."
     )
+    if mentions_symptom:
+        text += f"\n\n<b>{esc(library.symptom_note)}</b>"
+    return text
+
+
+SMALL_TALK_REPLIES = {
+    Chat.GREETING: "👋 Hi! I'm MagBot.",
+    Chat.THANKS: "😊 You're welcome!",
+    Chat.ACK: "👍 Got it.",
+    Chat.EMOJI: "🙂",
+}
+WHAT_I_DO = (
+    "I teach how magnesium affects your muscles: ask me a question in your own words "
+    "(for example “why do I get cramps at night?”), try /foods for magnesium-rich foods, "
+    "/plan for a day of meals, or /help for everything I can do."
+)
+OTHER_LANGUAGE = (
+    "🌍 Sorry, I can only answer in English for now. Please ask your question in English, "
+    "for example “what does magnesium do for muscles?”. "
+    "If this is an emergency, call your local emergency number."
+)
+
+
+def small_talk_text(chat: Chat) -> str:
+    if chat is Chat.OTHER_LANGUAGE:
+        return OTHER_LANGUAGE
+    return f"{SMALL_TALK_REPLIES[chat]} {WHAT_I_DO}"
 
 
 async def send_answer(message: Message, svc: Services, entry: FaqEntry) -> None:
@@ -104,16 +156,24 @@ async def send_answer(message: Message, svc: Services, entry: FaqEntry) -> None:
 async def answer_question(message: Message, svc: Services, question: str) -> None:
     answer = svc.answerer.answer(question)
     svc.metrics.observe_answer(answer.confidence)
+    if answer.kind is AnswerKind.SMALL_TALK and answer.chat is not None:
+        await message.reply_text(small_talk_text(answer.chat))
+        return
     if answer.kind is AnswerKind.URGENT:
-        await message.reply_text(urgent_text(svc.library, answer))
+        # Which concepts fired, never the message itself: the log explains every alarm.
+        log.info("urgent reply in chat %s: %s", message.chat_id, answer.triage.explain())
+        await message.reply_text(urgent_text(svc.library, answer.triage))
+        # Only urgent or safety content may follow (the answerer enforces the section).
+        if answer.entry is not None:
+            await send_answer(message, svc, answer.entry)
+        return
     if answer.entry is not None:
         await send_answer(message, svc, answer.entry)
         return
-    if answer.kind is AnswerKind.URGENT:
-        return
     closest = list(answer.alternatives) or examples(svc.library)
     await message.reply_text(
-        no_answer_text(question), reply_markup=InlineKeyboardMarkup(question_buttons(closest))
+        no_answer_text(svc.library, question, mentions_symptom=answer.triage.mentions_symptom),
+        reply_markup=InlineKeyboardMarkup(question_buttons(closest)),
     )
     async with svc.db.session() as session:
         await feedback.record_unanswered(session, message.chat_id, question, answer.confidence)

@@ -70,7 +70,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif result.was_active:
         text = f"You are already subscribed: {summary}. Nothing changed.\nSend /help for commands."
     else:
-        text = f"Welcome back! ✅ Tips resume with your saved settings: {summary}."
+        text = (
+            f"Welcome back! ✅ Tips resume with your saved settings: {summary}.\n\n"
+            f"<i>{esc(svc.library.onboarding_disclaimer)}</i>"
+        )
     sent = await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     if markup is not None:
         await remember_menu(svc, chat.id, sent.message_id)

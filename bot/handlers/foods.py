@@ -17,7 +17,7 @@ from bot.commands import CommandInfo, Feature
 from bot.edits import edit_in_place
 from bot.formatting import clip, esc
 from bot.handlers.intake_log import food_index, log_button_data
-from bot.personal import Needs, needs_of
+from bot.personal import INFANT_NOTE, NUTS_NOTE, PORTIONS_NOTE, Needs, needs_of
 from bot.services import services_of
 from bot.supplement_dose import find_supplement, supplement_reply
 from content import (
@@ -27,6 +27,7 @@ from content import (
     Diet,
     Food,
     FoodCategory,
+    FoodFlag,
     Library,
     Source,
     food_fits_diet,
@@ -113,10 +114,9 @@ def _diet_text(diets: frozenset[Diet]) -> str:
 
 
 def _food_line(rank: int, food: Food, needs: Needs) -> str:
-    line = (
-        f"{rank}. <b>{esc(food.name)}</b>, {esc(food.serving)}: "
-        f"{esc(food.mg_text)} · {food.percent_dv}% DV"
-    )
+    line = f"{rank}. <b>{esc(food.name)}</b>, {esc(food.serving)}: {esc(food.mg_text)}"
+    if needs.shows_daily_value:
+        line += f" · {food.percent_dv}% DV"
     if needs.profile is not None:
         line += f" · {needs.percent_of_target(food.mg)}% of yours"
     return line
@@ -130,6 +130,25 @@ def _personal_hint(needs: Needs) -> str:
     return ""
 
 
+def _child_hint(needs: Needs, foods: Sequence[Food]) -> str:
+    """Plain text for a baby's or young child's profile, or ''."""
+    if needs.is_infant:
+        return INFANT_NOTE
+    if not needs.young_child:
+        return ""
+    nuts = any(FoodFlag.WHOLE_NUTS in food.flags for food in foods)
+    return PORTIONS_NOTE + (f" {NUTS_NOTE}" if nuts else "")
+
+
+def _shares_text(needs: Needs) -> str:
+    """What the percentages in a list are: %DV (ages 4+ or unknown) and/or % of the person's."""
+    yours = f"% of {esc(needs.target_text)}" if needs.profile is not None else ""
+    if not needs.shows_daily_value:
+        return f"Per serving, with {yours}."
+    dv = f"% of the {DAILY_VALUE_MG} mg Daily Value (DV) on US labels"
+    return f"Per serving, with {dv}" + (f" and {yours}." if yours else ".")
+
+
 def list_view(
     library: Library, page: Page, needs: Needs
 ) -> tuple[str, InlineKeyboardMarkup, list[Food]]:
@@ -141,13 +160,11 @@ def list_view(
     if not foods:
         body = "No foods in this group fit these diet settings. Pick another group below."
     else:
-        yours = f" and % of {esc(needs.target_text)}" if needs.profile is not None else ""
-        body = (
-            f"Per serving, with % of the {DAILY_VALUE_MG} mg Daily Value (DV){yours}.\n\n"
-            + "\n".join(_food_line(rank, food, needs) for rank, food in enumerate(foods, 1))
+        body = f"{_shares_text(needs)}\n\n" + "\n".join(
+            _food_line(rank, food, needs) for rank, food in enumerate(foods, 1)
         )
-    hint = _personal_hint(needs)
-    text = f"{heading}\n{body}" + (f"\n\n<i>{esc(hint)}</i>" if hint else "")
+    hints = [hint for hint in (_child_hint(needs, foods), _personal_hint(needs)) if hint]
+    text = f"{heading}\n{body}" + "".join(f"\n\n<i>{esc(hint)}</i>" for hint in hints)
     return text, _list_keyboard(library, page, diets), foods
 
 
@@ -178,12 +195,15 @@ def _short_label(category: FoodCategory) -> str:
 
 
 def card_view(food: Food, needs: Needs) -> tuple[str, InlineKeyboardMarkup]:
-    personal = f" · {needs.percent_of_target(food.mg)}% of {needs.target_text}"
+    shares = []
+    if needs.shows_daily_value:
+        shares.append(f"{food.percent_dv}% of the Daily Value (US labels)")
+    if needs.profile is not None:
+        shares.append(f"{needs.percent_of_target(food.mg)}% of {needs.target_text}")
     lines = [
         f"{_CATEGORY_ICONS[food.category]} <b>{esc(food.name)}</b>",
         f"Serving: {esc(food.serving)}",
-        f"Magnesium: <b>{esc(food.mg_text)}</b> · {food.percent_dv}% of the Daily Value"
-        + (esc(personal) if needs.profile is not None else ""),
+        f"Magnesium: <b>{esc(food.mg_text)}</b>" + "".join(f" · {esc(share)}" for share in shares),
         f"Group: {esc(CATEGORY_LABELS[food.category])}",
     ]
     if needs.diets:
@@ -194,9 +214,9 @@ def card_view(food: Food, needs: Needs) -> tuple[str, InlineKeyboardMarkup]:
     if not food.everyday:
         lines.append("A source, not a staple: I leave it out of day plans.")
     lines.append(f"<i>Source: {esc(_SOURCE_NAMES.get(food.source, str(food.source)))}</i>")
-    hint = _personal_hint(needs)
-    if hint:
-        lines.append(f"<i>{esc(hint)}</i>")
+    for hint in (_child_hint(needs, [food]), _personal_hint(needs)):
+        if hint:
+            lines.append(f"<i>{esc(hint)}</i>")
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -289,7 +309,9 @@ async def foods_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     dose = find_supplement(argument)
     if dose is not None and dose.mg is not None:
-        await message.reply_text(supplement_reply(dose, needs.ul_mg, svc.library.disclaimer))
+        await message.reply_text(
+            supplement_reply(dose, needs, svc.library.intake, svc.library.disclaimer)
+        )
         return
     if argument and not normalise(argument):
         await message.reply_text(f"I could not read a food in that. {esc(HOW_TO)}")

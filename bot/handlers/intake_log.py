@@ -15,7 +15,7 @@ from bot.charts import Bar, ChartSpec, render_async
 from bot.commands import CommandInfo, Feature
 from bot.edits import edit_in_place
 from bot.formatting import clip, esc
-from bot.personal import Needs, needs_of
+from bot.personal import INFANT_NOTE, KIDNEY_NOTE, PORTIONS_NOTE, Needs, needs_of
 from bot.services import Services, services_of
 from bot.supplement_dose import SupplementDose, find_supplement, mentions_mg, supplement_reply
 from content import Food
@@ -160,6 +160,15 @@ def progress_line(total_mg: float, needs: Needs, label: str = "Today") -> str:
     )
 
 
+def child_note(needs: Needs) -> str:
+    """HTML: a line for a baby's or young child's log (adult servings), or ''."""
+    if needs.is_infant:
+        return f"\n\n<i>{esc(INFANT_NOTE)}</i>"
+    if needs.young_child:
+        return f"\n\n<i>{esc(PORTIONS_NOTE)}</i>"
+    return ""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -192,6 +201,8 @@ async def _log_food(
         f"✅ Logged {servings_text(servings)} × <b>{esc(food.name)}</b> "
         f"({esc(food.serving)}{each}): {round(entry.mg)} mg.\n\n{progress_line(total, needs)}"
     )
+    if needs.is_infant:
+        text += child_note(needs)
     keyboard = _keyboard([[("↩️ Undo", f"log:undo:{entry.id}"), ("📊 Today", "log:today")]])
     return text, keyboard
 
@@ -286,8 +297,9 @@ async def today_view(svc: Services, chat_id: int) -> tuple[str, bytes | None]:
     if total >= needs.target_mg:
         text += (
             "\n🎉 Target reached with food. Food alone is very unlikely to give you too much "
-            "magnesium: healthy kidneys pass on the excess."
+            f"magnesium: healthy kidneys pass on the excess. {esc(KIDNEY_NOTE)}"
         )
+    text += child_note(needs)
     spec = ChartSpec(
         title=f"Today ({day:%d %b}): {round(total)} mg of {needs.target_mg} mg",
         bars=(
@@ -321,7 +333,7 @@ async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         text = f"{esc(request.problem)}\n\n{esc(USAGE)}" if request.problem else esc(USAGE)
     elif isinstance(request, SupplementDose):
         needs = await needs_of(svc, chat.id)
-        text = supplement_reply(request, needs.ul_mg, svc.library.disclaimer)
+        text = supplement_reply(request, needs, svc.library.intake, svc.library.disclaimer)
     elif isinstance(request, Undo):
         text = await _undo_last(svc, chat.id)
     else:

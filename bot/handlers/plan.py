@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -14,9 +15,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.commands import CommandInfo, Feature
 from bot.formatting import esc
 from bot.handlers.intake_log import log_many, progress_bar
-from bot.personal import Needs, needs_of
+from bot.personal import (
+    INFANT_NOTE,
+    KIDNEY_NOTE,
+    NUTS_NOTE,
+    PORTIONS_NOTE,
+    Needs,
+    needs_of,
+)
 from bot.services import services_of
-from content import DIET_LABELS, Diet, Food
+from content import DIET_LABELS, Diet, Food, FoodFlag
 from content.day_plan import DayPlan, NoPlan, PlanKey, plan_day
 
 COMMANDS = [CommandInfo("plan", "a one-day food plan that reaches your magnesium target")]
@@ -36,9 +44,28 @@ def _keyboard(number: int) -> InlineKeyboardMarkup:
     )
 
 
-def plan_text(plan: DayPlan | NoPlan, needs: Needs, ul_mg: int | None) -> str:
+def _heading(needs: Needs) -> str:
     diets = ", ".join(DIET_LABELS[diet] for diet in Diet if diet in needs.diets)
-    heading = "🍽 <b>A day of magnesium from food</b>" + (f"\nFor: {esc(diets)}" if diets else "")
+    return "🍽 <b>A day of magnesium from food</b>" + (f"\nFor: {esc(diets)}" if diets else "")
+
+
+def infant_text(needs: Needs) -> str:
+    """No food plan for a baby (project rule): breast milk or formula provides it."""
+    return (
+        f"{_heading(needs)}\nI make no food plans for babies. The Adequate Intake for this "
+        f"age is {needs.target_mg} mg a day. {esc(INFANT_NOTE)}"
+    )
+
+
+def plan_foods(foods: Iterable[Food], needs: Needs) -> list[Food]:
+    """The foods a plan may use: no whole nuts or peanuts when the child may be under 5."""
+    if not needs.young_child:
+        return list(foods)
+    return [food for food in foods if FoodFlag.WHOLE_NUTS not in food.flags]
+
+
+def plan_text(plan: DayPlan | NoPlan, needs: Needs, ul_mg: int | None) -> str:
+    heading = _heading(needs)
     if isinstance(plan, NoPlan):
         return (
             f"{heading}\nI could not find 3 to 5 everyday foods that fit your diet settings and "
@@ -55,12 +82,18 @@ def plan_text(plan: DayPlan | NoPlan, needs: Needs, ul_mg: int | None) -> str:
         )
     percent = needs.percent_of_target(plan.total_mg)
     limit = f" The {ul_mg} mg upper limit is for supplements and medicines." if ul_mg else ""
+    child = (
+        f"\n\n👶 {esc(PORTIONS_NOTE)} {esc(NUTS_NOTE)} This plan leaves them out."
+        if needs.young_child
+        else ""
+    )
     return (
         f"{heading}\nTarget: {esc(needs.target_text)}\n\n"
         + "\n".join(lines)
-        + f"\n\n<b>Total: {plan.total_mg} mg</b> {progress_bar(percent)} {percent}%\n\n"
-        "<i>Food alone is very unlikely to give you too much magnesium: healthy kidneys pass "
-        f"on the excess.{limit}</i>"
+        + f"\n\n<b>Total: {plan.total_mg} mg</b> {progress_bar(percent)} {percent}%"
+        + child
+        + "\n\n<i>Food alone is very unlikely to give you too much magnesium: healthy kidneys "
+        f"pass on the excess. {esc(KIDNEY_NOTE)}{limit}</i>"
     )
 
 
@@ -69,6 +102,8 @@ async def _make_plan(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     svc = services_of(context)
     needs = await needs_of(svc, chat_id)
+    if needs.is_infant:
+        return infant_text(needs), None
     chat_data = context.chat_data if context.chat_data is not None else {}
     shown: dict[int, list[tuple[str, int]]] = chat_data.setdefault(_SHOWN, {})
     latest = shown.get(max(shown)) if shown else None
@@ -76,7 +111,7 @@ async def _make_plan(
     # The search takes tens of milliseconds; keep it off the event loop all the same.
     plan = await asyncio.to_thread(
         plan_day,
-        svc.library.foods,
+        plan_foods(svc.library.foods, needs),
         needs.diets,
         needs.target_mg,
         seed=secrets.randbits(32),

@@ -9,8 +9,10 @@ import numpy as np
 from Stemmer import Stemmer
 
 from content.answering.index import Analyzer, FaqIndex, Query, vocabulary_of
+from content.answering.small_talk import Chat, small_talk
 from content.answering.synonyms import SynonymMap, food_synonyms
-from content.answering.triage import Triage
+from content.answering.triage import Triage, TriageResult
+from content.enums import FaqSection
 from content.library import Library
 from content.models import FaqEntry, RedFlag
 
@@ -40,10 +42,16 @@ WEIGHT_STRENGTH = 1 / 6
 STRONG_SCORE = 8.0
 
 
+# The FAQ sections that may follow urgent advice: what to do now, and magnesium excess.
+URGENT_SECTIONS = frozenset({FaqSection.URGENT, FaqSection.EXCESS})
+
+
 class AnswerKind(StrEnum):
     ANSWER = "answer"
     NO_ANSWER = "no_answer"
     URGENT = "urgent"
+    # A greeting, thanks, "ok", emoji or another language: not a question at all.
+    SMALL_TALK = "small_talk"
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,12 @@ class Answer:
     confidence: float
     # The closest entries after `entry` (or the closest overall when there is no answer).
     alternatives: tuple[FaqEntry, ...]
-    red_flags: tuple[RedFlag, ...]
+    triage: TriageResult
+    chat: Chat | None = None
+
+    @property
+    def red_flags(self) -> tuple[RedFlag, ...]:
+        return self.triage.flags
 
 
 @dataclass(frozen=True)
@@ -68,10 +81,14 @@ class Candidate:
 class Answerer:
     """Answers one message at a time; immutable after `build`, so one instance serves all chats."""
 
-    def __init__(self, index: FaqIndex, triage: Triage, threshold: float) -> None:
+    def __init__(
+        self, index: FaqIndex, triage: Triage, threshold: float, known: frozenset[str]
+    ) -> None:
         self.index = index
         self.triage = triage
         self.threshold = threshold
+        # Words the FAQ knows: a message made of them is English, whatever a detector guesses.
+        self.known = known
 
     @classmethod
     def build(cls, library: Library, *, threshold: float = DEFAULT_THRESHOLD) -> Answerer:
@@ -79,11 +96,12 @@ class Answerer:
         synonyms = SynonymMap(extra=food_synonyms(library))
         vocabulary = vocabulary_of(library, synonyms)
         analyzer = Analyzer(stemmer, synonyms, vocabulary)
-        triage = Triage(library.red_flags, stemmer, known=vocabulary)
-        return cls(FaqIndex.build(library, analyzer), triage, threshold)
+        triage = Triage(library.red_flags, library.concepts, stemmer, known=vocabulary)
+        known = frozenset(vocabulary)
+        return cls(FaqIndex.build(library, analyzer), triage, threshold, known)
 
     def with_threshold(self, threshold: float) -> Answerer:
-        return Answerer(self.index, self.triage, threshold)
+        return Answerer(self.index, self.triage, threshold, self.known)
 
     def rank(self, text: str) -> list[Candidate]:
         """Every entry sharing a term with the question, best first."""
@@ -111,12 +129,18 @@ class Answerer:
         return ranked
 
     def answer(self, text: str) -> Answer:
-        flags = self.triage.check(text)
+        triage = self.triage.check(text)
+        chat = None if triage.findings else small_talk(text, self.known)
+        if chat is not None:
+            return Answer(AnswerKind.SMALL_TALK, None, 0.0, 0.0, (), triage, chat)
         ranked = self.rank(text)
         best = ranked[0] if ranked else None
         entry = best.entry if best is not None and best.confidence >= self.threshold else None
-        if flags:
+        if triage.findings:
             kind = AnswerKind.URGENT
+            # Under urgent advice only urgent or safety content, never an unrelated answer.
+            if entry is not None and entry.section not in URGENT_SECTIONS:
+                entry = None
         elif entry is not None:
             kind = AnswerKind.ANSWER
         else:
@@ -128,7 +152,7 @@ class Answerer:
             score=best.score if best else 0.0,
             confidence=best.confidence if best else 0.0,
             alternatives=tuple(c.entry for c in ranked[skip : skip + ALTERNATIVES]),
-            red_flags=flags,
+            triage=triage,
         )
 
     def _confidence(self, query: Query, position: int, score: float) -> float:

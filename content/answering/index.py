@@ -31,6 +31,50 @@ LONG_WORD = 7
 # vocabulary people use when they describe the topic in their own words.
 FIELD_WEIGHTS = {"question": 2, "phrasings": 1, "keywords": 2, "answer": 1}
 
+# An entry is "about magnesium and X" when nearly all its wordings name magnesium (migraine,
+# blood pressure, bones...). A question that never names magnesium is then more likely about
+# X in general ("migraine remedies", "vitamin b12 deficiency symptoms"), so coverage, and
+# with it confidence, is scaled down. Entries about a symptom or situation (cramps at night,
+# calf pain, emergencies) have wordings without magnesium and are not affected.
+ANCHOR = "magnesium"
+ANCHORED_SHARE = 0.85
+ANCHOR_MISSING_FACTOR = 0.5
+# The share of that reduction applied to the fuzzy wording overlap as well.
+ANCHOR_OVERLAP_SHARE = 0.5
+
+# "you"/"your" are kept as words for questions about the bot ("are you a doctor"), but in an
+# answer's prose they are everywhere ("your muscles"), so answers do not index them.
+ANSWER_SKIPPED = frozenset({"you", "your"})
+
+# Chat words that carry no topic, on top of `normalise.STOPWORDS` ("sorry, dumb question").
+# They are known words too, so the typo corrector leaves them alone ("sorry" is not "worry").
+EXTRA_FILLER = frozenset(
+    [
+        "sorry",
+        "dumb",
+        "stupid",
+        "silly",
+        "basically",
+        "literally",
+        "honestly",
+        "wondering",
+        "curious",
+        # "ur muscles": the bot's own about-entries are found by "you", not by "your".
+        "your",
+    ]
+)
+
+# Words that say how the asker feels about a topic, not what the topic is ("is magnesium
+# good for cramps" is about cramps, not about "good" foods). Their weight is scaled down in
+# the curated-field signals, where a rare word would otherwise outweigh the topic words.
+WEAK_WORDS = frozenset(
+    ["good", "bad", "best", "better", "worse", "worst", "great", "worth", "tell", "thing"]
+)
+WEAK_FACTOR = 0.25
+# A keyword phrase that the question matches only in part counts this much.
+PARTIAL_KEYWORD = 0.5
+WEAK_STEMS = frozenset(Stemmer("english").stemWords(sorted(WEAK_WORDS)))
+
 
 class Analyzer:
     """Folding, typo correction, synonyms, stopwords and stemming, in that order."""
@@ -39,19 +83,28 @@ class Analyzer:
         self.stemmer = stemmer
         self.synonyms = synonyms
         # Most frequent first: when two words are equally close, the commoner one wins.
-        self._known = frozenset(vocabulary)
+        self._known = frozenset(vocabulary) | EXTRA_FILLER | WEAK_WORDS
         self._by_frequency = [word for word, _ in vocabulary.most_common()]
+        by_initial: dict[str, list[str]] = {}
+        for word in self._by_frequency:
+            by_initial.setdefault(word[:1], []).append(word)
+        self._by_initial = {initial: tuple(found) for initial, found in by_initial.items()}
 
     def correct(self, word: str) -> str:
-        """The known word one edit away (two for shuffled letters: "diarreah"), or `word`."""
+        """The known word one edit away (two for shuffled letters: "diarreah"), or `word`.
+
+        The first letter must agree: typos rarely change it, and words that differ there are
+        usually other words ("price" is not "rice", "drain" is not "train").
+        """
         if word in self._known or len(word) < MIN_CORRECTABLE or not word.isalpha():
             return word
-        best = process.extractOne(word, self._by_frequency, scorer=OSA.distance, score_cutoff=1)
+        candidates = self._by_initial.get(word[0], ())
+        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
         if best is not None:
             return str(best[0])
         if len(word) >= LONG_WORD:
             close = process.extract(
-                word, self._by_frequency, scorer=OSA.distance, score_cutoff=2, limit=None
+                word, candidates, scorer=OSA.distance, score_cutoff=2, limit=None
             )
             shuffled = [str(known) for known, _, _ in close if sorted(known) == sorted(word)]
             if shuffled:
@@ -60,7 +113,12 @@ class Analyzer:
 
     def terms(self, found: Sequence[str]) -> list[str]:
         """Stems of the content words and of the synonym heads they bring in."""
-        content = [w for w in self.synonyms.expand(found) if is_content_word(w)]
+        # Single letters carry no topic ("a&e" -> "a", "e"; "b12" -> "b", "12").
+        content = [
+            w
+            for w in self.synonyms.expand(found)
+            if is_content_word(w) and w not in EXTRA_FILLER and len(w) > 1
+        ]
         return list(self.stemmer.stemWords(content))
 
     def query(self, text: str) -> Query:
@@ -91,14 +149,15 @@ def vocabulary_of(library: Library, synonyms: SynonymMap) -> Counter[str]:
     return counts
 
 
-def entry_text(entry: FaqEntry) -> list[str]:
+def entry_text(entry: FaqEntry) -> list[tuple[str, str]]:
+    """(field name, text) for each field, repeated by the field's weight."""
     fields = {
         "question": [entry.question],
         "phrasings": list(entry.phrasings),
         "keywords": list(entry.keywords),
         "answer": [entry.answer],
     }
-    return [text for name, texts in fields.items() for text in texts * FIELD_WEIGHTS[name]]
+    return [(name, text) for name, texts in fields.items() for text in texts * FIELD_WEIGHTS[name]]
 
 
 @dataclass(frozen=True)
@@ -120,11 +179,18 @@ class FaqIndex:
     curated_terms: tuple[frozenset[str], ...]
     curated_idf: Mapping[str, float]
     wording_weights: tuple[tuple[float, ...], ...]
+    # Entries whose wordings nearly all name magnesium (see ANCHORED_SHARE).
+    anchored: tuple[bool, ...]
 
     @classmethod
     def build(cls, library: Library, analyzer: Analyzer) -> FaqIndex:
         documents = [
-            [term for text in entry_text(entry) for term in analyzer.terms(words(text, limit=None))]
+            [
+                term
+                for field, text in entry_text(entry)
+                for term in analyzer.terms(words(text, limit=None))
+                if field != "answer" or term not in ANSWER_SKIPPED
+            ]
             for entry in library.faq
         ]
         wordings = tuple(
@@ -161,6 +227,10 @@ class FaqIndex:
             keyword_terms=keyword_terms,
             curated_terms=curated_terms,
             curated_idf=MappingProxyType(curated_idf),
+            anchored=tuple(
+                sum(ANCHOR in wording for wording in wordings_) >= ANCHORED_SHARE * len(wordings_)
+                for wordings_ in wording_terms
+            ),
             wording_weights=tuple(
                 tuple(sum(curated_idf[term] for term in wording) for wording in wordings_)
                 for wordings_ in wording_terms
@@ -180,12 +250,21 @@ class FaqIndex:
         if total == 0:
             return 0.0
         covered = sum(self.idf[term] for term in distinct & self.entry_terms[position])
-        return covered / total
+        return covered / total * self.anchor_factor(distinct, position)
+
+    def anchor_factor(self, terms: Iterable[str], position: int) -> float:
+        """1, or less when the entry is about magnesium and the question never names it."""
+        if self.anchored[position] and ANCHOR not in terms:
+            return ANCHOR_MISSING_FACTOR
+        return 1.0
 
     def weight(self, terms: Iterable[str]) -> float:
         """The summed curated idf of `terms`; words no curated text uses weigh the most."""
         unseen = _idf(len(self.entries), 0)
-        return sum(self.curated_idf.get(term, unseen) for term in terms)
+        return sum(
+            self.curated_idf.get(term, unseen) * (WEAK_FACTOR if term in WEAK_STEMS else 1.0)
+            for term in terms
+        )
 
     def curated_coverage(self, terms: frozenset[str], position: int) -> float:
         """The idf-weighted share of the question's terms found in the entry's curated fields."""
@@ -193,13 +272,20 @@ class FaqIndex:
         return self.weight(terms & self.curated_terms[position]) / total if total else 0.0
 
     def keyword_coverage(self, terms: frozenset[str], position: int) -> float:
-        """The idf-weighted share of the question's terms matched by the entry's best keyword."""
+        """The idf-weighted share of the question's terms matched by the entry's best keyword.
+
+        A keyword is a phrase and counts in full only when the question has all of its
+        words: "water pills" should not pull a question about mineral water through
+        "water" alone.
+        """
         total = self.weight(terms)
         if not total:
             return 0.0
-        return (
-            max((self.weight(terms & k) for k in self.keyword_terms[position]), default=0.0) / total
-        )
+        best = 0.0
+        for keyword in self.keyword_terms[position]:
+            shared = self.weight(terms & keyword)
+            best = max(best, shared if keyword <= terms else shared * PARTIAL_KEYWORD)
+        return best / total
 
     def wording_match(self, terms: frozenset[str], position: int) -> float:
         """The idf-weighted Dice overlap with the entry's closest wording, in [0, 1].
@@ -226,8 +312,15 @@ class FaqIndex:
         """Best shared-words similarity to one of the entry's wordings, in [0, 1].
 
         Forgiving of extra words, so a long message that contains a wording scores high.
+        Scaled down, like coverage, when the entry is about magnesium and the question
+        never names it.
         """
-        return _best(text, self.wordings[position], fuzz.token_set_ratio)
+        best = _best(text, self.wordings[position], fuzz.token_set_ratio)
+        if self.anchored[position]:
+            terms = self.analyzer.terms(text.split())
+            factor = self.anchor_factor(terms, position)
+            best *= 1 - (1 - factor) * ANCHOR_OVERLAP_SHARE
+        return best
 
 
 def _best(text: str, wordings: Sequence[str], scorer: Callable[..., float]) -> float:

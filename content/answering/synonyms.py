@@ -17,7 +17,18 @@ from content.library import Library
 # head word -> the wordings people use for it (folded as `normalise.words` folds text).
 SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "magnesium": ("mg", "mag", "magnesiums", "magnesium's"),
+        # Form names only ever mean a magnesium compound here ("is glycinate worth it").
+        "magnesium": (
+            "mg",
+            "mag",
+            "magnesiums",
+            "magnesium's",
+            "glycinate",
+            "bisglycinate",
+            "threonate",
+            "malate",
+            "taurate",
+        ),
         "cramp": (
             "cramps",
             "cramping",
@@ -77,6 +88,13 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "not enough",
             "shortage",
             "depleted",
+            "deplete",
+            "depletes",
+            "depleting",
+            "depletion",
+            "drain",
+            "drains",
+            "draining",
         ),
         "diarrhoea": (
             "diarrhea",
@@ -87,7 +105,6 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "tummy",
             "poop",
             "toilet",
-            "laxative",
         ),
         "sleep": ("insomnia", "bedtime", "before bed", "sleeping", "asleep"),
         "supplement": (
@@ -135,10 +152,28 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "vegan": ("vegetarian", "plant based", "plantbased"),
         "leg": ("legs", "calf", "calves"),
         "night": ("nite", "nighttime", "nights", "in bed"),
-        "elderly": ("older people", "old age", "seniors", "grandma", "grandpa", "aging", "ageing"),
+        "elderly": (
+            "older people",
+            "old age",
+            "seniors",
+            "grandma",
+            "grandpa",
+            "gran",
+            "granny",
+            "grandmother",
+            "grandfather",
+            "aging",
+            "ageing",
+        ),
         "chocolate": ("choc", "cocoa", "cacao"),
-        "repair": ("heal", "healing", "grow", "growth", "rebuild", "gains", "build muscle"),
+        # Not "grow"/"growth": a child's growth is not muscle repair (content review W5).
+        "repair": ("heal", "healing", "rebuild", "gains", "build muscle"),
         "stored": ("keep", "keeps", "store", "stores", "storage", "kept"),
+        "link": ("connection", "relationship", "linked", "connected"),
+        "antacid": ("antacids", "heartburn", "indigestion", "acid reflux"),
+        "hypertension": ("bp", "high blood pressure"),
+        "urine": ("pee", "peeing", "wee", "urinating"),
+        "anxiety": ("anxious", "stress", "stressed", "nervous", "panic", "panicky"),
         "faint": (
             "fainted",
             "fainting",
@@ -152,6 +187,15 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 
+# Names whose words must not count on their own: "milk of magnesia" is a laxative, not milk
+# (content review D5). The wording is replaced by its head instead of expanded.
+COMPOUND_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "magnesia": ("milk of magnesia", "milk of magnesium", "milk of mag"),
+    }
+)
+
+
 class SynonymMap:
     """Adds head words for every synonym wording found in a word list."""
 
@@ -159,8 +203,12 @@ class SynonymMap:
         self,
         groups: Mapping[str, Sequence[str]] = SYNONYM_GROUPS,
         extra: Iterable[tuple[str, str]] = (),
+        compounds: Mapping[str, Sequence[str]] = COMPOUND_GROUPS,
     ) -> None:
         """`extra` adds (wording, head) pairs, e.g. food names from the content library."""
+        self._compounds: Mapping[tuple[str, ...], str] = MappingProxyType(
+            {tuple(words(w)): head for head, group in compounds.items() for w in group}
+        )
         heads: dict[tuple[str, ...], list[str]] = {}
         pairs = [(wording, head) for head, group in groups.items() for wording in (head, *group)]
         for wording, head in [*pairs, *extra]:
@@ -170,15 +218,21 @@ class SynonymMap:
         self._heads: Mapping[tuple[str, ...], tuple[str, ...]] = MappingProxyType(
             {key: tuple(found) for key, found in heads.items()}
         )
-        self._longest = max(len(key) for key in heads)
+        self._longest = max(len(key) for key in [*heads, *self._compounds])
 
     @property
     def wordings(self) -> frozenset[str]:
         """Every single word that appears in some wording, for the typo corrector's vocabulary."""
-        return frozenset(word for key in self._heads for word in key)
+        keys = [*self._heads, *self._compounds]
+        return frozenset(word for key in keys for word in key) | frozenset(self._compounds.values())
 
     def expand(self, found: Sequence[str]) -> list[str]:
-        """`found` plus the head words of each synonym wording in it, each head once."""
+        """`found` plus the head words of each synonym wording in it, each head once.
+
+        A compound name ("milk of magnesia") is replaced by its head, so its words do not
+        count on their own.
+        """
+        found = self._replace_compounds(found)
         added: list[str] = []
         for start in range(len(found)):
             for size in range(1, self._longest + 1):
@@ -187,6 +241,23 @@ class SynonymMap:
                     if head not in span and head not in added:
                         added.append(head)
         return [*found, *added]
+
+    def _replace_compounds(self, found: Sequence[str]) -> list[str]:
+        if not self._compounds:
+            return list(found)
+        out: list[str] = []
+        start = 0
+        while start < len(found):
+            for size in range(self._longest, 0, -1):
+                head = self._compounds.get(tuple(found[start : start + size]))
+                if head is not None:
+                    out.append(head)
+                    start += size
+                    break
+            else:
+                out.append(found[start])
+                start += 1
+        return out
 
     def heads_of(self, found: Iterable[str]) -> frozenset[str]:
         """The head words that single words in `found` stand for (themselves included)."""

@@ -153,7 +153,7 @@ def test_avocado_rows_are_distinct() -> None:
         ("peanut butter", "peanut-butter"),
         ("pb", "peanut-butter"),
         ("oats", "instant-oatmeal"),
-        ("porridge", "instant-oatmeal"),
+        ("instant oats", "instant-oatmeal"),
         ("soy milk", "soymilk"),
         ("yoghurt", "yogurt"),
     ],
@@ -166,9 +166,17 @@ def test_flags_for_allergens_and_diets() -> None:
     def with_flag(flag: FoodFlag) -> set[str]:
         return {food.id for food in FOODS.values() if flag in food.flags}
 
-    assert with_flag(FoodFlag.CONTAINS_NUTS) == {"almonds", "cashews", "brazil-nuts"}
-    assert with_flag(FoodFlag.CONTAINS_PEANUTS) == {"peanuts", "peanut-butter"}
-    assert with_flag(FoodFlag.CONTAINS_SOY) == {"soymilk", "edamame", "tofu"}
+    # Fortified cereal recipes differ by brand: it keeps every allergy flag a brand may need.
+    assert with_flag(FoodFlag.CONTAINS_NUTS) == {
+        "almonds",
+        "cashews",
+        "brazil-nuts",
+        "fortified-cereal",
+    }
+    assert with_flag(FoodFlag.CONTAINS_PEANUTS) == {"peanuts", "peanut-butter", "fortified-cereal"}
+    assert with_flag(FoodFlag.CONTAINS_SOY) == {"soymilk", "edamame", "tofu", "fortified-cereal"}
+    assert with_flag(FoodFlag.CONTAINS_SESAME) == {"sesame-seeds", "whole-wheat-bread"}
+    assert with_flag(FoodFlag.WHOLE_NUTS) == {"almonds", "cashews", "brazil-nuts", "peanuts"}
     assert with_flag(FoodFlag.CONTAINS_FISH) == {"salmon", "halibut", "mackerel"}
     assert with_flag(FoodFlag.CONTAINS_GLUTEN) == {
         "shredded-wheat",
@@ -176,9 +184,22 @@ def test_flags_for_allergens_and_diets() -> None:
         "fortified-cereal",
         "instant-oatmeal",
     }
-    assert with_flag(FoodFlag.CONTAINS_DAIRY) == {"yogurt", "milk", "dark-chocolate"}
+    assert with_flag(FoodFlag.CONTAINS_DAIRY) == {
+        "yogurt",
+        "milk",
+        "dark-chocolate",
+        "whole-wheat-bread",
+        "fortified-cereal",
+    }
     not_vegetarian = {food.id for food in FOODS.values() if FoodFlag.VEGETARIAN not in food.flags}
-    assert not_vegetarian == {"salmon", "halibut", "mackerel", "chicken-breast", "ground-beef"}
+    assert not_vegetarian == {
+        "salmon",
+        "halibut",
+        "mackerel",
+        "chicken-breast",
+        "ground-beef",
+        "fortified-cereal",
+    }
 
 
 def test_animal_foods_sit_in_animal_categories() -> None:
@@ -204,6 +225,8 @@ def test_dark_chocolate_is_not_an_everyday_food() -> None:
         ([Diet.DAIRY_FREE], {"milk", "yogurt", "dark-chocolate"}, {"soymilk"}),
         ([Diet.NO_FISH], {"salmon", "halibut", "mackerel"}, {"chicken-breast"}),
         ([Diet.NO_SOY], {"tofu", "soymilk", "edamame"}, {"black-beans"}),
+        ([Diet.NO_SESAME], {"sesame-seeds", "whole-wheat-bread"}, {"chia-seeds"}),
+        ([Diet.DAIRY_FREE], {"whole-wheat-bread", "fortified-cereal"}, {"quinoa"}),
         ([Diet.VEGAN, Diet.NO_SOY], {"tofu", "milk"}, {"lentils"}),
         ([], set(), set(FOODS)),
     ],

@@ -282,6 +282,9 @@ def test_unknown_top_level_section(docs: Documents, problems_of: LoadProblems) -
     assert locations(problems) == {("tips.yaml", None, "tipz")}
 
 
+NEGATION_TERMS = 18
+
+
 def test_all_problems_are_reported_not_just_the_first(
     docs: Documents, problems_of: LoadProblems
 ) -> None:
@@ -289,14 +292,14 @@ def test_all_problems_are_reported_not_just_the_first(
     docs["tips.yaml"]["tips"][1]["body"] = ""
     docs["faq.yaml"]["faq"][1]["keywords"] = []
     docs["foods.yaml"]["foods"][1]["mg_max"] = 1
-    docs["safety.yaml"]["red_flags"][0]["phrases"].append("Chest Pain Again")
+    docs["safety.yaml"]["concepts"][0]["terms"].append("No Way")
     problems = problems_of(docs)
     assert locations(problems) == {
         ("tips.yaml", "cramps-night-legs", "topic"),
         ("tips.yaml", "sleep-glycinate", "body"),
         ("faq.yaml", "best-food-sources", "keywords"),
         ("foods.yaml", "milk", "mg_max"),
-        ("safety.yaml", "red_flags chest-pain", "phrases item 12"),
+        ("safety.yaml", "concepts negation", f"terms item {NEGATION_TERMS + 1}"),
     }
 
 
@@ -345,19 +348,32 @@ def test_food_alias_naming_another_food(docs: Documents, problems_of: LoadProble
     assert locations(problems) == {("foods.yaml", "hemp-seeds", "aliases")}
 
 
-def test_red_flag_phrases_are_lowercase(docs: Documents, problems_of: LoadProblems) -> None:
-    docs["safety.yaml"]["red_flags"][0]["phrases"][0] = "Chest pain"
+def test_concept_terms_are_lowercase(docs: Documents, problems_of: LoadProblems) -> None:
+    docs["safety.yaml"]["concepts"][0]["terms"][1] = "Not"
     problems = problems_of(docs)
-    assert locations(problems) == {("safety.yaml", "red_flags chest-pain", "phrases item 1")}
+    assert locations(problems) == {("safety.yaml", "concepts negation", "terms item 2")}
 
 
-def test_red_flag_phrase_listed_under_two_flags(docs: Documents, problems_of: LoadProblems) -> None:
-    flags = docs["safety.yaml"]["red_flags"]
-    flags[1]["phrases"].append(flags[0]["phrases"][0])
+def test_red_flag_rule_naming_an_unknown_concept(
+    docs: Documents, problems_of: LoadProblems
+) -> None:
+    docs["safety.yaml"]["red_flags"][0]["when"].append(["chest", "elbow"])
     problems = problems_of(docs)
-    assert len(problems) == 1
-    assert problems[0].field == "phrases"
-    assert flags[0]["id"] in problems[0].message
+    assert locations(problems) == {("safety.yaml", "red_flags chest-pain", "when item 5")}
+    assert "'elbow' is not a concept" in problems[0].message
+
+
+def test_concept_defined_twice(docs: Documents, problems_of: LoadProblems) -> None:
+    concepts = docs["safety.yaml"]["concepts"]
+    concepts.append(dict(concepts[-1]))
+    problems = problems_of(docs)
+    assert [p.field for p in problems] == ["id"]
+
+
+def test_missing_action_text(docs: Documents, problems_of: LoadProblems) -> None:
+    del docs["safety.yaml"]["actions"]["poison"]
+    problems = problems_of(docs)
+    assert locations(problems) == {("safety.yaml", None, "actions")}
 
 
 def test_over_long_disclaimer(docs: Documents, problems_of: LoadProblems) -> None:

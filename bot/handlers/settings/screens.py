@@ -105,10 +105,7 @@ def status_text(chat: Chat, now: dt.datetime) -> str | None:
 
 def sex_matters(library: Library, band: AgeBand) -> bool:
     """The intake table decides: sex is asked only where its numbers differ by sex."""
-    tables = library.intake
-    return tables.rda(Profile(age_band=band, sex=Sex.MALE)) != tables.rda(
-        Profile(age_band=band, sex=Sex.FEMALE)
-    )
+    return library.intake.sex_matters(band)
 
 
 def asks_life_stage(library: Library, chat: Chat) -> bool:

@@ -1,0 +1,190 @@
+"""Scoring red-flag triage on tests/triage_eval.yaml: recall per category and false alarms.
+
+The set holds emergency messages (each with the red-flag category it must raise), general
+questions about emergency topics (which must get the advice, worded conditionally), and
+calm messages that share their words (which must raise nothing). `holdout` was written with
+the rest and is only ever scored, never tuned against.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from content.answering.triage import Triage, TriageResult
+
+DEFAULT_TRIAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "triage_eval.yaml"
+SPLITS = ("tuning", "holdout")
+# The targets of the safety issue (#12): recall on the whole set and held out, false alarms.
+MIN_RECALL = 0.99
+MIN_HOLDOUT_RECALL = 0.97
+MAX_FALSE_ALARMS = 0.02
+# The build's floors until the targets are met: today's measured level, so no change can
+# make triage worse unnoticed. The held-out figures stay below the targets (see
+# content/README.md, "Triage"); the floors rise as they do and never fall.
+FLOOR_TUNING_RECALL = 0.99
+FLOOR_HOLDOUT_RECALL = 0.80
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.10
+
+
+@dataclass(frozen=True)
+class TriageItem:
+    text: str
+    # Acceptable categories; empty for a calm message.
+    expected: frozenset[str]
+    hypothetical: bool
+    split: str
+
+    @property
+    def calm(self) -> bool:
+        return not self.expected
+
+
+@dataclass(frozen=True)
+class TriageMiss:
+    kind: str
+    item: TriageItem
+    got: str
+
+
+@dataclass
+class TriageReport:
+    emergencies: Counter[str] = field(default_factory=Counter)
+    recalled: Counter[str] = field(default_factory=Counter)
+    calm: int = 0
+    false_alarms: Counter[str] = field(default_factory=Counter)
+    questions: int = 0
+    questions_flagged: int = 0
+    questions_conditional: int = 0
+    # Emergencies worded as a question when they are happening now (reported, not gated).
+    worded_conditionally: int = 0
+    misses: list[TriageMiss] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        total = sum(self.emergencies.values())
+        return sum(self.recalled.values()) / total if total else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return sum(self.false_alarms.values()) / self.calm if self.calm else 0.0
+
+    def passes(self, min_recall: float) -> bool:
+        return self.recall >= min_recall and self.false_alarm_rate <= MAX_FALSE_ALARMS
+
+
+def load_triage_set(path: Path = DEFAULT_TRIAGE_SET) -> tuple[TriageItem, ...]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(_item(entry, split) for split in SPLITS for entry in raw.get(split) or ())
+
+
+def _item(raw: dict[str, Any], split: str) -> TriageItem:
+    flag = raw.get("flag")
+    expected = frozenset() if flag is None else frozenset([flag] if isinstance(flag, str) else flag)
+    text = " ".join(str(raw["q"]).split())
+    return TriageItem(text, expected, bool(raw.get("hypothetical")), split)
+
+
+def evaluate_triage(triage: Triage, items: Iterable[TriageItem]) -> TriageReport:
+    report = TriageReport()
+    for item in items:
+        result = triage.check(item.text)
+        fired = {flag.id for flag in result.flags}
+        if item.calm:
+            report.calm += 1
+            for flag_id in fired:
+                report.false_alarms[flag_id] += 1
+            if fired:
+                report.misses.append(TriageMiss("false alarm", item, _got(result)))
+        elif item.hypothetical:
+            _score_question(report, item, result, fired)
+        else:
+            category = sorted(item.expected)[0]
+            report.emergencies[category] += 1
+            if fired & item.expected:
+                report.recalled[category] += 1
+                report.worded_conditionally += result.hypothetical
+            else:
+                report.misses.append(TriageMiss("missed", item, _got(result)))
+    return report
+
+
+def _score_question(
+    report: TriageReport, item: TriageItem, result: TriageResult, fired: set[str]
+) -> None:
+    report.questions += 1
+    if fired & item.expected:
+        report.questions_flagged += 1
+        report.questions_conditional += result.hypothetical
+    else:
+        report.misses.append(TriageMiss("question not flagged", item, _got(result)))
+
+
+def _got(result: TriageResult) -> str:
+    return result.explain() or "(nothing)"
+
+
+def format_triage_report(report: TriageReport, title: str, *, misses: bool = True) -> str:
+    lines = [
+        title,
+        f"  recall        {_pct(report.recall)}  "
+        f"({sum(report.recalled.values())}/{sum(report.emergencies.values())})",
+        f"  false alarms  {_pct(report.false_alarm_rate)}  "
+        f"({sum(report.false_alarms.values())} flags on {report.calm} calm messages)"
+        f"  ceiling {_pct(MAX_FALSE_ALARMS)}",
+        f"  general questions flagged {report.questions_flagged}/{report.questions}, "
+        f"worded conditionally {report.questions_conditional}",
+        f"  emergencies worded conditionally (should be few): {report.worded_conditionally}",
+        "  per category        recall            false alarms",
+    ]
+    for category in sorted(set(report.emergencies) | set(report.false_alarms)):
+        total = report.emergencies[category]
+        got = report.recalled[category]
+        rate = _pct(got / total) if total else "    -  "
+        lines.append(
+            f"    {category:<26}{rate} ({got:>2}/{total:>2})   {report.false_alarms[category]:>2}"
+        )
+    if misses and report.misses:
+        lines.append(f"  misses ({len(report.misses)}):")
+        lines.extend(
+            f"    [{m.item.split}] {m.kind} ({', '.join(sorted(m.item.expected)) or 'calm'}): "
+            f"{m.item.text[:90]!r}\n        got {m.got}"
+            for m in report.misses
+        )
+    return "\n".join(lines) + "\n"
+
+
+def triage_reports(
+    triage: Triage, items: Sequence[TriageItem]
+) -> tuple[TriageReport, dict[str, TriageReport]]:
+    by_split = {s: evaluate_triage(triage, [i for i in items if i.split == s]) for s in SPLITS}
+    return evaluate_triage(triage, items), by_split
+
+
+def triage_meets_targets(whole: TriageReport, by_split: dict[str, TriageReport]) -> bool:
+    holdout = by_split.get("holdout")
+    return whole.passes(MIN_RECALL) and (holdout is None or holdout.passes(MIN_HOLDOUT_RECALL))
+
+
+def triage_above_floors(whole: TriageReport, by_split: dict[str, TriageReport]) -> bool:
+    tuning, holdout = by_split.get("tuning"), by_split.get("holdout")
+    return (
+        whole.false_alarm_rate <= MAX_FALSE_ALARMS
+        and (tuning is None or tuning.recall >= FLOOR_TUNING_RECALL)
+        and (
+            holdout is None
+            or (
+                holdout.recall >= FLOOR_HOLDOUT_RECALL
+                and holdout.false_alarm_rate <= FLOOR_HOLDOUT_FALSE_ALARMS
+            )
+        )
+    )
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:5.1f} %"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,7 +37,21 @@ FIELD_WEIGHTS = {"question": 2, "phrasings": 1, "keywords": 2, "answer": 1}
 # X in general ("migraine remedies", "vitamin b12 deficiency symptoms"), so coverage, and
 # with it confidence, is scaled down. Entries about a symptom or situation (cramps at night,
 # calf pain, emergencies) have wordings without magnesium and are not affected.
-ANCHOR = "magnesium"
+# Words that only ever mean a magnesium product here ("is threonate worth it") count as
+# naming magnesium, as do the laxative and bath-salt names.
+ANCHOR_WORDS = frozenset(
+    [
+        "magnesium",
+        "glycinate",
+        "bisglycinate",
+        "citrate",
+        "threonate",
+        "malate",
+        "taurate",
+        "magnesia",
+        "epsom",
+    ]
+)
 ANCHORED_SHARE = 0.85
 ANCHOR_MISSING_FACTOR = 0.5
 # The share of that reduction applied to the fuzzy wording overlap as well.
@@ -73,6 +88,7 @@ WEAK_WORDS = frozenset(
 WEAK_FACTOR = 0.25
 # A keyword phrase that the question matches only in part counts this much.
 PARTIAL_KEYWORD = 0.5
+ANCHOR_STEMS = frozenset(Stemmer("english").stemWords(sorted(ANCHOR_WORDS)))
 WEAK_STEMS = frozenset(Stemmer("english").stemWords(sorted(WEAK_WORDS)))
 
 
@@ -228,12 +244,20 @@ class FaqIndex:
             curated_terms=curated_terms,
             curated_idf=MappingProxyType(curated_idf),
             anchored=tuple(
-                sum(ANCHOR in wording for wording in wordings_) >= ANCHORED_SHARE * len(wordings_)
+                sum(not ANCHOR_STEMS.isdisjoint(wording) for wording in wordings_)
+                >= ANCHORED_SHARE * len(wordings_)
                 for wordings_ in wording_terms
             ),
+            wording_weights=(),
+        ).with_wording_weights()
+
+    def with_wording_weights(self) -> FaqIndex:
+        """The index with each wording's weight, computed as `weight` weighs a question."""
+        return dataclasses.replace(
+            self,
             wording_weights=tuple(
-                tuple(sum(curated_idf[term] for term in wording) for wording in wordings_)
-                for wordings_ in wording_terms
+                tuple(self.weight(wording) for wording in wordings_)
+                for wordings_ in self.wording_terms
             ),
         )
 
@@ -254,7 +278,7 @@ class FaqIndex:
 
     def anchor_factor(self, terms: Iterable[str], position: int) -> float:
         """1, or less when the entry is about magnesium and the question never names it."""
-        if self.anchored[position] and ANCHOR not in terms:
+        if self.anchored[position] and ANCHOR_STEMS.isdisjoint(terms):
             return ANCHOR_MISSING_FACTOR
         return 1.0
 

@@ -17,18 +17,7 @@ from content.library import Library
 # head word -> the wordings people use for it (folded as `normalise.words` folds text).
 SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        # Form names only ever mean a magnesium compound here ("is glycinate worth it").
-        "magnesium": (
-            "mg",
-            "mag",
-            "magnesiums",
-            "magnesium's",
-            "glycinate",
-            "bisglycinate",
-            "threonate",
-            "malate",
-            "taurate",
-        ),
+        "magnesium": ("mg", "mag", "magnesiums", "magnesium's"),
         "cramp": (
             "cramps",
             "cramping",

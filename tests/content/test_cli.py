@@ -68,9 +68,9 @@ def test_complete_content_passes_with_counts(docs: Documents, tmp_path: Path) ->
     code, output = _check(write_documents(tmp_path, _complete_documents(docs)))
     assert code == 0, output
     lines = output.splitlines()
-    assert "  tips                99" in lines
-    assert "  foods               46" in lines
-    assert "  FAQ entries         45" in lines
+    assert "  tips               99" in lines
+    assert "  foods              46" in lines
+    assert "  FAQ entries        45" in lines
     assert any(
         line.startswith("  Who is at risk (risk_groups)") and line.endswith(" 9") for line in lines
     )
@@ -83,7 +83,7 @@ def test_valid_but_too_little_content_exits_1_listing_the_gaps(
 ) -> None:
     code, output = _check(write_documents(tmp_path, docs))
     assert code == 1
-    assert "  tips                 2" in output.splitlines()
+    assert "  tips                2" in output.splitlines()
     assert "tips.yaml: has 2 tips; at least 90 are needed" in output
     assert "tips.yaml: has 0 tips on 'myths'; at least 6 are needed" in output
     assert "faq.yaml: has 0 FAQ entries in section 'urgent'; at least 1 are needed" in output

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from content import Diet, Library, Topic, load_library
+from content.enums import UrgentAction
 from tests.content.datasets import Documents, write_documents
 
 
@@ -65,5 +66,6 @@ def test_each_load_returns_a_new_library(docs: Documents, tmp_path: Path) -> Non
 def test_safety_texts_are_loaded(library: Library) -> None:
     assert library.disclaimer
     assert library.onboarding_disclaimer
-    assert library.urgent_message
+    assert set(library.actions) == set(UrgentAction)
+    assert library.symptom_note
     assert library.red_flags[0].id == "chest-pain"

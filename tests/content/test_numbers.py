@@ -24,6 +24,10 @@ REFERENCE_SHEET_NUMBERS = frozenset(
     | {"156", "111", "78", "74", "63", "61", "49", "43", "42", "36", "35", "32", "26", "24"}
     | {"27", "23", "22", "20", "210", "150", "118", "105", "91", "86", "82", "79", "73", "71"}
     | {"58", "39"}
+    # Sections 2-11 (extended reference): NHANES share and years, serum units, milk of
+    # magnesia, selenium, elemental shares, interactions, evidence figures, EU label value.
+    | {"48", "2013", "2016", "1.8", "2.3", "1.5", "1.9", "500", "544", "5", "34", "368"}
+    | {"142", "2017", "2020", "16", "160", "1000", "375"}
 )
 
 

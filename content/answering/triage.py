@@ -140,21 +140,43 @@ class Triage:
             if not word.endswith("*") and not word.startswith("=")
         }
         self._vocabulary = sorted(vocabulary)
+        self._by_first: dict[str, list[tuple[str, _Term, bool]]] = {}
+        self._prefixed: list[tuple[str, tuple[str, _Term, bool]]] = []
+        for concept in concepts:
+            for terms, exception in (
+                (self._terms[concept.id], False),
+                (self._except[concept.id], True),
+            ):
+                for term in terms:
+                    self._index(concept.id, term, exception=exception)
         self._known = frozenset(known) | frozenset(vocabulary)
         by_stem: dict[str, set[str]] = {}
         for word in self._vocabulary:
             by_stem.setdefault(stemmer.stemWord(word), set()).add(word)
         self._by_stem = {stem: frozenset(found) for stem, found in by_stem.items()}
 
+    def _index(self, concept: str, term: _Term, *, exception: bool) -> None:
+        first = term.words[0]
+        entry = (concept, term, exception)
+        if first.endswith("*"):
+            self._prefixed.append((first[:-1], entry))
+        elif exception or first.startswith("="):
+            # Exceptions and "=word" terms start only on the exact word.
+            self._by_first.setdefault("=" + first.removeprefix("="), []).append(entry)
+        else:
+            self._by_first.setdefault(first, []).append(entry)
+
     def check(self, text: str) -> TriageResult:
         tokens = _tokens(text)
         words = [t.text for t in tokens]
         same = self._word_matches(words)
+        found, excepted = self._scan(tokens, same)
+        negations = frozenset(end for _, end in found.get("negation", ()))
         cache: dict[str, list[Match]] = {}
 
         def matches(concept: str) -> list[Match]:
             if concept not in cache:
-                cache[concept] = self._find(concept, tokens, same)
+                cache[concept] = self._matches(concept, tokens, found, excepted, negations)
             return cache[concept]
 
         history = _present(matches("remote-past")) and not _present(matches("happening-now"))
@@ -185,42 +207,59 @@ class Triage:
 
     # --- finding concepts ----------------------------------------------------------------
 
-    def _find(
-        self, concept: str, tokens: Sequence[_Token], same: dict[str, frozenset[str]]
+    def _scan(
+        self, tokens: Sequence[_Token], same: dict[str, frozenset[str]]
+    ) -> tuple[dict[str, set[tuple[int, int]]], dict[str, list[tuple[int, int]]]]:
+        """Every term and exception phrase found, in one pass over the message.
+
+        Terms are indexed by their first word, so each message word only tries the terms
+        that can start there: the cost grows with the message, not with the term list.
+        """
+        found: dict[str, set[tuple[int, int]]] = {}
+        excepted: dict[str, list[tuple[int, int]]] = {}
+        for start, token in enumerate(tokens):
+            if token.is_break:
+                continue
+            keys = {*same.get(token.text, ()), "=" + token.text}
+            candidates = [entry for key in keys for entry in self._by_first.get(key, ())]
+            candidates += [e for prefix, e in self._prefixed if token.text.startswith(prefix)]
+            for concept, term, exception in candidates:
+                rest = term.words[1:]
+                end = self._rest_from(start + 1, rest, tokens, None if exception else same)
+                if end is None:
+                    continue
+                if exception:
+                    excepted.setdefault(concept, []).append((start, end))
+                else:
+                    found.setdefault(concept, set()).add((start, end))
+        return found, excepted
+
+    def _matches(
+        self,
+        concept: str,
+        tokens: Sequence[_Token],
+        found: dict[str, set[tuple[int, int]]],
+        excepted: dict[str, list[tuple[int, int]]],
+        negations: frozenset[int],
     ) -> list[Match]:
         if concept not in self._terms:
             return list(itertools.islice(_numeric(concept, tokens), MAX_MATCHES))
-        # Exceptions are exact phrases: "stroke of luck" must not also cancel "strokes".
-        excluded = [
-            span for term in self._except[concept] for span in self._spans(term, tokens, None)
+        exceptions = excepted.get(concept, ())
+        kept = [
+            (start, end)
+            for start, end in sorted(found.get(concept, ()))
+            if not any(s <= end and start <= e for s, e in exceptions)
         ]
-        negations = frozenset() if concept == "negation" else self._negations(tokens, same)
-        found: list[Match] = []
-        for term in self._terms[concept]:
-            for start, end in self._spans(term, tokens, same):
-                if any(s <= end and start <= e for s, e in excluded):
-                    continue
-                words = " ".join(t.text for t in tokens[start : end + 1])
-                found.append(Match(concept, start, end, words, _negated(tokens, start, negations)))
-                if len(found) >= MAX_MATCHES:
-                    return found
-        return found
-
-    def _negations(
-        self, tokens: Sequence[_Token], same: dict[str, frozenset[str]]
-    ) -> frozenset[int]:
-        return frozenset(m.end for m in self._find("negation", tokens, same))
-
-    def _spans(
-        self, term: _Term, tokens: Sequence[_Token], same: dict[str, frozenset[str]] | None
-    ) -> Iterator[tuple[int, int]]:
-        first, rest = term.words[0], term.words[1:]
-        for start, token in enumerate(tokens):
-            if token.is_break or not self._is(token.text, first, same):
-                continue
-            end = self._rest_from(start + 1, rest, tokens, same)
-            if end is not None:
-                yield start, end
+        return [
+            Match(
+                concept,
+                start,
+                end,
+                " ".join(t.text for t in tokens[start : end + 1]),
+                concept != "negation" and _negated(tokens, start, negations),
+            )
+            for start, end in kept[:MAX_MATCHES]
+        ]
 
     def _rest_from(
         self,
@@ -316,6 +355,8 @@ def _satisfied(
     if not all(live):
         return None
     for combination in itertools.product(*live):
+        if _overlapping(combination):
+            continue  # one word cannot stand for two concepts ("twitching all over")
         if within is None:
             return tuple(m.words for m in combination)
         low = min(m.start for m in combination)
@@ -323,6 +364,11 @@ def _satisfied(
         if high - low <= within:
             return tuple(m.words for m in combination)
     return None
+
+
+def _overlapping(matches: Sequence[Match]) -> bool:
+    spans = sorted((m.start, m.end) for m in matches)
+    return any(later[0] <= earlier[1] for earlier, later in itertools.pairwise(spans))
 
 
 def _is_typo(word: str, target: str, distance: float) -> bool:

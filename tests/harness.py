@@ -21,6 +21,7 @@ from bot.settings import BotSettings
 from bot.startup import publish_menu
 from content import Library
 from storage import Database, migrate
+from storage.models import Chat
 from tests.fakebotapi import FakeBotAPI
 from tests.fakebotapi.records import Call
 
@@ -136,6 +137,19 @@ def _same_chat(value: Any, chat_id: int) -> bool:
         return int(value) == chat_id
     except (TypeError, ValueError):
         return False
+
+
+# The private chat most end-to-end tests talk in.
+DEFAULT_CHAT = 1001
+
+
+async def set_chat(bot: BotHarness, chat_id: int = DEFAULT_CHAT, **values: object) -> None:
+    """Set stored chat fields directly (a profile the test needs, without the menus)."""
+    async with bot.db.session() as session:
+        chat = await session.get(Chat, chat_id)
+        assert chat is not None
+        for name, value in values.items():
+            setattr(chat, name, value)
 
 
 def make_settings(api_url: str, database_url: str, **overrides: Any) -> BotSettings:

@@ -8,18 +8,9 @@ import re
 
 from bot.personal import INFANT_NOTE, KIDNEY_NOTE, NUTS_NOTE, PORTIONS_NOTE
 from content import FoodFlag
-from storage.models import Chat
-from tests.harness import BotHarness, Reply
+from tests.harness import BotHarness, Reply, set_chat
 
 CHAT = 1001
-
-
-async def set_chat(bot: BotHarness, chat_id: int = CHAT, **values: object) -> None:
-    async with bot.db.session() as session:
-        chat = await session.get(Chat, chat_id)
-        assert chat is not None
-        for name, value in values.items():
-            setattr(chat, name, value)
 
 
 def plain(reply: Reply) -> str:

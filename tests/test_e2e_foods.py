@@ -8,8 +8,7 @@ import struct
 
 from bot.charts import chart_cache
 from content import Diet, FoodFlag, food_fits_diet
-from storage.models import Chat
-from tests.harness import BotHarness, Reply
+from tests.harness import BotHarness, Reply, set_chat
 
 CHAT = 1001
 
@@ -25,14 +24,6 @@ def message_id_with(bot: BotHarness, text_part: str, chat_id: int = CHAT) -> int
         if message.kind == "text" and text_part in (message.text or ""):
             return message.message_id
     raise AssertionError(f"no message containing {text_part!r}")
-
-
-async def set_chat(bot: BotHarness, chat_id: int = CHAT, **values: object) -> None:
-    async with bot.db.session() as session:
-        chat = await session.get(Chat, chat_id)
-        assert chat is not None
-        for name, value in values.items():
-            setattr(chat, name, value)
 
 
 def listed_names(bot: BotHarness, reply: Reply) -> list[str]:

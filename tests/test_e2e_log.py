@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from bot.handlers.intake_log import LogFood, Undo, Usage, parse_log
 from bot.supplement_dose import GLYCINATE, SupplementDose
 from storage import Database, chats, intake
-from storage.models import Chat, IntakeEntry
-from tests.harness import BotHarness
+from storage.models import IntakeEntry
+from tests.harness import BotHarness, set_chat
 
 CHAT = 1001
 EAST = "Pacific/Kiritimati"  # UTC+14
@@ -27,14 +27,6 @@ async def entries(bot: BotHarness, chat_id: int = CHAT) -> list[IntakeEntry]:
                 select(IntakeEntry).where(IntakeEntry.chat_id == chat_id).order_by(IntakeEntry.id)
             )
         )
-
-
-async def set_chat(bot: BotHarness, chat_id: int = CHAT, **values: object) -> None:
-    async with bot.db.session() as session:
-        chat = await session.get(Chat, chat_id)
-        assert chat is not None
-        for name, value in values.items():
-            setattr(chat, name, value)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -159,7 +159,7 @@ def make_settings(api_url: str, database_url: str, **overrides: Any) -> BotSetti
         "database_url": database_url,
         "scheduler_enabled": False,
         "broadcast_rate": 1000,
-        # Pacing has its own tests (tests/scheduler/test_ratelimit.py, test_e2e_pacing.py);
+        # Pacing has its own tests (tests/scheduler/test_ratelimit.py, with real intervals);
         # everywhere else a scripted chat must not wait a real second per reply.
         "chat_send_interval": 0,
     }

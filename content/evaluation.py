@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from content.answering import Answerer
+from content.eval_sets import SPLITS, message_of, read_splits
 from content.loader import load_library
 from content.triage_eval import (
     DEFAULT_TRIAGE_SET,
@@ -34,7 +33,6 @@ from content.triage_eval import (
 from content.triage_eval import MIN_RECALL as TRIAGE_MIN_RECALL
 
 DEFAULT_EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "ask_eval.yaml"
-SPLITS = ("tuning", "holdout")
 # The targets of issue #12 for /ask.
 MIN_ACCURACY = 0.92
 MIN_HOLDOUT_ACCURACY = 0.88
@@ -100,8 +98,7 @@ class EvalReport:
 
 
 def load_eval_set(path: Path = DEFAULT_EVAL_SET) -> tuple[EvalItem, ...]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return tuple(_item(entry, split) for split in SPLITS for entry in raw.get(split) or ())
+    return tuple(_item(entry, split) for split, entry in read_splits(path))
 
 
 def _item(raw: dict[str, Any], split: str) -> EvalItem:
@@ -114,7 +111,7 @@ def _item(raw: dict[str, Any], split: str) -> EvalItem:
         expected = frozenset({raw["faq"]})
     else:
         expected = frozenset(raw["faq"])
-    return EvalItem(" ".join(str(raw["q"]).split()), expected, bool(raw.get("red_flag")), split)
+    return EvalItem(message_of(raw), expected, bool(raw.get("red_flag")), split)
 
 
 def evaluate(answerer: Answerer, items: Iterable[EvalItem]) -> EvalReport:
@@ -164,14 +161,20 @@ def format_report(report: EvalReport, title: str, *, misses: bool = True) -> str
         f"  floor {_pct(MIN_RECALL)}",
         f"  (red-flag false alarms on other messages: {report.false_alarms}/{report.calm})",
     ]
-    if misses and report.misses:
-        lines.append(f"  misses ({len(report.misses)}):")
-        for miss in report.misses:
-            expected = ", ".join(sorted(miss.item.expected or ())) or "(none: off-topic)"
-            lines.append(
-                f"    [{miss.item.split}] {miss.kind}: {miss.item.text[:70]!r}\n"
-                f"        expected {expected}; got {miss.got} (confidence {miss.confidence:.2f})"
-            )
+    text = "\n".join(lines) + "\n"
+    return text + _format_misses(report.misses, "  misses") if misses else text
+
+
+def _format_misses(misses: Sequence[Miss], title: str) -> str:
+    if not misses:
+        return ""
+    lines = [f"{title} ({len(misses)}):"]
+    for miss in misses:
+        expected = ", ".join(sorted(miss.item.expected or ())) or "(none: off-topic)"
+        lines.append(
+            f"    [{miss.item.split}] {miss.kind}: {miss.item.text[:70]!r}\n"
+            f"        expected {expected}; got {miss.got} (confidence {miss.confidence:.2f})"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -211,7 +214,6 @@ def run_eval(args: argparse.Namespace, out: TextIO) -> int:
     if args.threshold is not None:
         answerer = answerer.with_threshold(args.threshold)
     items = load_eval_set(args.eval_set)
-    shown = [i for i in items if args.misses == "all" or i.split == args.misses]
     report = evaluate(answerer, items)
     splits = {s: evaluate(answerer, [i for i in items if i.split == s]) for s in SPLITS}
     out.write(f"/ask evaluation ({len(items)} messages, threshold {answerer.threshold:.2f})\n\n")
@@ -219,7 +221,8 @@ def run_eval(args: argparse.Namespace, out: TextIO) -> int:
         out.write(format_report(splits[split], f"{split} split", misses=False) + "\n")
     out.write(format_report(report, "all messages", misses=False))
     if args.misses != "none":
-        out.write(format_report(evaluate(answerer, shown), f"misses ({args.misses})"))
+        shown = [m for m in report.misses if args.misses in ("all", m.item.split)]
+        out.write(_format_misses(shown, f"misses ({args.misses})"))
     if args.sweep:
         tuning = [item for item in items if item.split == "tuning"]
         out.write("\nthreshold sweep on the tuning split (accuracy / rejection):\n")

@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from content.answering.triage import Triage, TriageResult
+from content.eval_sets import SPLITS, message_of, read_splits
 
 DEFAULT_TRIAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "triage_eval.yaml"
-SPLITS = ("tuning", "holdout")
 # The targets of the safety issue (#12): recall on the whole set and held out, false alarms.
 MIN_RECALL = 0.99
 MIN_HOLDOUT_RECALL = 0.97
@@ -79,15 +77,13 @@ class TriageReport:
 
 
 def load_triage_set(path: Path = DEFAULT_TRIAGE_SET) -> tuple[TriageItem, ...]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return tuple(_item(entry, split) for split in SPLITS for entry in raw.get(split) or ())
+    return tuple(_item(entry, split) for split, entry in read_splits(path))
 
 
 def _item(raw: dict[str, Any], split: str) -> TriageItem:
     flag = raw.get("flag")
     expected = frozenset() if flag is None else frozenset([flag] if isinstance(flag, str) else flag)
-    text = " ".join(str(raw["q"]).split())
-    return TriageItem(text, expected, bool(raw.get("hypothetical")), split)
+    return TriageItem(message_of(raw), expected, bool(raw.get("hypothetical")), split)
 
 
 def evaluate_triage(triage: Triage, items: Iterable[TriageItem]) -> TriageReport:

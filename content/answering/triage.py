@@ -67,7 +67,6 @@ _REPEATS = re.compile(r"(.)\1+")
 @dataclass(frozen=True)
 class _Token:
     text: str
-    start: int  # character offset in the folded text
     is_break: bool
 
 
@@ -108,8 +107,6 @@ class TriageResult:
     hypothetical: bool
     # The message mentions a symptom, so even a no-answer reply ends with a safety line.
     mentions_symptom: bool
-    # The message is about a child (children get children's numbers).
-    about_child: bool
 
     @property
     def flags(self) -> tuple[RedFlag, ...]:
@@ -193,7 +190,6 @@ class Triage:
             findings=tuple(findings),
             hypothetical=bool(findings) and self._general_question(text, words, matches),
             mentions_symptom=bool(findings) or _present(matches("symptom")),
-            about_child=_present(matches("child")) or _present(matches("child-age")),
         )
 
     def _general_question(
@@ -294,8 +290,6 @@ class Triage:
         matches: dict[str, frozenset[str]] = {}
         for word in set(words):
             found = set(self._by_stem.get(self._stemmer.stemWord(word), ()))
-            if word in self._by_stem.get(word, ()):
-                found.add(word)
             if len(word) >= 4 and word not in self._known and not word.isdigit():
                 cutoff = 2 if len(word) >= 8 else 1
                 near = process.extract(
@@ -326,9 +320,9 @@ def _tokens(text: str) -> list[_Token]:
     for match in _TOKEN.finditer(folded):
         word = match.group(0)
         if word in _CLAUSE_WORDS:
-            found.append(_Token(word, match.start(), True))
+            found.append(_Token(word, True))
             continue
-        found.append(_Token(RESPELLINGS.get(word, word), match.start(), word in _BREAKS))
+        found.append(_Token(RESPELLINGS.get(word, word), word in _BREAKS))
         if len(found) >= MAX_TRIAGE_WORDS:
             break
     return found

@@ -6,11 +6,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MPLBACKEND=Agg
 
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
-COPY alembic ./alembic
+COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY content ./content
+COPY devtools ./devtools
+COPY runtime ./runtime
 COPY scheduler ./scheduler
+# Migrations ship inside storage/, so the installed (non-editable) package can migrate.
 COPY storage ./storage
 RUN pip install . \
     && useradd --create-home --uid 10001 magbot \

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-PACKAGES := bot content scheduler storage
+PACKAGES := bot content devtools runtime scheduler storage
 
 .PHONY: run console test check lint typecheck content-check format scheduler benchmarks clean
 
@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 typecheck: $(STAMP)
-	$(PY) -m mypy $(PACKAGES)
+	$(PY) -m mypy $(PACKAGES) tests benchmarks
 
 content-check: $(STAMP)
 	$(PY) -m content check

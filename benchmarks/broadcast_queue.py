@@ -52,7 +52,7 @@ async def prepare(backend: str, chats: int, workdir: Path) -> tuple[str, object]
         await db.close()
         load_sqlite(path, subscribers(chats))
         return url, None
-    from tests import pgserver
+    from devtools import pgserver
 
     server = pgserver.start()
     server.psql("CREATE DATABASE broadcast")

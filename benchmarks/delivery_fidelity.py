@@ -22,13 +22,13 @@ if __package__ in (None, ""):
 from benchmarks.delivery_throughput import AT
 from benchmarks.deliverykit import TOKEN, chat_rows, fake_bot_api, load_sqlite, print_table
 from content import load_library
-from scheduler.engine import DeliveryEngine
-from scheduler.ratelimit import SendLimiter
-from scheduler.settings import EngineSettings
-from scheduler.startup import make_bot
+from devtools.fakebotapi import FakeBotAPIClient
+from runtime.config import EngineSettings
+from runtime.ratelimit import SendLimiter
+from runtime.startup import make_bot
+from scheduler.engine import MAX_IN_FLIGHT, DeliveryEngine
 from storage import Database, migrate
 from storage.deliveries import counts_by_status
-from tests.fakebotapi import FakeBotAPIClient
 
 
 async def run(rate: int, seconds: float, workdir: Path) -> list[str]:
@@ -40,15 +40,15 @@ async def run(rate: int, seconds: float, workdir: Path) -> list[str]:
     load_sqlite(workdir / f"fidelity-{rate}.db", chat_rows(chats, AT))
     with fake_bot_api("--light", "--rate-limit", str(rate), "--per-chat-limit", "1") as api_url:
         settings = EngineSettings(
-            _env_file=None,  # type: ignore[call-arg]
-            bot_token=TOKEN,  # type: ignore[arg-type]
+            _env_file=None,
+            bot_token=TOKEN,
             telegram_api_url=api_url,
             database_url=url,
             broadcast_rate=rate,
         )
         db = Database(url)
         limiter = SendLimiter(rate)
-        bot = make_bot(settings, limiter)
+        bot = make_bot(settings, limiter, sends_in_flight=MAX_IN_FLIGHT)
         await bot.initialize()
         engine = DeliveryEngine(db, load_library(), bot, settings)
         started = time.perf_counter()

@@ -84,7 +84,7 @@ async def prepare(backend: str, chats: int, workdir: Path) -> tuple[str, object,
         await db.close()
         load_sqlite(path, rows)
         return url, None, time.perf_counter() - started
-    from tests import pgserver
+    from devtools import pgserver
 
     server = pgserver.start()
     server.psql("CREATE DATABASE planning")

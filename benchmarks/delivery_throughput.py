@@ -44,14 +44,14 @@ AT = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
 
 async def _child(database_url: str, api_url: str) -> dict[str, Any]:
     from content import load_library
-    from scheduler.engine import DeliveryEngine
-    from scheduler.ratelimit import SendLimiter
-    from scheduler.settings import EngineSettings
-    from scheduler.startup import make_bot
+    from runtime.config import EngineSettings
+    from runtime.ratelimit import SendLimiter
+    from runtime.startup import make_bot
+    from scheduler.engine import MAX_IN_FLIGHT, DeliveryEngine
 
     settings = EngineSettings(
-        _env_file=None,  # type: ignore[call-arg]
-        bot_token=TOKEN,  # type: ignore[arg-type]
+        _env_file=None,
+        bot_token=TOKEN,
         telegram_api_url=api_url,
         database_url=database_url,
         broadcast_rate=10_000,
@@ -82,7 +82,7 @@ async def _child(database_url: str, api_url: str) -> dict[str, Any]:
 
     db = Database(settings.database_url)
     limiter = SendLimiter(settings.broadcast_rate)
-    bot = make_bot(settings, limiter)
+    bot = make_bot(settings, limiter, sends_in_flight=MAX_IN_FLIGHT)
     await bot.initialize()
     engine = TimedEngine(db, load_library(), bot, settings)
     cpu_before = time.process_time()
@@ -129,7 +129,7 @@ async def _prepare(backend: str, chats: int, workdir: Path) -> tuple[str, Any]:
         await db.close()
         load_sqlite(path, chat_rows(chats, AT))
         return url, None
-    from tests import pgserver
+    from devtools import pgserver
 
     server = pgserver.start()
     server.psql("CREATE DATABASE bench")
@@ -198,7 +198,7 @@ def _server_pid(api_url: str) -> int:
     for connection in psutil.net_connections("tcp"):
         if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
             assert connection.pid is not None
-            return connection.pid
+            return int(connection.pid)
     raise RuntimeError("fake Bot API process not found")
 
 

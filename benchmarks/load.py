@@ -39,7 +39,7 @@ if __package__ in (None, ""):
 
 import aiohttp
 
-from tests.fakebotapi import FakeBotAPI
+from devtools.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:LOADtestLOADtestLOADtest-abcdefgh"

@@ -1,4 +1,4 @@
-"""The Application factory: the same wiring for polling, console and tests."""
+"""The Application factory (the same wiring for polling, console and tests) and its menu."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot import errors, flood
-from bot.handlers import all_commands, register_all
+from bot.commands import menu
+from bot.handlers import admin, all_commands, register_all
 from bot.metrics import Metrics
 from bot.open_questions import OpenQuestions
 from bot.ordering import PerChatUpdateProcessor
@@ -21,8 +22,8 @@ from bot.settings import BotSettings
 from bot.transport import InstrumentedRequest, install_guard
 from content import Library
 from content.answering import Answerer
-from scheduler.ratelimit import SendLimiter
-from scheduler.transport import make_request
+from runtime.http import make_request
+from runtime.ratelimit import SendLimiter
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -93,3 +94,9 @@ def build_application(
     register_all(application)
     errors.install(application)
     return application
+
+
+async def publish_menu(application: AnyApplication) -> None:
+    """The command menu Telegram shows: everyone's, then each admin's own."""
+    await application.bot.set_my_commands(menu(all_commands()))
+    await admin.publish_admin_menu(application)

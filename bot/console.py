@@ -22,12 +22,12 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import build_application
+from bot.app import build_application, publish_menu
 from bot.services import services_in
 from bot.settings import BotSettings
-from bot.startup import load_content, open_database, publish_menu
-from scheduler.logs import configure_logging
-from scheduler.settings import load_settings
+from runtime.config import load_settings
+from runtime.logs import configure_logging
+from runtime.startup import load_content, open_database
 
 CHAT_ID = 1001
 USER = {"id": CHAT_ID, "is_bot": False, "first_name": "You", "language_code": "en"}

@@ -15,7 +15,7 @@ import urllib.request
 
 from bot.health import database_answers
 from bot.settings import BotSettings
-from scheduler.settings import load_settings
+from runtime.config import load_settings
 from storage import Database
 
 TIMEOUT = 8.0

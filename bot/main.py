@@ -13,15 +13,15 @@ from dataclasses import replace
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application
+from bot.app import build_application, publish_menu
 from bot.health import Health
 from bot.services import attach, services_in
 from bot.settings import BotSettings
-from bot.startup import load_content, open_database, publish_menu
 from bot.webhook import build_server, register_webhook
+from runtime.config import fail, load_settings
+from runtime.logs import configure_logging
+from runtime.startup import load_content, open_database
 from scheduler.embedded import EmbeddedDelivery
-from scheduler.logs import configure_logging
-from scheduler.settings import fail, load_settings
 
 log = logging.getLogger("bot")
 

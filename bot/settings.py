@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
 
-from scheduler.settings import EngineSettings
+from runtime.config import EngineSettings
 
 # Paths the webhook server answers itself, so the Telegram path must not shadow them.
 RESERVED_PATHS = frozenset({"/healthz", "/metrics"})

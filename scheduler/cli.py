@@ -13,12 +13,12 @@ import datetime as dt
 import logging
 import signal
 
-from scheduler.engine import DeliveryEngine, TickSummary
-from scheduler.logs import configure_logging
-from scheduler.ratelimit import SendLimiter
+from runtime.config import EngineSettings, load_settings
+from runtime.logs import configure_logging
+from runtime.ratelimit import SendLimiter
+from runtime.startup import initialize_bot, load_content, make_bot, open_database
+from scheduler.engine import MAX_IN_FLIGHT, DeliveryEngine, TickSummary
 from scheduler.service import DeliveryService
-from scheduler.settings import EngineSettings, load_settings
-from scheduler.startup import initialize_bot, load_content, make_bot, open_database
 
 log = logging.getLogger("scheduler")
 
@@ -57,7 +57,7 @@ async def _with_engine(settings: EngineSettings, at: dt.datetime | None) -> Tick
     library = load_content()
     db = await open_database(settings.database_url)
     limiter = SendLimiter(settings.broadcast_rate, chat_interval=settings.chat_send_interval)
-    bot = make_bot(settings, limiter)
+    bot = make_bot(settings, limiter, sends_in_flight=MAX_IN_FLIGHT)
     try:
         await initialize_bot(bot, settings)
         engine = DeliveryEngine(db, library, bot, settings)

@@ -13,11 +13,11 @@ from typing import Any
 from telegram.ext import BaseRateLimiter
 
 from content import Library
-from scheduler.engine import DeliveryEngine, DeliveryObserver
-from scheduler.ratelimit import BorrowedLimiter, SendLimiter
+from runtime.config import EngineSettings
+from runtime.ratelimit import BorrowedLimiter, SendLimiter
+from runtime.startup import make_bot
+from scheduler.engine import MAX_IN_FLIGHT, DeliveryEngine, DeliveryObserver
 from scheduler.service import DeliveryService
-from scheduler.settings import EngineSettings
-from scheduler.startup import make_bot
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class EmbeddedDelivery:
             limiter = SendLimiter(
                 settings.broadcast_rate, chat_interval=settings.chat_send_interval
             )
-        bot = make_bot(settings, BorrowedLimiter(limiter))
+        bot = make_bot(settings, BorrowedLimiter(limiter), sends_in_flight=MAX_IN_FLIGHT)
         await bot.initialize()
         service = DeliveryService(DeliveryEngine(db, library, bot, settings, observer=observer))
         service.start()

@@ -31,12 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import ExtBot
 
 from content import Food, Library, Tip
+from runtime.config import EngineSettings
 from scheduler import rotation
 from scheduler.coalesce import Coalescer
 from scheduler.render import broadcast_text, delivery_text, profile_of
 from scheduler.schedule import FREQUENCY_DAYS, Frequency, delivery_weekdays, next_slot
 from scheduler.sender import Outcome, Result, send_scheduled
-from scheduler.settings import EngineSettings
 from storage import Database, broadcasts, history
 from storage import chats as chat_repo
 from storage import deliveries as ledger

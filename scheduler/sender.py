@@ -29,8 +29,8 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from scheduler.ratelimit import Priority
-from scheduler.transport import maybe_delivered
+from runtime.http import maybe_delivered
+from runtime.ratelimit import Priority
 
 log = logging.getLogger(__name__)
 

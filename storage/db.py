@@ -10,13 +10,42 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/magbot.db"
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def normalise_database_url(value: str) -> str:
+    """Accept the URLs operators usually have and pick the async driver for them."""
+    try:
+        url: URL = make_url(value.strip())
+    except ArgumentError:
+        raise ValueError(
+            "not a database URL (expected sqlite:///path or postgresql://...)"
+        ) from None
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise ValueError(f"unsupported database '{url.drivername}' (use sqlite or postgresql)")
+    url = url.set(drivername=driver)
+    if driver.startswith("sqlite") and not url.database:
+        raise ValueError("a SQLite URL needs a file path, e.g. sqlite:///data/magbot.db")
+    if driver.startswith("postgresql") and not url.database:
+        raise ValueError("a PostgreSQL URL needs a database name")
+    return url.render_as_string(hide_password=False)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from alembic import command
 from storage.db import Database
 
-ROOT = Path(__file__).resolve().parent.parent
+# The migrations ship inside this package, so an installed wheel can migrate too.
+HERE = Path(__file__).resolve().parent
 # Any fixed number: PostgreSQL advisory locks are keyed by a bigint.
 _MIGRATION_LOCK = 0x4D61_6742_6F74
 
 
 def alembic_config() -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config = Config(str(HERE / "alembic.ini"))
+    config.set_main_option("script_location", str(HERE / "migrations"))
     return config
 
 

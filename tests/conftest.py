@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from content import Library, load_library
+from devtools import pgserver
+from devtools.fakebotapi import FakeBotAPI
 from storage import Database, migrate
-from tests import pgserver
-from tests.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness
 
 # Property tests check behaviour, not speed: on a loaded 2-core CI machine a per-example

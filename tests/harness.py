@@ -15,15 +15,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, publish_menu
 from bot.services import services_in
 from bot.settings import BotSettings
-from bot.startup import publish_menu
 from content import Library
+from devtools.fakebotapi import FakeBotAPI
+from devtools.fakebotapi.records import Call
 from storage import Database, migrate
 from storage.models import Chat
-from tests.fakebotapi import FakeBotAPI
-from tests.fakebotapi.records import Call
 
 TOKEN = "123456789:TESTtokenTESTtokenTESTtoken-abcdef"
 SENDS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
@@ -164,7 +163,7 @@ def make_settings(api_url: str, database_url: str, **overrides: Any) -> BotSetti
         "chat_send_interval": 0,
     }
     values.update(overrides)
-    return BotSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return BotSettings(_env_file=None, **values)
 
 
 async def start_harness(

@@ -14,11 +14,11 @@ from sqlalchemy import update
 
 from bot.services import attach, services_in
 from content import DEFAULT_DATA_DIR, Library
+from devtools.fakebotapi import FakeBotAPI
 from scheduler.embedded import EmbeddedDelivery
 from scheduler.service import DeliveryService
 from storage import chats
 from storage.models import Chat, Delivery, FaqFeedback, FaqServed, UnansweredQuestion
-from tests.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness
 from tests.scheduler.helpers import add_chat, running_engine
 

@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.handlers.basics import EXPIRED as UNCLAIMED_BUTTON
 from bot.handlers.broadcast import EXPIRED, NOBODY
+from bot.handlers.settings.common import EXPIRED as UNCLAIMED_BUTTON
 from bot.services import attach, services_in
 from content import Library
+from devtools.fakebotapi import FakeBotAPI
+from devtools.fakebotapi.builders import chat_json, user_json
 from scheduler.embedded import EmbeddedDelivery
 from scheduler.render import (
     BROADCAST_FOOTER,
@@ -29,8 +31,6 @@ from storage import Database, broadcasts, chats
 from storage.broadcasts import BroadcastStatus
 from storage.deliveries import Kind, LedgerEntry, open_entries
 from storage.models import Broadcast, Chat, Delivery
-from tests.fakebotapi import FakeBotAPI
-from tests.fakebotapi.builders import chat_json, user_json
 from tests.harness import BotHarness, Reply, start_harness, stop_harness
 from tests.scheduler.helpers import add_chat, chat_row, running_engine
 

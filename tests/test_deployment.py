@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scheduler.settings import normalise_database_url
+from storage.db import normalise_database_url
 
 # Starts real processes: left out of `make check`, run by `make test`.
 pytestmark = pytest.mark.process

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakebotapi import FakeBotAPI
+from devtools.fakebotapi import FakeBotAPI
 from tests.harness import TOKEN
 
 # Starts real processes: left out of `make check`, run by `make test`.

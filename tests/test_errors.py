@@ -68,7 +68,7 @@ async def test_failures_get_one_apology_without_internals_then_recover(
     )
     failed = [r for r in caplog.records if r.name == "bot.errors" and r.levelno == logging.ERROR]
     # Every failing handler is logged and counted (several may touch the database per update).
-    assert sorted({getattr(r, "update_id", None) for r in failed}) == [1, 2, 3]
+    assert sorted({int(getattr(r, "update_id", 0)) for r in failed}) == [1, 2, 3]
     assert errors == len(failed) >= 3
     assert all(r.exc_info is not None for r in failed)
 

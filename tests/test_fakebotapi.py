@@ -39,7 +39,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from tests.fakebotapi import (
+from devtools.fakebotapi import (
     Call,
     FakeBotAPI,
     FakeBotAPIClient,
@@ -598,7 +598,7 @@ async def test_reset_forgets_everything(bot: Bot, api: FakeBotAPI) -> None:
 @pytest.fixture
 def server_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakebotapi", "--port", "0", "--rate-limit", "1000"],
+        [sys.executable, "-m", "devtools.fakebotapi", "--port", "0", "--rate-limit", "1000"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -13,20 +13,21 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 from telegram.ext import ExtBot
 
 from content import Library
+from devtools import pgserver
+from devtools.fakebotapi import FakeBotAPI
+from runtime.http import AiohttpRequest
+from runtime.ratelimit import SendLimiter
 from scheduler.engine import CLAIM_LEASE, MAX_IN_FLIGHT, DeliveryEngine
-from scheduler.ratelimit import SendLimiter
 from scheduler.render import broadcast_text
-from scheduler.transport import AiohttpRequest
 from storage import Database, broadcasts
 from storage.models import Chat, Delivery
-from tests import pgserver
-from tests.fakebotapi import FakeBotAPI
 from tests.harness import TOKEN, start_harness, stop_harness
 from tests.scheduler.helpers import add_chat, engine_settings, running_engine, utc
 
@@ -263,7 +264,7 @@ async def test_bot_api_errors_and_timeouts_then_recovery(
     # The server stalls longer than the client waits for an answer, then recovers.
     settings = engine_settings(fake_api.url, database_url)
     limiter = SendLimiter(settings.broadcast_rate, chat_interval=0)
-    bot: ExtBot[None] = ExtBot(
+    bot: ExtBot[Any] = ExtBot(
         TOKEN,
         base_url=f"{fake_api.url}/bot",
         request=AiohttpRequest(MAX_IN_FLIGHT + 4, read_timeout=0.3),

@@ -11,7 +11,7 @@ from bot.flood import SLOW_DOWN, FloodGuard, Verdict
 from bot.services import services_in
 from bot.settings import BotSettings
 from content import Library
-from tests.fakebotapi import FakeBotAPI
+from devtools.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness
 
 LIMIT = 4

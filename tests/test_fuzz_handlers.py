@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from bot.handlers import all_commands
 from bot.services import services_in
 from content import DEFAULT_DATA_DIR, Library
+from devtools.fakebotapi import FakeBotAPI
 from storage.models import Base
-from tests.fakebotapi import FakeBotAPI
 from tests.harness import SENDS, BotHarness, start_harness, stop_harness
 
 # Hundreds of generated examples: left out of `make check`, run by `make test`.

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import BotSettings
-from scheduler.settings import describe_error, load_settings
+from runtime.config import describe_error, load_settings
 
 TOKEN = "123456:ABCdefGhIJKlmnOPQrstUVwxyz-0123456"
 
@@ -24,7 +24,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
 
 
 def test_defaults() -> None:
-    settings = BotSettings(bot_token=TOKEN)  # type: ignore[arg-type]
+    settings = BotSettings(bot_token=TOKEN)
     assert settings.telegram_api_url == "https://api.telegram.org"
     assert settings.database_url == "sqlite+aiosqlite:///data/magbot.db"
     assert settings.default_timezone == "UTC"

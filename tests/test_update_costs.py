@@ -15,9 +15,9 @@ from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
 from bot.services import services_in
 from content import Library
+from devtools.fakebotapi import FakeBotAPI
 from storage import Database, feedback
 from storage.models import Chat, FaqServed
-from tests.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness
 from tests.menu_helpers import open_settings, tap
 from tests.scheduler.helpers import add_chat

@@ -21,12 +21,12 @@ from bot.services import services_in
 from bot.settings import BotSettings
 from bot.webhook import SECRET_HEADER
 from content import Library
+from devtools.fakebotapi import FakeBotAPI
+from runtime.config import describe_error
 from scheduler.embedded import EmbeddedDelivery
 from scheduler.service import STALE_AFTER, DeliveryService
-from scheduler.settings import describe_error
 from storage import Database
 from storage.models import Chat
-from tests.fakebotapi import FakeBotAPI
 from tests.harness import TOKEN
 from tests.scheduler.helpers import add_chat, running_engine
 from tests.webhook_helpers import PATH, SECRET, WebhookBot, free_port, webhook_bot
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _settings(**values: Any) -> BotSettings:
-    return BotSettings(_env_file=None, bot_token=TOKEN, **values)  # type: ignore[call-arg]
+    return BotSettings(_env_file=None, bot_token=TOKEN, **values)
 
 
 def _error(**values: Any) -> str:

@@ -15,7 +15,7 @@ from bot.health import Health
 from bot.services import services_in
 from bot.webhook import SECRET_HEADER, WebhookServer, create_app
 from content import Library
-from tests.fakebotapi import FakeBotAPI
+from devtools.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness
 
 SECRET = "test-webhook-secret_123"

@@ -42,9 +42,18 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 
 @contextlib.contextmanager
 def fake_bot_api(*options: str) -> Iterator[str]:
-    """`python -m tests.fakebotapi` on 127.0.0.1 in its own process; yields its URL."""
+    """`python -m devtools.fakebotapi` on 127.0.0.1 in its own process; yields its URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakebotapi", "--host", "127.0.0.1", "--port", "0", *options],
+        [
+            sys.executable,
+            "-m",
+            "devtools.fakebotapi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *options,
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -65,7 +74,7 @@ def chat_rows(
 ) -> Iterator[dict[str, Any]]:
     """`count` active daily subscribers due at `due_at`, or spread over the minutes after it."""
     defaults = {
-        column.name: column.default.arg
+        column.name: column.default.arg  # type: ignore[attr-defined]
         for column in CHATS.columns
         if column.default is not None and getattr(column.default, "is_scalar", False)
     }

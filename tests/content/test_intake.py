@@ -84,7 +84,7 @@ def test_profile_is_frozen_and_defaults_to_no_life_stage() -> None:
     profile = Profile(age_band="14-18", sex="female")
     assert profile.life_stage is LifeStage.NONE
     with pytest.raises(ValidationError):
-        profile.sex = Sex.MALE  # type: ignore[misc]
+        profile.sex = Sex.MALE
 
 
 def test_age_band_labels_are_readable() -> None:

@@ -27,7 +27,7 @@ def test_collections_are_tuples_and_models_are_frozen(library: Library) -> None:
     with pytest.raises(ValidationError):
         library.disclaimer = "changed"  # type: ignore[misc]
     with pytest.raises(ValidationError):
-        library.tips[0].body = "changed"  # type: ignore[misc]
+        library.tips[0].body = "changed"
 
 
 def test_lookups(library: Library) -> None:

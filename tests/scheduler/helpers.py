@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from content import Library, Topic
-from scheduler.engine import DeliveryEngine
-from scheduler.ratelimit import SendLimiter
+from runtime.config import EngineSettings
+from runtime.ratelimit import SendLimiter
+from runtime.startup import make_bot
+from scheduler.engine import MAX_IN_FLIGHT, DeliveryEngine
 from scheduler.schedule import next_due_for
-from scheduler.settings import EngineSettings
-from scheduler.startup import make_bot
 from storage import Database
 from storage.models import Chat, Delivery
 from tests.harness import TOKEN
@@ -34,7 +34,7 @@ def engine_settings(api_url: str, database_url: str, **overrides: Any) -> Engine
         "broadcast_rate": 1000,
     }
     values.update(overrides)
-    return EngineSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return EngineSettings(_env_file=None, **values)
 
 
 async def add_chat(
@@ -104,7 +104,7 @@ async def running_engine(
     many days, or retry one chat, run without waiting a real second per message."""
     settings = engine_settings(api_url, database_url, **overrides)
     limiter = SendLimiter(settings.broadcast_rate, chat_interval=chat_interval)
-    bot = make_bot(settings, limiter)
+    bot = make_bot(settings, limiter, sends_in_flight=MAX_IN_FLIGHT)
     await bot.initialize()
     try:
         yield DeliveryEngine(db, library, bot, settings, backoff=0.01)

@@ -8,11 +8,11 @@ import datetime as dt
 from sqlalchemy import update
 
 from content import Library
+from devtools.fakebotapi import FakeBotAPI
 from scheduler.engine import CLAIM_LEASE, TickSummary
 from scheduler.render import broadcast_text
 from storage import Database, broadcasts
 from storage.models import Chat
-from tests.fakebotapi import FakeBotAPI
 from tests.scheduler.helpers import add_chat, chat_row, ledger_rows, running_engine, utc
 
 T0 = utc("2026-11-21T23:00:00Z")

@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content import DAILY_VALUE_MG, Diet, Library, Topic, food_fits_diet
+from devtools.fakebotapi import parse_html
 from scheduler import rotation
 from scheduler.render import delivery_text, profile_of, tip_block
-from tests.fakebotapi import parse_html
 
 
 def walk(candidates: list[str], chat_id: int, steps: int) -> list[rotation.Pick]:

@@ -10,12 +10,12 @@ from sqlalchemy import update
 
 from content import Library, food_fits_diet
 from content.diets import Diet
+from devtools.fakebotapi import FakeBotAPI
+from runtime.http import AiohttpRequest
+from runtime.ratelimit import SendLimiter
 from scheduler.engine import CLAIM_LEASE, DeliveryEngine, TickSummary
-from scheduler.ratelimit import SendLimiter
-from scheduler.transport import AiohttpRequest
 from storage import Database
 from storage.models import Chat
-from tests.fakebotapi import FakeBotAPI
 from tests.harness import TOKEN
 from tests.scheduler.helpers import (
     add_chat,
@@ -146,7 +146,7 @@ async def test_rotation_has_no_repeats_until_the_topic_is_exhausted(
         for n in range(len(cramps) + 2):
             assert (await engine.tick(day + dt.timedelta(days=n))).sent == 1
     rows = list(await ledger_rows(db, 14))
-    tips = [r.item_id for r in rows if r.kind == "tip"]
+    tips = [str(r.item_id) for r in rows if r.kind == "tip"]
     foods = [library.food(str(r.item_id)) for r in rows if r.kind == "food"]
     first_cycle = tips[: len(cramps)]
     assert sorted(first_cycle) == sorted(t.id for t in cramps)

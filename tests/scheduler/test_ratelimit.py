@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from scheduler.ratelimit import Priority, SendLimiter, counts_as_message
+from runtime.ratelimit import Priority, SendLimiter, counts_as_message
 
 
 def test_only_message_sends_are_limited() -> None:

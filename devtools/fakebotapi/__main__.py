@@ -1,4 +1,4 @@
-"""Run the fake Bot API as its own process: ``python -m tests.fakebotapi --port N``.
+"""Run the fake Bot API as its own process: ``python -m devtools.fakebotapi --port N``.
 
 The first stdout line is the root URL; the server runs until SIGTERM or SIGINT.
 """
@@ -14,7 +14,7 @@ from .server import FakeBotAPI
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakebotapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.fakebotapi", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--token", default=None, help="accept only this bot token")

@@ -5,7 +5,7 @@ In-process::
     async with FakeBotAPI() as api:
         bot = telegram.Bot(token, base_url=f"{api.url}/bot", base_file_url=f"{api.url}/file/bot")
 
-As a process: ``python -m tests.fakebotapi --port 0 [--rate-limit 30] [--light]``, driven with
+As a process: ``python -m devtools.fakebotapi --port 0 [--rate-limit 30] [--light]``, driven with
 :class:`FakeBotAPIClient`.
 """
 

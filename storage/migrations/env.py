@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 
+from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from alembic import context
 from storage.models import Base
 
 config = context.config
@@ -37,7 +37,7 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    from scheduler.settings import DEFAULT_DATABASE_URL, normalise_database_url
+    from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
 
     url = normalise_database_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
     asyncio.run(_run_from_url(url))

@@ -14,17 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/magbot.db"
-_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+aiosqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+asyncpg": "postgresql+asyncpg",
-}
+from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -35,25 +27,6 @@ def parse_hhmm(value: str) -> dt.time:
     if not match:
         raise ValueError("expected a 24-hour time such as 09:00")
     return dt.time(int(match.group(1)), int(match.group(2)))
-
-
-def normalise_database_url(value: str) -> str:
-    """Accept the URLs operators usually have and pick the async driver for them."""
-    try:
-        url: URL = make_url(value.strip())
-    except ArgumentError:
-        raise ValueError(
-            "not a database URL (expected sqlite:///path or postgresql://...)"
-        ) from None
-    driver = _DRIVERS.get(url.drivername)
-    if driver is None:
-        raise ValueError(f"unsupported database '{url.drivername}' (use sqlite or postgresql)")
-    url = url.set(drivername=driver)
-    if driver.startswith("sqlite") and not url.database:
-        raise ValueError("a SQLite URL needs a file path, e.g. sqlite:///data/magbot.db")
-    if driver.startswith("postgresql") and not url.database:
-        raise ValueError("a PostgreSQL URL needs a database name")
-    return url.render_as_string(hide_password=False)
 
 
 class EngineSettings(BaseSettings):

@@ -1,23 +1,19 @@
-"""The HTTP client the delivery engine talks to the Bot API through.
+"""The HTTP client every process talks to the Bot API through.
 
 PTB's default HTTPX transport costs about 3 ms of CPU per request on our 2-core target,
 which caps a broadcast near 300 messages per second. aiohttp does the same request for
-about 0.2 ms, so the engine uses it when it is installed and falls back to HTTPX when not.
-Bodies are encoded as PTB's own transport encodes them: form fields, multipart for files.
+about 0.2 ms. Bodies are JSON, or multipart when a file is uploaded.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from typing import Any
 
-import httpx
+import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
-
-AIOHTTP_AVAILABLE = importlib.util.find_spec("aiohttp") is not None
+from telegram.request import BaseRequest, RequestData
 
 
 def _seconds(value: Any, default: float | None) -> float | None:
@@ -41,15 +37,13 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
-        self._session: Any = None
+        self._session: aiohttp.ClientSession | None = None
 
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
 
     async def initialize(self) -> None:
-        import aiohttp
-
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._pool_size, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(
@@ -71,10 +65,9 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        import aiohttp
-
         if self._session is None:
             await self.initialize()
+        assert self._session is not None
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=_seconds(pool_timeout, self._pool_timeout),
@@ -113,17 +106,8 @@ _JSON = {"Content-Type": "application/json"}
 
 def maybe_delivered(error: TimedOut) -> bool:
     """True when the request reached the server and only its answer timed out."""
-    cause = error.__cause__
-    if isinstance(cause, httpx.ReadTimeout):
-        return True
-    if AIOHTTP_AVAILABLE:
-        import aiohttp
-
-        return isinstance(cause, aiohttp.SocketTimeoutError)
-    return False
+    return isinstance(error.__cause__, aiohttp.SocketTimeoutError)
 
 
 def make_request(pool_size: int, read_timeout: float = 15.0) -> BaseRequest:
-    if AIOHTTP_AVAILABLE:
-        return AiohttpRequest(pool_size, read_timeout=read_timeout)
-    return HTTPXRequest(connection_pool_size=pool_size, read_timeout=read_timeout)
+    return AiohttpRequest(pool_size, read_timeout=read_timeout)

@@ -1,6 +1,6 @@
 """Start-up shared by every entry point: content, database and a Bot API client.
 
-`python -m bot` reuses these too (the scheduler may not import the bot): every failure is
+The bot, the scheduler and the console all start through these: every failure is
 one clear line and exit status 2, never a traceback or the token.
 """
 
@@ -19,10 +19,9 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import BaseRateLimiter, Defaults, ExtBot
 
 from content import ContentError, Library, load_library
-from scheduler.engine import MAX_IN_FLIGHT
-from scheduler.ratelimit import Priority
-from scheduler.settings import EngineSettings, fail
-from scheduler.transport import make_request
+from runtime.config import EngineSettings, fail
+from runtime.http import make_request
+from runtime.ratelimit import Priority
 from storage import Database, migrate
 
 log = logging.getLogger(__name__)
@@ -59,14 +58,16 @@ async def open_database(url: str) -> Database:
     return db
 
 
-def make_bot(settings: EngineSettings, limiter: BaseRateLimiter[Priority]) -> ExtBot[Any]:
+def make_bot(
+    settings: EngineSettings, limiter: BaseRateLimiter[Priority], *, sends_in_flight: int
+) -> ExtBot[Any]:
     """A Bot API client of the scheduler's own, paced by `limiter`."""
     return ExtBot(
         settings.bot_token.get_secret_value(),
         base_url=f"{settings.telegram_api_url}/bot",
         base_file_url=f"{settings.telegram_api_url}/file/bot",
         # A few spare connections beyond the sends in flight, for getMe and retries.
-        request=make_request(MAX_IN_FLIGHT + 4),
+        request=make_request(sends_in_flight + 4),
         # The engine never polls; a one-connection client keeps PTB from making a default one.
         get_updates_request=make_request(1),
         defaults=Defaults(

@@ -25,5 +25,5 @@ EXPOSE 8080
 # In webhook mode the probe asks the running bot's /healthz (database and scheduler);
 # in polling mode it checks that the database the bot depends on answers.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["python", "-m", "bot.healthcheck"]
+    CMD ["python", "-m", "bot.server.probe"]
 CMD ["python", "-m", "bot"]

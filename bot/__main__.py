@@ -1,3 +1,3 @@
-from bot.main import main
+from bot.server.main import main
 
 main()

@@ -10,16 +10,16 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
-from bot import errors, flood
 from bot.commands import menu
 from bot.handlers import admin, all_commands, register_all
-from bot.metrics import Metrics
 from bot.open_questions import OpenQuestions
-from bot.ordering import PerChatUpdateProcessor
 from bot.served_tally import ServedTally
+from bot.server import errors, flood
+from bot.server.metrics import Metrics
+from bot.server.ordering import PerChatUpdateProcessor
+from bot.server.transport import InstrumentedRequest, install_guard
 from bot.services import Services, attach
 from bot.settings import BotSettings
-from bot.transport import InstrumentedRequest, install_guard
 from content import Library
 from content.answering import Answerer
 from runtime.http import make_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from bot.zones import zone_label
+from content.zones import zone_label
 from scheduler.schedule import FREQUENCY_LABELS, Frequency
 from storage.models import Chat
 

@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
-
 from storage import Database, preferences
-from storage.models import Chat
 
 Pending = tuple[str, int | None]
 
@@ -60,6 +57,5 @@ class OpenQuestions:
             if self._loaded:
                 return
             async with db.session() as session:
-                rows = await session.scalars(select(Chat.id).where(Chat.awaiting.is_not(None)))
-                self._maybe_open.update(rows)
+                self._maybe_open.update(await preferences.chats_awaiting(session))
             self._loaded = True

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 from telegram.ext import Application, CallbackContext
 
 from bot.commands import CommandInfo
-from bot.metrics import Metrics
 from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
+from bot.server.metrics import Metrics
 from bot.settings import BotSettings
 from content import Library
 from content.answering import Answerer
@@ -38,7 +38,7 @@ class Services:
     answerer: Answerer
     # How often each answer was shown, written in batches (see bot.served_tally).
     served: ServedTally
-    # This Application's own Prometheus registry and metrics (see bot.metrics).
+    # This Application's own Prometheus registry and metrics (see bot.server.metrics).
     metrics: Metrics = field(default_factory=Metrics)
     # The delivery engine running in this process (SCHEDULER_ENABLED), if any.
     delivery: DeliveryLink | None = None

@@ -99,7 +99,7 @@ class _Plan:
 class DeliveryObserver(Protocol):
     """Told about every finished delivery: `outcome` is sent, failed, blocked or skipped,
     and `lag_seconds` how long after its due time Telegram accepted it (sent only).
-    bot.metrics.Metrics is one."""
+    bot.server.metrics.Metrics is one."""
 
     def observe_delivery(self, outcome: str, lag_seconds: float | None = None) -> None: ...
 

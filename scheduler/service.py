@@ -56,7 +56,7 @@ class DeliveryService:
         return now - latest < stale_after
 
     async def health_check(self) -> bool:
-        """The "scheduler" check of bot.health.Health."""
+        """The "scheduler" check of bot.server.health.Health."""
         return self.healthy()
 
     def start(self) -> None:

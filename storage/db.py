@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -116,6 +116,12 @@ class Database:
 
     def safe_url(self) -> str:
         return self.url.render_as_string(hide_password=True)
+
+    async def answers(self) -> bool:
+        """True when the database answers a trivial query (health checks)."""
+        async with self.session() as session:
+            await session.execute(text("SELECT 1"))
+        return True
 
     async def close(self) -> None:
         await self.engine.dispose()

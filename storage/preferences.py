@@ -168,3 +168,8 @@ async def awaiting_of(session: AsyncSession, chat_id: int) -> tuple[str, int | N
     if row is None or row[0] is None:
         return None
     return str(row[0]), row[1]
+
+
+async def chats_awaiting(session: AsyncSession) -> list[int]:
+    """Every chat with an open question (a process starting up learns them once)."""
+    return list(await session.scalars(select(Chat.id).where(Chat.awaiting.is_not(None))))

@@ -161,7 +161,7 @@ async def test_reload_reaches_the_embedded_delivery_engine(
     async with running_engine(
         admin_bot.db, admin_bot.library, fake_api.url, database_url
     ) as engine:
-        # Wired as bot.main wires the engine it starts (not started here: the test ticks).
+        # Wired as bot.server.main wires the engine it starts (not started here: the test ticks).
         attach(app, replace(services_in(app), delivery=EmbeddedDelivery(DeliveryService(engine))))
         tips = content_dir / "tips.yaml"
         data = yaml.safe_load(tips.read_text())

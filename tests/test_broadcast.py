@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.handlers.broadcast import EXPIRED, NOBODY
-from bot.handlers.settings.common import EXPIRED as UNCLAIMED_BUTTON
+from bot.menus.kit import EXPIRED as UNCLAIMED_BUTTON
 from bot.services import attach, services_in
 from content import Library
 from devtools.fakebotapi import FakeBotAPI
@@ -272,7 +272,7 @@ async def test_the_embedded_engine_starts_a_confirmed_broadcast_at_once(
     )
     try:
         await asyncio.wait_for(delivery.service.ticked.wait(), 30)  # the start-up tick
-        attach(app, replace(services_in(app), delivery=delivery))  # as bot.main does
+        attach(app, replace(services_in(app), delivery=delivery))  # as bot.server.main does
         _, shown = await preview(bot, "/broadcast right away")
         await bot.press(ADMIN, bot.last_message_id(ADMIN), shown.button("Send"))
         # Well before the next minute's tick (unless the clock happens to be near one).

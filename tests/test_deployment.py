@@ -65,7 +65,7 @@ def test_optional_scheduler_service_runs_the_delivery_engine() -> None:
         scheduler["environment"]["DATABASE_URL"] == services["bot"]["environment"]["DATABASE_URL"]
     )
     assert scheduler["depends_on"]["db"]["condition"] == "service_healthy"
-    assert "bot.healthcheck" in scheduler["healthcheck"]["test"]
+    assert "bot.server.probe" in scheduler["healthcheck"]["test"]
     # The bot can leave delivery to that service; by default it delivers itself.
     assert services["bot"]["environment"]["SCHEDULER_ENABLED"] == "${SCHEDULER_IN_BOT:-true}"
     assert "bot" not in scheduler.get("profiles", []) and "profiles" not in services["bot"]
@@ -79,12 +79,12 @@ def test_healthcheck_in_polling_mode_checks_the_database(tmp_path: Path) -> None
         "DATABASE_URL": f"sqlite:///{tmp_path / 'ok.db'}",
     }
     healthy = subprocess.run(
-        [sys.executable, "-m", "bot.healthcheck"], env=env, cwd=tmp_path, timeout=60
+        [sys.executable, "-m", "bot.server.probe"], env=env, cwd=tmp_path, timeout=60
     )
     assert healthy.returncode == 0
     env["DATABASE_URL"] = "postgresql://magbot@127.0.0.1:1/magbot"
     sick = subprocess.run(
-        [sys.executable, "-m", "bot.healthcheck"], env=env, cwd=tmp_path, timeout=60
+        [sys.executable, "-m", "bot.server.probe"], env=env, cwd=tmp_path, timeout=60
     )
     assert sick.returncode == 1
 
@@ -101,11 +101,11 @@ def test_healthcheck_in_webhook_mode_asks_healthz(tmp_path: Path) -> None:
     }
     # Nothing listens on the port: unhealthy, though the database itself is fine.
     sick = subprocess.run(
-        [sys.executable, "-m", "bot.healthcheck"], env=env, cwd=tmp_path, timeout=60
+        [sys.executable, "-m", "bot.server.probe"], env=env, cwd=tmp_path, timeout=60
     )
     assert sick.returncode == 1
     database_only = subprocess.run(
-        [sys.executable, "-m", "bot.healthcheck", "--database"], env=env, cwd=tmp_path, timeout=60
+        [sys.executable, "-m", "bot.server.probe", "--database"], env=env, cwd=tmp_path, timeout=60
     )
     assert database_only.returncode == 0
 

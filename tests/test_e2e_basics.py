@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.handlers.settings.common import EXPIRED
+from bot.menus.kit import EXPIRED
 from storage.models import Chat
 from tests.harness import BotHarness
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.handlers.settings.common import NOT_ADMIN
+from bot.menus.kit import NOT_ADMIN
 from storage.models import Chat
 from tests.harness import BotHarness, Reply
 from tests.menu_helpers import menu, row, tap

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import CallbackCodec
-from bot.handlers.settings.common import EXPIRED
+from bot.menus.callbacks import CallbackCodec
+from bot.menus.kit import EXPIRED
 from content import AgeBand, LifeStage, Profile, Sex, Topic
 from storage.models import Chat
 from tests.harness import BotHarness, Reply

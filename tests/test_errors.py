@@ -7,7 +7,7 @@ import logging
 import pytest
 from sqlalchemy import text
 
-from bot.errors import APOLOGY, Apologies
+from bot.server.errors import APOLOGY, Apologies
 from bot.services import services_in
 from tests.harness import BotHarness
 
@@ -53,7 +53,7 @@ async def test_failures_get_one_apology_without_internals_then_recover(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     await _break_chats_table(bot, broken=True)
-    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+    with caplog.at_level(logging.ERROR, logger="bot.server.errors"):
         first = await bot.send("/start")
         second = await bot.send("/start")
         third = await bot.send("/stop")
@@ -66,7 +66,9 @@ async def test_failures_get_one_apology_without_internals_then_recover(
         metrics.value("magbot_handler_errors_total", type=name)
         for name in ("OperationalError", "ProgrammingError")
     )
-    failed = [r for r in caplog.records if r.name == "bot.errors" and r.levelno == logging.ERROR]
+    failed = [
+        r for r in caplog.records if r.name == "bot.server.errors" and r.levelno == logging.ERROR
+    ]
     # Every failing handler is logged and counted (several may touch the database per update).
     assert sorted({int(getattr(r, "update_id", 0)) for r in failed}) == [1, 2, 3]
     assert errors == len(failed) >= 3

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.flood import SLOW_DOWN, FloodGuard, Verdict
+from bot.server.flood import SLOW_DOWN, FloodGuard, Verdict
 from bot.services import services_in
 from bot.settings import BotSettings
 from content import Library

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.timeparse import TimeParseError, parse_delivery_time
+from content.timeparse import TimeParseError, parse_delivery_time
 
 
 @pytest.mark.parametrize(

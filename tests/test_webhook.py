@@ -16,10 +16,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 from sqlalchemy import func, select, update
 
-from bot.health import Health
+from bot.server.health import Health
+from bot.server.webhook import SECRET_HEADER
 from bot.services import services_in
 from bot.settings import BotSettings
-from bot.webhook import SECRET_HEADER
 from content import Library
 from devtools.fakebotapi import FakeBotAPI
 from runtime.config import describe_error
@@ -278,7 +278,7 @@ async def test_bot_process_registers_and_serves_its_webhook(
 
 
 async def test_in_process_deliveries_show_in_metrics_and_health(hook: WebhookBot) -> None:
-    """What bot.main wires up: the engine reports to the Application's Metrics, and the
+    """What bot.server.main wires up: the engine reports to the Application's Metrics, and the
     scheduler's health check joins /healthz."""
     harness = hook.harness
     now = dt.datetime.now(dt.UTC)

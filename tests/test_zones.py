@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.zones import (
+from content.zones import (
     ZoneParseError,
     ZoneResolver,
     default_resolver,

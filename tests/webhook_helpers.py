@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from bot.health import Health
+from bot.server.health import Health
+from bot.server.webhook import SECRET_HEADER, WebhookServer, create_app
 from bot.services import services_in
-from bot.webhook import SECRET_HEADER, WebhookServer, create_app
 from content import Library
 from devtools.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness

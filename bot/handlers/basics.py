@@ -19,8 +19,9 @@ from telegram.ext import (
 
 from bot.commands import CommandInfo, Feature, help_lines
 from bot.formatting import esc, schedule_summary
-from bot.handlers.settings.common import EXPIRED, admin_or_refuse, codec_of, remember_menu
-from bot.keyboards import Keyboard
+from bot.menus.keyboards import Keyboard
+from bot.menus.kit import EXPIRED, admin_or_refuse, codec_of, remember_menu
+from bot.pipeline import Stage
 from bot.services import services_of
 from content import Topic
 from scheduler.schedule import next_due_for
@@ -144,7 +145,7 @@ async def inaccessible_button(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Before every feature's button handlers (group 0).
-    application.add_handler(CallbackQueryHandler(inaccessible_button), group=-5)
+    application.add_handler(CallbackQueryHandler(inaccessible_button), group=Stage.INACCESSIBLE)
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("stop", stop))

@@ -19,10 +19,10 @@ from telegram import Message, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.callbacks import PREFIX, CallbackCodec
-from bot.edits import edit_in_place
 from bot.formatting import clip, esc
-from bot.keyboards import Keyboard
+from bot.menus.callbacks import PREFIX, CallbackCodec
+from bot.menus.edits import edit_in_place
+from bot.menus.keyboards import Keyboard
 from bot.services import services_of
 from scheduler.render import broadcast_overflow, broadcast_text
 from storage import broadcasts

@@ -14,9 +14,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.charts import Bar, ChartSpec, chart_cache
 from bot.commands import CommandInfo, Feature
-from bot.edits import edit_in_place
 from bot.formatting import clip, esc
 from bot.handlers.intake_log import food_index, log_button_data
+from bot.menus.edits import edit_in_place
 from bot.personal import INFANT_NOTE, NUTS_NOTE, PORTIONS_NOTE, Needs, needs_of
 from bot.services import services_of
 from bot.supplement_dose import find_supplement, supplement_reply

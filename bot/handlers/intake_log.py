@@ -13,8 +13,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.charts import Bar, ChartSpec, render_async
 from bot.commands import CommandInfo, Feature
-from bot.edits import edit_in_place
 from bot.formatting import clip, esc
+from bot.menus.edits import edit_in_place
 from bot.personal import INFANT_NOTE, KIDNEY_NOTE, PORTIONS_NOTE, Needs, needs_of
 from bot.services import Services, services_of
 from bot.supplement_dose import SupplementDose, find_supplement, mentions_mg, supplement_reply

@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.callbacks import Press
 from bot.commands import CommandInfo, Feature
 from bot.handlers.settings import press_pattern
 from bot.handlers.settings.actions import reschedule
-from bot.handlers.settings.common import (
+from bot.handlers.settings.screens import when_text
+from bot.menus.callbacks import Press
+from bot.menus.kit import (
     UNKNOWN_CHAT,
     Action,
     MenuView,
@@ -23,7 +24,6 @@ from bot.handlers.settings.common import (
     send_menu,
     utcnow,
 )
-from bot.handlers.settings.screens import when_text
 from bot.services import services_of
 from storage import preferences
 from storage.models import Chat

@@ -10,19 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.callbacks import Press
 from bot.commands import CommandInfo, Feature
 from bot.formatting import esc
 from bot.handlers.settings import press_pattern
-from bot.handlers.settings.common import (
-    Action,
-    MenuView,
-    Outcome,
-    admin_or_refuse,
-    on_press,
-    send_menu,
-    utcnow,
-)
 from bot.handlers.settings.screens import (
     diet_text,
     food_text,
@@ -31,8 +21,18 @@ from bot.handlers.settings.screens import (
     status_text,
     topics_text,
 )
+from bot.menus.callbacks import Press
+from bot.menus.kit import (
+    Action,
+    MenuView,
+    Outcome,
+    admin_or_refuse,
+    on_press,
+    send_menu,
+    utcnow,
+)
 from bot.services import services_of
-from bot.zones import zone_label
+from content.zones import zone_label
 from storage import chats, privacy
 from storage.models import Chat
 

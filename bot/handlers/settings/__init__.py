@@ -15,19 +15,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import PREFIX
 from bot.commands import CommandInfo, Feature
 from bot.handlers.settings import screens
 from bot.handlers.settings.actions import ACTIONS
 from bot.handlers.settings.answers import drop_question, is_awaiting_input, on_location, on_text
-from bot.handlers.settings.common import admin_or_refuse, on_press, send_menu
-from bot.zones import default_resolver
+from bot.menus.callbacks import PREFIX
+from bot.menus.kit import admin_or_refuse, on_press, send_menu
+from bot.pipeline import Stage
+from content.zones import default_resolver
 
 __all__ = ["FEATURE", "is_awaiting_input", "press_pattern"]
 
 COMMANDS = [CommandInfo("settings", "time zone, time, topics, diet and more")]
-# Typed answers must be seen before /ask's free-text handler in group 0.
-ANSWER_GROUP = -1
 
 
 def press_pattern(actions: Any) -> str:
@@ -52,11 +51,15 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     threading.Thread(target=default_resolver, name="zone-tables", daemon=True).start()
     application.add_handler(CommandHandler("settings", settings_command))
     application.add_handler(CallbackQueryHandler(settings_press, pattern=press_pattern(ACTIONS)))
-    application.add_handler(MessageHandler(filters.COMMAND, drop_question), group=ANSWER_GROUP)
     application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), group=ANSWER_GROUP
+        MessageHandler(filters.COMMAND, drop_question), group=Stage.OPEN_QUESTION
     )
-    application.add_handler(MessageHandler(filters.LOCATION, on_location), group=ANSWER_GROUP)
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text), group=Stage.OPEN_QUESTION
+    )
+    application.add_handler(
+        MessageHandler(filters.LOCATION, on_location), group=Stage.OPEN_QUESTION
+    )
 
 
 FEATURE = Feature(COMMANDS, register)

@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import Press
 from bot.formatting import esc
 from bot.handlers.settings import screens
-from bot.handlers.settings.common import EXPIRED, Action, MenuView, Outcome
-from bot.zones import ZoneMatch, zone_label
+from bot.menus.callbacks import Press
+from bot.menus.kit import EXPIRED, Action, MenuView, Outcome
 from content import AgeBand, Diet, LifeStage, Sex, Topic
+from content.zones import ZoneMatch, zone_label
 from scheduler.schedule import FREQUENCY_LABELS, Frequency, next_due_for
 from storage import preferences
 from storage.models import Chat

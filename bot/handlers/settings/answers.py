@@ -17,7 +17,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.formatting import esc
 from bot.handlers.settings import screens
 from bot.handlers.settings.actions import save, time_notice, zone_notice
-from bot.handlers.settings.common import (
+from bot.menus.kit import (
     UNKNOWN_CHAT,
     MenuView,
     codec_of,
@@ -26,8 +26,8 @@ from bot.handlers.settings.common import (
     utcnow,
 )
 from bot.services import Services, services_of
-from bot.timeparse import TimeParseError, parse_delivery_time
-from bot.zones import ZoneMatch, ZoneParseError, default_resolver, zone_at
+from content.timeparse import TimeParseError, parse_delivery_time
+from content.zones import ZoneMatch, ZoneParseError, default_resolver, zone_at
 from storage import preferences
 from storage.models import Chat as ChatRow
 

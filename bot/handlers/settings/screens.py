@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.formatting import esc
-from bot.handlers.settings.common import MenuView
-from bot.keyboards import checked, marked
-from bot.timeparse import TIME_EXAMPLES
-from bot.zones import ZONE_EXAMPLES, zone_label
+from bot.menus.keyboards import checked, marked
+from bot.menus.kit import MenuView
 from content import AgeBand, Diet, Intake, Library, LifeStage, Profile, Sex, Topic
+from content.timeparse import TIME_EXAMPLES
+from content.zones import ZONE_EXAMPLES, zone_label
 from scheduler.schedule import FREQUENCY_LABELS, Frequency
 from storage.models import Chat
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import CallbackCodec
+from bot.menus.callbacks import CallbackCodec
 
 CHECK = "✅"
 UNCHECKED = "▫️"

@@ -2,7 +2,7 @@
 
 Handlers and the delivery engine report through the `Metrics` object in Services; the
 Bot API traffic (replies, 429s, 403s) is counted where the HTTP requests are made
-(`bot.transport`), so no handler has to remember to count its own messages.
+(`bot.server.transport`), so no handler has to remember to count its own messages.
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from bot.pipeline import Stage
+
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "update_type"]
 
-# Runs before flood control (-10) so that every update is counted, muted ones included.
-COUNT_GROUP = -20
-# Runs after every feature's handlers: the update has been fully handled.
-DONE_GROUP = 999_000
 
 # When the update the current task is handling arrived. PTB handles each update in its own
 # task, and a ContextVar is per task, so a Bot API call made while handling an update can
@@ -185,8 +183,8 @@ class Metrics:
     # Handlers that count every update -----------------------------------------------
 
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        application.add_handler(TypeHandler(Update, self._arrived), group=COUNT_GROUP)
-        application.add_handler(TypeHandler(Update, self._finished), group=DONE_GROUP)
+        application.add_handler(TypeHandler(Update, self._arrived), group=Stage.ARRIVED)
+        application.add_handler(TypeHandler(Update, self._finished), group=Stage.DONE)
 
     async def _arrived(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         self.updates.labels(type=update_type(update)).inc()

@@ -17,9 +17,9 @@ from telegram import CallbackQuery, Chat, ChatMember, InlineKeyboardMarkup, Mess
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.callbacks import CallbackCodec, Press
-from bot.edits import edit_in_place
-from bot.keyboards import Keyboard
+from bot.menus.callbacks import CallbackCodec, Press
+from bot.menus.edits import edit_in_place
+from bot.menus.keyboards import Keyboard
 from bot.services import Services, services_of
 from storage import preferences
 from storage.models import Chat as ChatRow

@@ -1,4 +1,4 @@
-"""`python -m bot.healthcheck`: exit 0 when the bot is healthy (Docker HEALTHCHECK).
+"""`python -m bot.server.probe`: exit 0 when the bot is healthy (Docker HEALTHCHECK).
 
 In webhook mode the running bot answers `GET /healthz` itself (database and scheduler), so
 the probe asks it; in polling mode there is no server, and the probe checks that the
@@ -13,7 +13,6 @@ import sys
 import urllib.error
 import urllib.request
 
-from bot.health import database_answers
 from bot.settings import BotSettings
 from runtime.config import load_settings
 from storage import Database
@@ -37,7 +36,7 @@ def webhook_healthy(settings: BotSettings) -> bool:
 async def database_healthy(url: str) -> bool:
     db = Database(url)
     try:
-        return await asyncio.wait_for(database_answers(db), timeout=TIMEOUT)
+        return await asyncio.wait_for(db.answers(), timeout=TIMEOUT)
     except Exception:  # any failure means unhealthy; the reason is not for the probe
         return False
     finally:
@@ -45,7 +44,7 @@ async def database_healthy(url: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.healthcheck", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.server.probe", description=__doc__)
     parser.add_argument(
         "--database", action="store_true", help="only check the database (scheduler process)"
     )

@@ -24,10 +24,10 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from bot.health import Health
-from bot.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.server.health import Health
+from bot.server.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.server.transport import bare_update, decode_update
 from bot.settings import BotSettings
-from bot.transport import bare_update, decode_update
 from storage import Database, stats
 
 log = logging.getLogger(__name__)

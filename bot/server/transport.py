@@ -22,7 +22,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
-from bot.metrics import Metrics, handling_since
+from bot.pipeline import Stage
+from bot.server.metrics import Metrics, handling_since
 
 log = logging.getLogger(__name__)
 
@@ -165,10 +166,6 @@ class InstrumentedRequest(BaseRequest):
         return status, payload
 
 
-# Before every other handler group (metrics count from -20, flood control -10).
-GUARD_GROUP = -30
-
-
 def install_guard(application: Application[Any, Any, Any, Any, Any, Any], metrics: Metrics) -> None:
     """An update whose ids are not of the types Telegram promises goes no further."""
 
@@ -178,4 +175,4 @@ def install_guard(application: Application[Any, Any, Any, Any, Any, Any], metric
             log.warning("dropped a malformed update update_id=%s", update.update_id)
             raise ApplicationHandlerStop
 
-    application.add_handler(TypeHandler(Update, drop_ill_typed), group=GUARD_GROUP)
+    application.add_handler(TypeHandler(Update, drop_ill_typed), group=Stage.GUARD)

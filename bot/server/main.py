@@ -14,10 +14,10 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application, publish_menu
-from bot.health import Health
+from bot.server.health import Health
+from bot.server.webhook import build_server, register_webhook
 from bot.services import attach, services_in
 from bot.settings import BotSettings
-from bot.webhook import build_server, register_webhook
 from runtime.config import fail, load_settings
 from runtime.logs import configure_logging
 from runtime.startup import load_content, open_database

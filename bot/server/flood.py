@@ -21,16 +21,15 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
+from bot.pipeline import Stage
 from bot.services import services_of
 
-# After the metrics' counting group (-20), before every feature's handlers (0 and up).
-FLOOD_GROUP = -10
 WINDOW = 60.0
 SLOW_DOWN = (
     "🐢 You are sending messages faster than I can read them. "
     "I will ignore new messages for a minute; then I am all yours again."
 )
-_KEY = "magbot.flood"
+_KEY = "magbot.server.flood"
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class FloodGuard:
 
 def install(application: Application[Any, Any, Any, Any, Any, Any], limit: int) -> None:
     application.bot_data[_KEY] = FloodGuard(limit)
-    application.add_handler(TypeHandler(Update, _guard), group=FLOOD_GROUP)
+    application.add_handler(TypeHandler(Update, _guard), group=Stage.FLOOD)
 
 
 async def _guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

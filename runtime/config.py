@@ -120,6 +120,11 @@ def describe_error(error: ValidationError) -> str:
     name = str(first["loc"][0]).upper() if first["loc"] else "settings"
     if first["type"] == "missing":
         return f"{name} is required: set it in the environment or in .env"
+    if (
+        first["type"] in {"too_short", "string_too_short"}
+        and first.get("ctx", {}).get("min_length") == 1
+    ):
+        return f"{name} is empty: set it in the environment or in .env"
     message = str(first["msg"]).removeprefix("Value error, ")
     return f"{name} is invalid: {message}"
 

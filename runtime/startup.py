@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import BaseRateLimiter, Defaults, ExtBot
@@ -77,12 +77,16 @@ def make_bot(
     )
 
 
-async def initialize_bot(bot: ExtBot[Any], settings: EngineSettings) -> None:
+async def initialize_bot(bot: Bot, settings: EngineSettings) -> None:
+    """Open the bot's HTTP clients and check the token with getMe, or stop in one line."""
     try:
         await bot.initialize()
-    except InvalidToken:
-        fail("BOT_TOKEN was rejected by the Bot API: check the token from @BotFather")
-    except NetworkError as error:
+    except (InvalidToken, NetworkError) as error:
+        # PTB opens both HTTP clients before getMe and closes them only after a successful
+        # start; left open, each prints an "Unclosed client session" block under our line.
+        await asyncio.gather(*(request.shutdown() for request in bot._request))
+        if isinstance(error, InvalidToken):
+            fail("BOT_TOKEN was rejected by the Bot API: check the token from @BotFather")
         fail(
             f"cannot reach the Bot API at TELEGRAM_API_URL ({settings.telegram_api_url}): "
             f"{type(error).__name__}"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -106,13 +108,43 @@ def test_bad_database_url_exits_2(tmp_path: Path, url: str, needle: str) -> None
     assert "secret" not in result.stderr
 
 
+# A log record as runtime/logs.py formats it: "2026-11-30T05:46:33 INFO name: text".
+LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+
+
+def _assert_one_error_line(returncode: int | None, stderr: str, *needles: str) -> None:
+    """Exit status 2 and one `magbot:` line; anything else is an ordinary INFO log record."""
+    assert returncode == 2, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    loose = [line for line in lines if not LOG_RECORD.match(line)]
+    assert len(loose) == 1 and loose[0].startswith("magbot: "), stderr
+    assert all(" INFO " in line for line in lines if LOG_RECORD.match(line)), stderr
+    assert "Traceback" not in stderr and "Unclosed" not in stderr
+    for needle in needles:
+        assert needle in loose[0]
+    assert TOKEN.split(":")[1] not in stderr
+
+
+def test_empty_token_says_it_is_empty(tmp_path: Path) -> None:
+    result = _start_and_fail(_env(BOT_TOKEN="", PYTHONPATH=str(ROOT)), tmp_path)
+    _assert_one_error_line(result.returncode, result.stderr, "BOT_TOKEN is empty")
+
+
 async def test_rejected_token_exits_2(tmp_path: Path) -> None:
     async with FakeBotAPI(token="999:the-only-valid-token") as api:
         env = _env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=api.url, PYTHONPATH=str(ROOT))
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
         process = await _run_bot(env, tmp_path)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode == 2
-    text = stderr.decode()
-    assert "BOT_TOKEN was rejected" in text and "Traceback" not in text
-    assert TOKEN.split(":")[1] not in text
+    _assert_one_error_line(process.returncode, stderr.decode(), "BOT_TOKEN was rejected")
+
+
+def test_unreachable_bot_api_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as closed:
+        # A port that was free a moment ago: nothing listens there now.
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = _env(BOT_TOKEN=TOKEN, TELEGRAM_API_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(ROOT))
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
+    result = _start_and_fail(env, tmp_path)
+    _assert_one_error_line(result.returncode, result.stderr, "cannot reach the Bot API")

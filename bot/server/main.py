@@ -11,16 +11,15 @@ import signal
 from dataclasses import replace
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application, publish_menu
 from bot.server.health import Health
 from bot.server.webhook import build_server, register_webhook
 from bot.services import attach, services_in
 from bot.settings import BotSettings
-from runtime.config import fail, load_settings
+from runtime.config import load_settings
 from runtime.logs import configure_logging
-from runtime.startup import load_content, open_database
+from runtime.startup import initialize_bot, load_content, open_database
 from scheduler.embedded import EmbeddedDelivery
 
 log = logging.getLogger("bot")
@@ -37,16 +36,9 @@ async def serve(settings: BotSettings) -> None:
     initialized = False
     delivery: EmbeddedDelivery | None = None
     try:
-        try:
-            await application.initialize()
-            initialized = True
-        except InvalidToken:
-            fail("BOT_TOKEN was rejected by the Bot API: check the token from @BotFather")
-        except NetworkError as error:
-            fail(
-                f"cannot reach the Bot API at TELEGRAM_API_URL ({settings.telegram_api_url}): "
-                f"{type(error).__name__}"
-            )
+        await initialize_bot(application.bot, settings)
+        await application.initialize()
+        initialized = True
         await publish_menu(application)
         # The content, the /ask index and the libraries' own tables live as long as the
         # process: frozen, the garbage collector stops rescanning them (about 200,000

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from content.diets import Diet, food_fits_diet
-from content.enums import FaqSection, Topic, UrgentAction
+from content.enums import Topic, UrgentAction
 from content.intake import IntakeTables
 from content.models import ActionText, Concept, FaqEntry, Food, RedFlag, Tip
 
@@ -50,9 +50,6 @@ class Library(BaseModel):
         """Tips whose topic is in `topics`, in file order."""
         wanted = frozenset(topics)
         return tuple(tip for tip in self.tips if tip.topic in wanted)
-
-    def faq_for_section(self, section: FaqSection) -> tuple[FaqEntry, ...]:
-        return tuple(entry for entry in self.faq if entry.section is section)
 
     def foods_for_diets(self, diets: Iterable[Diet]) -> tuple[Food, ...]:
         """Foods that fit every diet preference, richest in magnesium first."""

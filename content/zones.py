@@ -115,10 +115,6 @@ def zone_label(zone: str) -> str:
     return zone
 
 
-def local_time_in(zone: str, now: dt.datetime) -> dt.datetime:
-    return now.astimezone(ZoneInfo(zone))
-
-
 def normalise(text: str) -> str:
     """Case-, accent- and punctuation-blind form used for every name comparison."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -60,13 +60,3 @@ async def record(session: AsyncSession, shown: Iterable[Shown]) -> None:
         index_elements=["chat_id", "kind", "cycle", "item_id"]
     )
     await session.execute(statement, rows)
-
-
-async def shown_items(session: AsyncSession, chat_id: int, kind: Kind) -> list[tuple[int, str]]:
-    """(cycle, item) pairs in the order they were recorded."""
-    rows = await session.execute(
-        select(ContentHistory.cycle, ContentHistory.item_id)
-        .where(ContentHistory.chat_id == chat_id, ContentHistory.kind == str(kind))
-        .order_by(ContentHistory.id)
-    )
-    return [(cycle, item) for cycle, item in rows]

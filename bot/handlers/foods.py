@@ -244,10 +244,6 @@ def _suggestion_view(asked: str, suggestions: Sequence[Food]) -> tuple[str, Inli
     return text, InlineKeyboardMarkup(rows)
 
 
-def _chart_label(food: Food) -> str:
-    return f"{food.name.split(',')[0]} · {food.serving}"
-
-
 def _chart(context: ContextTypes.DEFAULT_TYPE, page: Page, needs: Needs) -> tuple[Any, ChartSpec]:
     """The page's chart: its cache key (filter, diet, target) and what it shows."""
     library = services_of(context).library

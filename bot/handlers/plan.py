@@ -34,7 +34,6 @@ COMMANDS = [CommandInfo("plan", "a one-day food plan that reaches your magnesium
 _SHOWN = "plan.shown"
 _COUNT = "plan.count"
 _KEEP = 5
-PERSONAL_HINT = "Send /start and set your age and sex in /settings for a personal target."
 ANOTHER = InlineKeyboardButton("🔄 Another plan", callback_data="plan:new")
 
 

@@ -248,10 +248,6 @@ class SynonymMap:
                 start += 1
         return out
 
-    def heads_of(self, found: Iterable[str]) -> frozenset[str]:
-        """The head words that single words in `found` stand for (themselves included)."""
-        return frozenset(head for word in found for head in self._heads.get((word,), ()))
-
 
 def food_synonyms(library: Library) -> list[tuple[str, str]]:
     """Foods stand for "food" and their category ("almonds" -> food, nuts).

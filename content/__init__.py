@@ -25,6 +25,7 @@ from content.library import Library
 from content.loader import DEFAULT_DATA_DIR, load_library
 from content.models import FaqEntry, Food, RedFlag, Tip
 from content.problems import ContentError, Problem
+from content.quiz import Quiz
 
 __all__ = [
     "AGE_BAND_LABELS",
@@ -49,6 +50,7 @@ __all__ = [
     "LifeStage",
     "Problem",
     "Profile",
+    "Quiz",
     "RedFlag",
     "Sex",
     "Source",

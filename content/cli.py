@@ -64,6 +64,7 @@ def format_counts(library: Library) -> str:
                 ("tips", len(library.tips)),
                 ("foods", len(library.foods)),
                 ("FAQ entries", len(library.faq)),
+                ("quiz questions", len(library.quizzes)),
                 ("red flags", len(library.red_flags)),
                 ("red-flag rules", rules),
                 ("triage concepts", len(library.concepts)),
@@ -71,6 +72,10 @@ def format_counts(library: Library) -> str:
             ],
         ),
         _table("Tips per topic", _counted(TOPIC_LABELS.items(), (t.topic for t in library.tips))),
+        _table(
+            "Quiz questions per topic",
+            _counted(TOPIC_LABELS.items(), (library.tip(q.tip).topic for q in library.quizzes)),
+        ),
         _table(
             "FAQ per section",
             _counted(FAQ_SECTION_LABELS.items(), (e.section for e in library.faq)),

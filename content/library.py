@@ -11,6 +11,7 @@ from content.diets import Diet, food_fits_diet
 from content.enums import Topic, UrgentAction
 from content.intake import IntakeTables
 from content.models import ActionText, Concept, FaqEntry, Food, RedFlag, Tip
+from content.quiz import Quiz, quizzes_by_tip
 
 
 class Library(BaseModel):
@@ -27,15 +28,21 @@ class Library(BaseModel):
     symptom_note: str
     disclaimer: str
     onboarding_disclaimer: str
+    # At least one question per tip (the loader checks), in file order.
+    quizzes: tuple[Quiz, ...]
 
     _tips: Mapping[str, Tip] = PrivateAttr()
     _foods: Mapping[str, Food] = PrivateAttr()
     _faq: Mapping[str, FaqEntry] = PrivateAttr()
+    _quizzes: Mapping[str, Quiz] = PrivateAttr()
+    _quizzes_by_tip: Mapping[str, tuple[Quiz, ...]] = PrivateAttr()
 
     def model_post_init(self, context: object, /) -> None:
         self._tips = MappingProxyType({tip.id: tip for tip in self.tips})
         self._foods = MappingProxyType({food.id: food for food in self.foods})
         self._faq = MappingProxyType({entry.id: entry for entry in self.faq})
+        self._quizzes = MappingProxyType({quiz.id: quiz for quiz in self.quizzes})
+        self._quizzes_by_tip = MappingProxyType(quizzes_by_tip(self.quizzes))
 
     def tip(self, tip_id: str) -> Tip:
         return self._tips[tip_id]
@@ -45,6 +52,13 @@ class Library(BaseModel):
 
     def faq_entry(self, entry_id: str) -> FaqEntry:
         return self._faq[entry_id]
+
+    def quiz(self, quiz_id: str) -> Quiz:
+        return self._quizzes[quiz_id]
+
+    def quizzes_for_tip(self, tip_id: str) -> tuple[Quiz, ...]:
+        """The questions on one tip, in file order; KeyError for an unknown tip."""
+        return self._quizzes_by_tip.get(self.tip(tip_id).id, ())
 
     def tips_for_topics(self, topics: Iterable[Topic]) -> tuple[Tip, ...]:
         """Tips whose topic is in `topics`, in file order."""

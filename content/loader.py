@@ -31,6 +31,7 @@ from content.models import (
 )
 from content.numbers import number_problems, reference_numbers
 from content.problems import ContentError, FieldRuleError, Problem
+from content.quiz import Quiz, quiz_problems, quiz_texts
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -39,6 +40,7 @@ FOODS_FILE = "foods.yaml"
 FAQ_FILE = "faq.yaml"
 INTAKE_FILE = "intake.yaml"
 SAFETY_FILE = "safety.yaml"
+QUIZZES_FILE = "quizzes.yaml"
 
 DISCLAIMER_MAX = 200
 
@@ -89,15 +91,28 @@ def load_library(data_dir: Path | None = None) -> Library:
     faq = _load_entries(directory, FAQ_FILE, "faq", FaqEntry, problems)
     intake = _load_document(directory, INTAKE_FILE, IntakeTables, problems)
     safety = _load_document(directory, SAFETY_FILE, _SafetyDocument, problems)
+    before_quizzes = len(problems)
+    quizzes = _load_entries(directory, QUIZZES_FILE, "quizzes", Quiz, problems)
+    quizzes_valid = len(problems) == before_quizzes
 
     problems.extend(_faq_problems(faq))
     problems.extend(_food_name_problems(foods.entries))
+    # Every valid tip needs a question. The check waits until quizzes.yaml is valid, so that
+    # a broken question is not reported a second time as a missing one.
+    needs_question = [tip.id for tip in tips.entries] if quizzes_valid else []
+    problems.extend(
+        quiz_problems(quizzes.entries, tips.ids, file=QUIZZES_FILE, needs_question=needs_question)
+    )
     if safety is not None:
         problems.extend(_red_flag_problems(safety))
     # The allowed numbers come from the food and intake tables; while those have mistakes
     # the check would flag correct numbers, so it waits until they are fixed.
     if intake is not None and foods_valid:
-        problems.extend(_number_problems(tips.entries, faq.entries, safety, foods.entries, intake))
+        problems.extend(
+            _number_problems(
+                tips.entries, faq.entries, safety, foods.entries, intake, quizzes.entries
+            )
+        )
 
     if problems or intake is None or safety is None:
         raise ContentError(problems)
@@ -112,6 +127,7 @@ def load_library(data_dir: Path | None = None) -> Library:
         symptom_note=safety.symptom_note,
         disclaimer=safety.disclaimer,
         onboarding_disclaimer=safety.onboarding_disclaimer,
+        quizzes=quizzes.entries,
     )
 
 
@@ -397,6 +413,7 @@ def _number_problems(
     safety: _SafetyDocument | None,
     foods: Iterable[Food],
     intake: IntakeTables,
+    quizzes: Iterable[Quiz] = (),
 ) -> list[Problem]:
     allowed = reference_numbers(foods, intake)
     texts: list[tuple[str, str | None, str, str]] = []
@@ -423,6 +440,7 @@ def _number_problems(
                 (SAFETY_FILE, f"red_flags {flag.id}", "label", flag.label),
                 (SAFETY_FILE, f"red_flags {flag.id}", "advice", flag.advice),
             ]
+    texts += [(QUIZZES_FILE, quiz_id, field, text) for quiz_id, field, text in quiz_texts(quizzes)]
     return [
         Problem(file, entry_id, field, message)
         for file, entry_id, field, text in texts

@@ -120,6 +120,34 @@ def small_documents() -> Documents:
                 },
             ]
         },
+        "quizzes.yaml": {
+            "quizzes": [
+                {
+                    "id": "cramps-night-legs-q1",
+                    "tip": "cramps-night-legs",
+                    "question": "What can calcium do to muscle cells when magnesium is low?",
+                    "options": ["Over-excite them", "Nothing at all", "Turn them into bone"],
+                    "correct": 0,
+                    "explanation": "Low magnesium can let calcium over-excite muscle cells.",
+                },
+                {
+                    "id": "cramps-night-legs-q2",
+                    "tip": "cramps-night-legs",
+                    "question": "How much magnesium is in 1 oz (28 g) of pumpkin seeds?",
+                    "options": ["24 mg", "156 mg", "210 mg"],
+                    "correct": 1,
+                    "explanation": "Pumpkin seeds give 156 mg per 1 oz (28 g).",
+                },
+                {
+                    "id": "sleep-glycinate-q1",
+                    "tip": "sleep-glycinate",
+                    "question": "Who should you ask before trying glycinate?",
+                    "options": ["Nobody", "A friend", "A clinician", "A coach"],
+                    "correct": 2,
+                    "explanation": "Glycinate is often chosen to relax; ask a clinician first.",
+                },
+            ]
+        },
         # The intake tables and safety texts are small enough to use the real files.
         "intake.yaml": yaml.safe_load((DEFAULT_DATA_DIR / "intake.yaml").read_text()),
         "safety.yaml": yaml.safe_load((DEFAULT_DATA_DIR / "safety.yaml").read_text()),

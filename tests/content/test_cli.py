@@ -55,6 +55,28 @@ def _complete_documents(docs: Documents) -> Documents:
         for index, name in enumerate(names)
     ]
     docs["foods.yaml"] = yaml.safe_load((DEFAULT_DATA_DIR / "foods.yaml").read_text())
+    docs["quizzes.yaml"]["quizzes"] = [
+        {
+            "id": f"quiz-{name}",
+            "tip": f"tip-{name}",
+            "question": f"Question {name}?",
+            "options": ["One", "Two", "Three"],
+            "correct": index % 3,
+            "explanation": f"Explanation {name}.",
+        }
+        for index, name in enumerate(_names(99))
+    ]
+    # One tip with a second question, so per-topic counts differ from the tip counts.
+    docs["quizzes.yaml"]["quizzes"].append(
+        {
+            "id": "quiz-extra",
+            "tip": "tip-aa",
+            "question": "One more?",
+            "options": ["Yes", "No", "Maybe"],
+            "correct": 1,
+            "explanation": "One more question.",
+        }
+    )
     return docs
 
 
@@ -71,6 +93,12 @@ def test_complete_content_passes_with_counts(docs: Documents, tmp_path: Path) ->
     assert "  tips               99" in lines
     assert "  foods              46" in lines
     assert "  FAQ entries        45" in lines
+    assert "  quiz questions    100" in lines
+    quiz_table = lines[lines.index("Quiz questions per topic") :]
+    # tip-aa is the first generated tip (how_it_works): 9 tips, 10 questions.
+    assert quiz_table[1].startswith("  How magnesium works (how_it_works)")
+    assert quiz_table[1].endswith(" 10")
+    assert quiz_table[2].endswith(" 9")
     assert any(
         line.startswith("  Who is at risk (risk_groups)") and line.endswith(" 9") for line in lines
     )

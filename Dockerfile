@@ -20,10 +20,11 @@ RUN pip install . \
     && chown magbot:magbot /app/data
 
 USER magbot
-# Webhook mode serves updates, /healthz and /metrics here (WEBHOOK_PORT).
+# Webhook mode serves Telegram's updates here (WEBHOOK_PORT). /healthz and /metrics are on
+# METRICS_LISTEN:METRICS_PORT, 127.0.0.1:8081 by default: inside the container only.
 EXPOSE 8080
-# In webhook mode the probe asks the running bot's /healthz (database and scheduler);
-# in polling mode it checks that the database the bot depends on answers.
+# In webhook mode the probe asks the running bot's /healthz on the operations listener
+# (database and scheduler); in polling mode it checks that the database answers.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python", "-m", "bot.server.probe"]
 CMD ["python", "-m", "bot"]

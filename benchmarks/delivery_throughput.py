@@ -58,33 +58,40 @@ async def _child(database_url: str, api_url: str) -> dict[str, Any]:
     )
     phases = {"claim": 0.0, "ledger marks": 0.0}
 
-    class TimedEngine(DeliveryEngine):
-        async def _claim_batch(self, now: Any, summary: Any, limit: Any = None) -> Any:
-            start = time.perf_counter()
-            try:
-                return await super()._claim_batch(now, summary, limit)
-            finally:
-                phases["claim"] += time.perf_counter() - start
-
-        async def _start_sending(self, group: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return await super()._start_sending(group)
-            finally:
-                phases["ledger marks"] += time.perf_counter() - start
-
-        async def _record(self, group: Any, results: Any, summary: Any) -> None:
-            start = time.perf_counter()
-            try:
-                await super()._record(group, results, summary)
-            finally:
-                phases["ledger marks"] += time.perf_counter() - start
-
     db = Database(settings.database_url)
     limiter = SendLimiter(settings.broadcast_rate)
     bot = make_bot(settings, limiter, sends_in_flight=MAX_IN_FLIGHT)
     await bot.initialize()
-    engine = TimedEngine(db, load_library(), bot, settings)
+    engine = DeliveryEngine(db, load_library(), bot, settings)
+    claim_batch = engine.claims.claim_batch
+    start_sending = engine.dispatch.start_sending
+    record = engine.dispatch.record
+
+    async def timed_claim(now: Any, summary: Any, limit: Any = None) -> Any:
+        start = time.perf_counter()
+        try:
+            return await claim_batch(now, summary, limit)
+        finally:
+            phases["claim"] += time.perf_counter() - start
+
+    async def timed_flip(items: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return await start_sending(items)
+        finally:
+            phases["ledger marks"] += time.perf_counter() - start
+
+    async def timed_record(group: Any, results: Any, summary: Any) -> None:
+        start = time.perf_counter()
+        try:
+            await record(group, results, summary)
+        finally:
+            phases["ledger marks"] += time.perf_counter() - start
+
+    # Wrapped on the instance: the engine calls these through its claim and dispatch parts.
+    engine.claims.claim_batch = timed_claim  # type: ignore[method-assign]
+    engine.dispatch.start_sending = timed_flip  # type: ignore[method-assign]
+    engine.dispatch.record = timed_record  # type: ignore[method-assign]
     cpu_before = time.process_time()
     started = time.perf_counter()
     summary = await engine.tick(AT)

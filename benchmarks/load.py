@@ -218,6 +218,8 @@ async def run_mode(
                 WEBHOOK_LISTEN="127.0.0.1",
                 WEBHOOK_PORT=str(port),
                 WEBHOOK_SECRET=SECRET,
+                # Each worker's /healthz and /metrics listener needs a port of its own.
+                METRICS_PORT=str(_free_port()),
             )
         processes.append(await _start_bot(dict(env)))
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))

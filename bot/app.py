@@ -16,7 +16,7 @@ from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
 from bot.server import errors, flood
 from bot.server.metrics import Metrics
-from bot.server.ordering import PerChatUpdateProcessor
+from bot.server.ordering import Backlog, PerChatUpdateProcessor, UpdateQueue
 from bot.server.transport import InstrumentedRequest, install_guard
 from bot.services import Services, attach
 from bot.settings import BotSettings
@@ -34,7 +34,8 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 # Updates handled at once. An update can spend up to a second waiting for its chat's next
 # send slot (Telegram allows one message a second per chat), so at a few hundred updates a
 # second the limit must cover a second's worth of them; 64 capped a busy bot at ~150/s
-# while its CPU idled. Database work is bounded by the connection pool anyway.
+# while its CPU idled. Database work is bounded by the connection pool anyway. An update
+# takes a slot only once it is its chat's turn (bot.server.ordering).
 MAX_CONCURRENT_UPDATES = 512
 
 
@@ -48,6 +49,14 @@ def build_application(
 ) -> AnyApplication:
     token = settings.bot_token.get_secret_value()
     metrics = Metrics()
+    backlog = Backlog(settings.max_pending_updates)
+    metrics.watch_pending(lambda: backlog.count)
+    processor = PerChatUpdateProcessor(
+        MAX_CONCURRENT_UPDATES,
+        backlog=backlog,
+        chat_limit=settings.max_pending_per_chat,
+        metrics=metrics,
+    )
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -67,11 +76,13 @@ def build_application(
                 max_retries=3,
             )
         )
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(processor)
+        .update_queue(UpdateQueue(backlog))
     )
     builder = builder.request(request or InstrumentedRequest(metrics, make_request(64)))
     builder = builder.get_updates_request(
-        updates_request or InstrumentedRequest(metrics, make_request(1, 40.0), sieve=True)
+        updates_request
+        or InstrumentedRequest(metrics, make_request(1, 40.0), sieve=True, room=backlog.room)
     )
     application = builder.build()
     attach(
@@ -90,7 +101,7 @@ def build_application(
     )
     metrics.register(application)
     install_guard(application, metrics)
-    flood.install(application, settings.flood_limit)
+    flood.install(application, settings.flood_limit, settings.flood_tap_limit)
     register_all(application)
     errors.install(application)
     return application

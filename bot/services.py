@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext
 
 from bot.commands import CommandInfo
+from bot.menus.callbacks import CallbackCodec
 from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
 from bot.server.metrics import Metrics
@@ -44,6 +46,11 @@ class Services:
     delivery: DeliveryLink | None = None
     # Which chats may have a settings question open (see bot.open_questions).
     open_questions: OpenQuestions = field(default_factory=lambda: OpenQuestions(sole_handler=False))
+
+    @cached_property
+    def codec(self) -> CallbackCodec:
+        """Signs every button's callback data and checks it on a press (bot.menus.callbacks)."""
+        return CallbackCodec(self.settings.bot_token.get_secret_value())
 
     def with_library(self, library: Library) -> Services:
         """The same services on reloaded content (/reload swaps the whole Services at once,

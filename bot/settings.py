@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,8 +13,13 @@ from pydantic_settings import NoDecode
 
 from runtime.config import EngineSettings
 
-# Paths the webhook server answers itself, so the Telegram path must not shadow them.
+# The operations listener's paths. The webhook listener does not serve them, but a reverse
+# proxy that routes by path must never send Telegram's updates there, nor the public here.
 RESERVED_PATHS = frozenset({"/healthz", "/metrics"})
+# A guessable secret lets anyone post updates as Telegram; 16 characters is the floor.
+MIN_SECRET_LENGTH = 16
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class BotSettings(EngineSettings):
@@ -27,6 +33,25 @@ class BotSettings(EngineSettings):
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
     # Messages a chat may send per minute before it is asked to slow down and muted a minute.
     flood_limit: int = Field(default=20, ge=1, le=10_000)
+    # The same for button taps, counted apart: working through the settings menu takes
+    # more taps a minute than anyone types messages.
+    flood_tap_limit: int = Field(default=60, ge=1, le=10_000)
+    # /healthz and /metrics are served on their own listener, on loopback unless opened up
+    # on purpose: they show subscriber counts and cost database reads.
+    metrics_listen: str = "127.0.0.1"
+    # validate_default: the default must not collide with a WEBHOOK_PORT set to it.
+    metrics_port: int = Field(default=8081, ge=1, le=65535, validate_default=True)
+    # Updates this process accepted and has not finished. Past it the webhook answers 503
+    # (Telegram keeps the update and retries) and polling waits before fetching more, so
+    # the backlog, and what a crash could lose, stays bounded.
+    max_pending_updates: int = Field(default=1000, ge=1, le=100_000)
+    # Updates of one chat waiting their turn (a chat's updates run one at a time). Beyond
+    # it new ones are dropped with one notice: a chat's backlog takes about a second per
+    # update to work off, so this also bounds how long a shutdown waits for it.
+    max_pending_per_chat: int = Field(default=10, ge=1, le=1000)
+    # How long questions the bot could not answer are kept for the content team
+    # (0 keeps none at all).
+    question_retention: dt.timedelta = dt.timedelta(days=90)
     # Where the content YAML files are read from (at start and by /reload); unset: built in.
     content_dir: Path | None = None
 
@@ -62,11 +87,52 @@ class BotSettings(EngineSettings):
     def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None:
             if info.data.get("webhook_url"):
-                raise ValueError("is required when WEBHOOK_URL is set (1-256 of A-Z a-z 0-9 _ -)")
+                raise ValueError(
+                    "is required when WEBHOOK_URL is set (16-256 of A-Z a-z 0-9 _ -, "
+                    "e.g. openssl rand -hex 32)"
+                )
             return None
+        secret = value.get_secret_value()
         # Telegram's own rule for secret_token; anything else is refused by setWebhook.
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"is too short: use at least {MIN_SECRET_LENGTH} characters "
+                "(e.g. openssl rand -hex 32)"
+            )
+        return value
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _metrics_listen(cls, value: str) -> str:
+        value = value.strip()
+        # An IPv4/IPv6 address or a host name, as uvicorn binds it.
+        if not re.fullmatch(r"[A-Za-z0-9.:_\[\]-]{1,253}", value):
+            raise ValueError("must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0")
+        return value
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _metrics_port(cls, value: int, info: ValidationInfo) -> int:
+        if value == info.data.get("webhook_port"):
+            raise ValueError("must differ from WEBHOOK_PORT (the operations listener is apart)")
+        return value
+
+    # Named apart from EngineSettings._duration: the same name would replace that validator.
+    @field_validator("question_retention", mode="before")
+    @classmethod
+    def _retention_duration(cls, value: Any) -> Any:
+        if isinstance(value, str) and (match := _DURATION.match(value)):
+            unit = (match.group(2) or "s").lower()
+            return dt.timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[unit])
+        return value
+
+    @field_validator("question_retention")
+    @classmethod
+    def _retention(cls, value: dt.timedelta) -> dt.timedelta:
+        if value < dt.timedelta(0):
+            raise ValueError("must not be negative (e.g. 90d, 30d, or 0 to keep none)")
         return value
 
     @property

@@ -393,6 +393,16 @@ def _red_flag_problems(safety: _SafetyDocument) -> list[Problem]:
     )
     known = defined | BUILT_IN_CONCEPTS
     for flag in safety.red_flags:
+        problems.extend(
+            Problem(
+                SAFETY_FILE,
+                f"red_flags {flag.id}",
+                "ordinary_near",
+                f"'{name}' is not a concept (define it under concepts:)",
+            )
+            for name in flag.ordinary_near
+            if name not in defined
+        )
         for number, rule in enumerate(flag.when, start=1):
             problems.extend(
                 Problem(

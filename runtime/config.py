@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from runtime.logs import redact
 from storage.db import DEFAULT_DATABASE_URL, normalise_database_url
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
@@ -130,8 +131,10 @@ def describe_error(error: ValidationError) -> str:
 
 
 def fail(message: str) -> NoReturn:
-    """Stop at start-up with one clear line and exit status 2 (bad configuration)."""
-    print(f"magbot: {message}", file=sys.stderr)
+    """Stop at start-up with one clear line and exit status 2 (bad configuration).
+
+    The line is masked like a log line: it may quote an error that quoted a URL."""
+    print(f"magbot: {redact(message)}", file=sys.stderr)
     raise SystemExit(2)
 
 

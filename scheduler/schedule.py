@@ -3,9 +3,12 @@
 Rules: a local time that does not exist on a day (the clocks jump over it) is delivered at
 the first valid minute after it; an ambiguous one (the clocks repeat it) at its first
 occurrence. Each local day yields exactly one instant, so nothing is sent twice or skipped.
+That instant may fall on the next calendar day when the jump runs to midnight
+(America/Nuuk skips 23:00-24:00 on 2026-03-28: a 23:30 slot of the 28th comes at 00:00 on
+the 29th); it still stands for the 28th (`slot_day`), and the 29th has its own slot.
 The one exception is a calendar day that a zone skipped entirely (Pacific/Apia dropped
 2011-12-30): it has no local times at all, so it has no slot either, rather than a slot at
-midnight of the next day that would collide with that day's own.
+midnight of the next day that would only repeat that day's own.
 """
 
 from __future__ import annotations
@@ -62,6 +65,22 @@ def local_instant(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     return naive.replace(tzinfo=tz, fold=0).astimezone(dt.UTC)
 
 
+def day_exists(day: dt.date, tz: ZoneInfo) -> bool:
+    """False only for a calendar day the zone skipped entirely (not one minute of it)."""
+    return local_instant(day, dt.time(0), tz).astimezone(tz).date() == day
+
+
+def slot_day(slot: dt.datetime, tz: ZoneInfo, at: dt.time) -> dt.date:
+    """The local day a slot at local time `at` stands for: its own date, or the day before
+    when a gap pushed it past midnight. A slot computed for another time of day (the chat
+    changed its delivery time since) falls back to its own date."""
+    own = slot.astimezone(tz).date()
+    before = own - dt.timedelta(days=1)
+    if local_instant(own, at, tz) != slot and local_instant(before, at, tz) == slot:
+        return before
+    return own
+
+
 def next_slot(
     after: dt.datetime, *, tz: ZoneInfo, at: dt.time, weekdays: Iterable[int]
 ) -> dt.datetime:
@@ -77,7 +96,10 @@ def next_slot(
     for _ in range(16):
         if day.weekday() in days:
             candidate = local_instant(day, at, tz)
-            if candidate > after and candidate.astimezone(tz).date() == day:
+            # A candidate pushed into the next day by a gap still counts, unless the whole
+            # day was skipped (then the next day's own slot serves).
+            same_day = candidate.astimezone(tz).date() == day
+            if candidate > after and (same_day or day_exists(day, tz)):
                 return candidate
         day += dt.timedelta(days=1)
     raise AssertionError("a weekly schedule always has a slot within two weeks")

@@ -1,11 +1,19 @@
 """Send one scheduled message and classify what happened.
 
-429s are the rate limiter's business (it pauses everything and retries). Here:
+At most once: a message is tried again only when the request provably never reached
+Telegram. Here:
 - 403 (blocked, deactivated, kicked) and "chat not found" mean the chat is gone for good;
-- 5xx, connection errors and timeouts that happened before Telegram had the whole request
-  are retried with exponential backoff, a bounded number of times;
-- a read timeout is not retried: Telegram may have delivered the message already, and a
-  lost tip is better than a duplicate one.
+- an error before any connection existed (refused, DNS, connect or pool timeout) is
+  retried with exponential backoff a bounded number of times, then reported NOT_SENT;
+- a 429 the rate limiter gave up on and a rejected token (401/404) are NOT_SENT too:
+  Telegram answered without delivering, so a later tick may try again;
+- a connection lost after the request went out, a read timeout and any 5xx are UNKNOWN:
+  Telegram may have delivered the message already, and a lost tip is better than a
+  duplicate one, so it is never sent again;
+- an answer that cannot be read is UNKNOWN too (it may have been a 200);
+- a 400 (bad HTML, too long) is FAILED: sending it again changes nothing.
+
+429s themselves are the rate limiter's business (it pauses everything and retries).
 """
 
 from __future__ import annotations
@@ -20,16 +28,16 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    EndPointNotFound,
     Forbidden,
     InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import ExtBot
 
-from runtime.http import maybe_delivered
+from runtime.http import never_sent
 from runtime.ratelimit import Priority
 
 log = logging.getLogger(__name__)
@@ -40,8 +48,9 @@ _GONE = ("chat not found", "user not found", "peer_id_invalid", "bot was kicked"
 class Outcome(Enum):
     SENT = "sent"
     GONE = "gone"  # blocked, deactivated or unknown chat: never message it again
-    FAILED = "failed"
-    UNKNOWN = "unknown"  # maybe delivered
+    FAILED = "failed"  # Telegram refused this message; trying again would not help
+    UNKNOWN = "unknown"  # maybe delivered: never try again
+    NOT_SENT = "not_sent"  # provably not delivered: a later tick may try again
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +92,20 @@ async def send_scheduled(
                 return Result(Outcome.GONE, attempt, error.message)
             return Result(Outcome.FAILED, attempt, error.message)
         except RetryAfter as error:
-            return Result(Outcome.FAILED, attempt, f"still rate limited: {error}")
-        except InvalidToken:
-            raise
-        except TimedOut as error:
-            if maybe_delivered(error):
-                return Result(Outcome.UNKNOWN, attempt, "read timeout: may have been delivered")
-            reason = f"timed out before sending ({type(error.__cause__).__name__})"
+            return Result(Outcome.NOT_SENT, attempt, f"still rate limited: {error.message}")
+        except (InvalidToken, EndPointNotFound) as error:
+            # PTB raises these for 401 and 404: the token was refused, nothing delivered.
+            return Result(Outcome.NOT_SENT, attempt, f"the Bot API refused: {error.message}")
         except NetworkError as error:
+            if not never_sent(error):
+                # A 5xx, a read timeout or a connection lost mid-request.
+                return Result(Outcome.UNKNOWN, attempt, f"{error.message}: may have been delivered")
             reason = error.message
         except TelegramError as error:
-            return Result(Outcome.FAILED, attempt, error.message)
+            # An answer PTB could not read ("Invalid server response"), status 200 maybe.
+            return Result(Outcome.UNKNOWN, attempt, f"{error.message}: may have been delivered")
         if attempt > retries:
-            return Result(Outcome.FAILED, attempt, reason)
+            return Result(Outcome.NOT_SENT, attempt, reason)
         delay = backoff * 2 ** (attempt - 1)
         log.info("send to a chat failed (%s); retry %d in %.1f s", reason, attempt, delay)
         await asyncio.sleep(delay)

@@ -98,7 +98,9 @@ class DeliveryService:
                 summary = await self.engine.tick(dt.datetime.now(dt.UTC))
                 if summary.due:
                     log.info("delivery tick: %s", summary.line())
-                again = self._again
+                # A broadcast that outlasted the tick's budget goes on in the next tick
+                # right away; that tick first sends any daily slot due by then.
+                again = self._again or summary.more
         except Exception:
             # The next minute tries again; the ledger keeps retries from duplicating.
             log.exception("delivery tick failed")

@@ -142,7 +142,12 @@ class Summary:
 
     @property
     def waiting(self) -> int:
-        open_ = (LedgerStatus.QUEUED, LedgerStatus.CLAIMED, LedgerStatus.SENDING)
+        open_ = (
+            LedgerStatus.QUEUED,
+            LedgerStatus.CLAIMED,
+            LedgerStatus.SENDING,
+            LedgerStatus.RETRY,
+        )
         return sum(self.progress.get(str(s), 0) for s in open_)
 
     @property

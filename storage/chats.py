@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,6 +28,23 @@ class NewChatDefaults:
     timezone: str
     delivery_time: dt.time
     topics: list[str]
+
+
+# Menu versions live in a 32-bit column: start below 2**30 to leave 2**30 menus of room.
+_MENU_VERSIONS = 2**30
+
+
+def first_menu_version() -> int:
+    """The menu version a new chat starts at: random, not 1.
+
+    Old buttons are honoured only while their version is the chat's current one, and
+    /forget deletes the row that held it. Starting at 1 again, a chat created anew would
+    count through the very versions its earlier life used, and its old buttons would come
+    back to life. From a random start among a billion, the two lives' versions (one per
+    menu opened) overlap with odds of about one in five million when each opened a
+    hundred menus.
+    """
+    return secrets.randbelow(_MENU_VERSIONS) + 1
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ async def subscribe(
             id=chat_id,
             type=chat_type,
             status=Status.ACTIVE,
+            menu_version=first_menu_version(),
             timezone=defaults.timezone,
             delivery_time=defaults.delivery_time,
             topics=list(defaults.topics),
@@ -77,6 +97,18 @@ async def subscribe(
     chat.status = Status.ACTIVE
     chat.type = chat_type
     return SubscribeResult(chat, created=False, was_active=was_active)
+
+
+def ensure_next_due(chat: Chat, next_due: Callable[[Chat], dt.datetime | None]) -> bool:
+    """Give an active chat without a next delivery time one; True if it needed it.
+
+    The due query never selects such a chat, so without this it would silently get
+    nothing (a subscription half-written by an interrupted transaction, for instance).
+    """
+    if chat.status != Status.ACTIVE or chat.next_due_at is not None:
+        return False
+    chat.next_due_at = next_due(chat)
+    return chat.next_due_at is not None
 
 
 async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:

@@ -11,8 +11,13 @@ one message per chat per broadcast. Its status tells how far the delivery got:
   still send it once the chat's claim has expired, because it provably never went out.
 - ``sending``: the send started. If its worker dies now, nobody knows whether Telegram got
   it, so it is never sent again (at most once) and ends as ``interrupted``.
-- ``sent``, ``failed``, ``blocked``, ``unknown`` (a read timeout: maybe delivered, never
-  retried), ``interrupted`` and ``missed`` (too late to catch up) are final.
+- ``retry``: the send provably never reached Telegram (the connection was refused, a 429
+  outlasted the rate limiter, the token was refused). A later tick claims it again while
+  its due time is inside the catch-up window; after that it ends ``failed``.
+- ``sent``, ``failed`` (Telegram refused it, or its retries ran out of time), ``blocked``,
+  ``unknown`` (the request went out but its answer was lost, timed out or a 5xx: maybe
+  delivered, so never sent again), ``interrupted`` and ``missed`` (too late to catch up,
+  or the chat left) are final.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from sqlalchemy import Select, Table, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import Database
 from storage.models import Chat, Delivery
+from storage.redaction import redact_token_shapes
 
 
 class Kind(StrEnum):
@@ -40,6 +47,7 @@ class LedgerStatus(StrEnum):
     QUEUED = "queued"
     CLAIMED = "claimed"
     SENDING = "sending"
+    RETRY = "retry"
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
@@ -53,6 +61,7 @@ OPEN_STATUSES = (LedgerStatus.CLAIMED, LedgerStatus.SENDING)
 # index when the query's condition matches the index's own text.
 ACTIVE = text("chats.status = 'active'")
 QUEUED = text("deliveries.status = 'queued'")
+RETRY = text("deliveries.status = 'retry'")
 OPEN = text("deliveries.status IN ('claimed', 'sending')")
 # The daily rows' unique index is partial: ON CONFLICT must name its condition to use it.
 DAILY = text("broadcast_id IS NULL")
@@ -149,6 +158,20 @@ async def _claim(
     return [_due_chat(row) for row in (await session.execute(statement)).all()]
 
 
+async def unscheduled(session: AsyncSession, limit: int) -> list[DueChat]:
+    """Active chats without a next delivery time, locked for the caller to reschedule:
+    the due query never selects them, so they would never get a tip again (a subscription
+    cut short leaves one; /start repairs its own chat with chats.ensure_next_due). An
+    index range scan of ix_chats_due, empty as a rule."""
+    query = (
+        select(*_DUE_COLUMNS)
+        .where(ACTIVE, Chat.next_due_at.is_(None))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_due_chat(row) for row in (await session.execute(query)).all()]
+
+
 @dataclass(frozen=True, slots=True)
 class ChatUpdate:
     """The schedule state a claimed chat moves to."""
@@ -238,6 +261,7 @@ async def mark(
     at: dt.datetime | None = None,
     error: str | None = None,
     attempts: int | None = None,
+    retry_at: dt.datetime | None = None,
 ) -> None:
     id_list = list(ids)
     if not id_list:
@@ -245,11 +269,39 @@ async def mark(
     values: dict[str, Any] = {"status": str(status)}
     if status is LedgerStatus.SENT:
         values["sent_at"] = at
+    if status is LedgerStatus.RETRY:
+        values["retry_at"] = retry_at
     if error is not None:
-        values["error"] = error[:200]
+        # Masked before the cut: a token cut in half no longer looks like one.
+        values["error"] = redact_token_shapes(error)[:200]
     if attempts is not None:
-        values["attempts"] = attempts
+        # Counted over every tick that tried: a retried row adds its new attempts.
+        values["attempts"] = _deliveries.c.attempts + attempts
     await session.execute(update(_deliveries).where(_deliveries.c.id.in_(id_list)).values(values))
+
+
+async def start_sending(db: Database, ids: Sequence[int]) -> set[int]:
+    """Flip rows from `claimed` to `sending`; returns the ids this call flipped.
+
+    Conditional, so of two workers holding the same rows only one flips each row: only
+    the messages of flipped rows may go out.
+    """
+    if not ids:
+        return set()
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == str(LedgerStatus.CLAIMED))
+        .values(status=str(LedgerStatus.SENDING))
+        .returning(Delivery.id)
+    )
+    # A flip runs every few sends, so it skips the ORM session for a bare connection.
+    if db.is_sqlite:
+        async with db.exclusive(), db.engine.begin() as connection:
+            return set((await connection.execute(statement)).scalars())
+    # One statement is atomic by itself: autocommit saves the BEGIN and COMMIT round trips.
+    async with db.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return set((await autocommit.execute(statement)).scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +365,48 @@ async def take_over_abandoned(
         )
     )
     return chats, [_open_delivery(r) for r in rows]
+
+
+async def claim_retries(
+    session: AsyncSession,
+    now: dt.datetime,
+    oldest: dt.datetime,
+    limit: int,
+    worker: str,
+    lease_until: dt.datetime,
+) -> tuple[list[DueChat], list[OpenDelivery]]:
+    """Claim up to `limit` chats with `retry` rows whose wait is over (`retry_at` passed)
+    and that are due at or after `oldest`, turn those rows back into `claimed` ones and
+    return them.
+
+    Rows due before `oldest` can no longer be sent in time: they end `failed`, keeping the
+    error of their last attempt. Chats under a live claim are left for later.
+    """
+    await session.execute(
+        update(_deliveries)
+        .where(RETRY, _deliveries.c.due_at < oldest)
+        .values(status=str(LedgerStatus.FAILED))
+    )
+    ready = or_(Delivery.retry_at.is_(None), Delivery.retry_at <= now)
+    waiting = (
+        select(Chat.id)
+        .join(Delivery, Delivery.chat_id == Chat.id)
+        .where(RETRY, ready, or_(Chat.claimed_until.is_(None), Chat.claimed_until < now))
+        .limit(limit)
+        .with_for_update(of=Chat, skip_locked=True)
+    )
+    chats = await _claim(session, waiting, worker, lease_until)
+    if not chats:
+        return [], []
+    flip = (
+        update(Delivery)
+        .where(RETRY, ready, Delivery.chat_id.in_([c.id for c in chats]))
+        .values(status=str(LedgerStatus.CLAIMED))
+        .returning(*_OPEN_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    rows = [_open_delivery(r) for r in (await session.execute(flip)).all()]
+    return chats, rows
 
 
 async def claim_broadcast_rows(

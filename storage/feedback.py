@@ -2,11 +2,14 @@
 
 Votes and questions belong to a chat (deleted with it by /forget), so they are kept only
 for chats that exist: someone who never sent /start leaves no trace. Served counts carry
-no chat and are always kept.
+no chat and are always kept. Unanswered questions are the person's own words (they may
+mention their health), so they are also kept for a limited time only (the bot's
+QUESTION_RETENTION): older ones go whenever a question is stored, and periodically.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -65,18 +68,41 @@ async def record_vote(
 
 
 async def record_unanswered(
-    session: AsyncSession, chat_id: int, text: str, score: float, *, keep: int = KEEP_UNANSWERED
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    score: float,
+    *,
+    keep: int = KEEP_UNANSWERED,
+    retention: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
 ) -> bool:
-    """Keep a question the bot could not answer; only the newest `keep` are kept overall."""
+    """Keep a question the bot could not answer; only the newest `keep` are kept overall,
+    and none older than `retention` (a zero retention keeps none at all)."""
+    if retention is not None and retention <= dt.timedelta(0):
+        return False
     if await session.get(Chat, chat_id) is None:
         return False
-    session.add(UnansweredQuestion(chat_id=chat_id, text=text[:MAX_QUESTION], score=score))
+    now = now or dt.datetime.now(dt.UTC)
+    session.add(
+        UnansweredQuestion(chat_id=chat_id, text=text[:MAX_QUESTION], score=score, created_at=now)
+    )
     await session.flush()
+    if retention is not None:
+        await purge_unanswered(session, now - retention)
     newest = select(UnansweredQuestion.id).order_by(UnansweredQuestion.id.desc()).limit(keep)
     cutoff = await session.scalar(select(func.min(newest.subquery().c.id)))
     if cutoff is not None:
         await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id < cutoff))
     return True
+
+
+async def purge_unanswered(session: AsyncSession, older_than: dt.datetime) -> int:
+    """Delete the unanswered questions asked before `older_than`; returns how many."""
+    result = await session.execute(
+        delete(UnansweredQuestion).where(UnansweredQuestion.created_at < older_than)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def feedback_by_entry(session: AsyncSession) -> list[EntryFeedback]:

@@ -160,6 +160,8 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    # A `retry` row waits until then before a tick sends it again.
+    retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
     # Set on a broadcast's rows only; NULL on the daily tip and food rows.
     broadcast_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("broadcasts.id", ondelete="CASCADE"), default=None
@@ -199,6 +201,13 @@ class Delivery(Base):
             "chat_id",
             postgresql_where=text("status = 'queued'"),
             sqlite_where=text("status = 'queued'"),
+        ),
+        # Rows whose send provably failed, waiting for a later tick; usually empty.
+        Index(
+            "ix_deliveries_retry",
+            "chat_id",
+            postgresql_where=text("status = 'retry'"),
+            sqlite_where=text("status = 'retry'"),
         ),
     )
 

@@ -1,4 +1,9 @@
-"""Everything stored about one chat, gathered for /mydata."""
+"""Everything stored about one chat, gathered for /mydata: its row and every row of every
+table that refers to it.
+
+The tables are found from the schema (every foreign key to chats.id), so a table added
+later is exported without anyone remembering to add it here.
+"""
 
 from __future__ import annotations
 
@@ -6,45 +11,58 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    Chat,
-    ContentHistory,
-    Delivery,
-    FaqFeedback,
-    IntakeEntry,
-    UnansweredQuestion,
-)
+from storage.models import Base, Broadcast, Chat, Delivery
 from storage.preferences import preferences_of
 
 # Ids and bookkeeping the person did not give us and that mean nothing to them.
 _INTERNAL = ("claimed_until", "claimed_by", "menu_message_id", "awaiting_user_id")
+# Rows naming a person rather than a chat (table, column): in a private chat the person's
+# user id is the chat's id.
+_BY_PERSON: list[tuple[Table, str]] = [
+    (Base.metadata.tables[Broadcast.__tablename__], "created_by")
+]
+
+
+def chat_tables() -> list[tuple[Table, Column[Any]]]:
+    """Every table with a column referring to chats.id, with that column, in schema order."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if any(key.column is Chat.__table__.c.id for key in column.foreign_keys):
+                found.append((table, column))
+    return found
 
 
 @dataclass(frozen=True)
 class ChatData:
-    """A chat's stored data: its row, counts of its history and its own words."""
+    """A chat's stored data: its row, counts for the summary, and every other row."""
 
     chat: dict[str, Any]
     counts: dict[str, int]
-    questions: list[dict[str, Any]]
-    intake: list[dict[str, Any]]
+    # Table name -> its rows about this chat, each with all its columns.
+    rows: dict[str, list[dict[str, Any]]]
+
+    @property
+    def questions(self) -> list[dict[str, Any]]:
+        return self.rows.get("unanswered_questions", [])
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "chat": self.chat,
-            "history_counts": self.counts,
-            "unanswered_questions": self.questions,
-            "intake_log": self.intake,
-        }
+        return {"chat": self.chat, "history_counts": self.counts, **self.rows}
 
 
 async def export(session: AsyncSession, chat_id: int) -> ChatData | None:
     chat = await session.get(Chat, chat_id)
     if chat is None:
         return None
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for table, column in chat_tables():
+        rows[table.name] = await _rows(session, table, column == chat_id)
+    for table, name in _BY_PERSON:
+        if chat_id > 0:  # a private chat: the chat id is the person's user id
+            rows[table.name] = await _rows(session, table, table.c[name] == chat_id)
     by_kind = await session.execute(
         select(Delivery.kind, func.count())
         .where(Delivery.chat_id == chat_id, Delivery.status == "sent")
@@ -52,31 +70,19 @@ async def export(session: AsyncSession, chat_id: int) -> ChatData | None:
     )
     counts = {
         **{f"{kind}_sent": int(count) for kind, count in by_kind},
-        "deliveries_recorded": await _count(session, Delivery, chat_id),
-        "items_shown": await _count(session, ContentHistory, chat_id),
-        "answer_ratings": await _count(session, FaqFeedback, chat_id),
-        "unanswered_questions": await _count(session, UnansweredQuestion, chat_id),
-        "intake_log_entries": await _count(session, IntakeEntry, chat_id),
+        "deliveries_recorded": len(rows.get("deliveries", [])),
+        "items_shown": len(rows.get("content_history", [])),
+        "answer_ratings": len(rows.get("faq_feedback", [])),
+        "unanswered_questions": len(rows.get("unanswered_questions", [])),
+        "intake_log_entries": len(rows.get("intake_log", [])),
     }
-    questions = await session.execute(
-        select(UnansweredQuestion.text, UnansweredQuestion.created_at)
-        .where(UnansweredQuestion.chat_id == chat_id)
-        .order_by(UnansweredQuestion.id)
-    )
-    intake = await session.execute(
-        select(IntakeEntry.local_date, IntakeEntry.food_id, IntakeEntry.servings, IntakeEntry.mg)
-        .where(IntakeEntry.chat_id == chat_id)
-        .order_by(IntakeEntry.id)
-    )
-    return ChatData(
-        chat=_chat_json(chat),
-        counts=counts,
-        questions=[{"text": text, "asked_at": _json(at)} for text, at in questions],
-        intake=[
-            {"date": _json(day), "food": food, "servings": servings, "mg": mg}
-            for day, food, servings, mg in intake
-        ],
-    )
+    return ChatData(chat=_chat_json(chat), counts=counts, rows=rows)
+
+
+async def _rows(session: AsyncSession, table: Table, where: Any) -> list[dict[str, Any]]:
+    order = list(table.primary_key.columns)
+    result = await session.execute(select(table).where(where).order_by(*order))
+    return [{key: _json(value) for key, value in row.items()} for row in result.mappings()]
 
 
 def _chat_json(chat: Chat) -> dict[str, Any]:
@@ -93,8 +99,3 @@ def _json(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return value
-
-
-async def _count(session: AsyncSession, table: Any, chat_id: int, *where: Any) -> int:
-    query = select(func.count()).select_from(table).where(table.chat_id == chat_id, *where)
-    return int(await session.scalar(query) or 0)

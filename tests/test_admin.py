@@ -12,12 +12,13 @@ import pytest
 import yaml
 from sqlalchemy import update
 
+from bot.handlers.admin import PRIVATE_ONLY
 from bot.services import attach, services_in
 from content import DEFAULT_DATA_DIR, Library
 from devtools.fakebotapi import FakeBotAPI
 from scheduler.embedded import EmbeddedDelivery
 from scheduler.service import DeliveryService
-from storage import chats
+from storage import broadcasts, chats
 from storage.models import Chat, Delivery, FaqFeedback, FaqServed, UnansweredQuestion
 from tests.harness import BotHarness, start_harness, stop_harness
 from tests.scheduler.helpers import add_chat, running_engine
@@ -119,6 +120,22 @@ async def test_stats_shows_the_figures(admin_bot: BotHarness) -> None:
     assert "can magnesium &lt;b&gt;fix&lt;/b&gt; my wifi?" in text  # escaped, not markup
     assert "👍 2 · 👎 1" in text
     assert f"Most 👎: {faq[2].question[:30]}" in text
+
+
+@pytest.mark.parametrize("command", ADMIN_COMMANDS)
+async def test_admin_commands_work_only_in_the_admins_private_chat(
+    admin_bot: BotHarness, command: str
+) -> None:
+    await _seed(admin_bot)
+    group = -100777
+    admin_bot.api.set_admins(group, [ADMIN])
+    replies = await admin_bot.send(
+        f"{command} hello", chat_id=group, chat_type="supergroup", user_id=ADMIN
+    )
+    # The group sees neither the figures (people's questions among them) nor a preview.
+    assert [r.text for r in replies] == [PRIVATE_ONLY]
+    async with admin_bot.db.session() as session:
+        assert await broadcasts.recent(session) == []
 
 
 async def test_stats_on_an_empty_database(admin_bot: BotHarness) -> None:

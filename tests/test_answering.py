@@ -142,6 +142,7 @@ BUILT_IN_SAMPLES = {
     "child-age": "my 2 year old",
     "low-egfr": "egfr 12",
     "weeks-pregnant": "34 weeks",
+    "dose-multiple": "10x the dose",
 }
 
 
@@ -223,6 +224,57 @@ def test_general_questions_are_worded_conditionally(
     result = answerer.triage.check(message)
     assert result.flags
     assert result.hypothetical is hypothetical
+
+
+@pytest.mark.parametrize(
+    ("message", "flag_id"),
+    [
+        # "b.p." is one word.
+        ("b.p. is really low and i feel woozy", "low-blood-pressure"),
+        # A multiple of a dose, and a count of a supplement named by its form.
+        ("accidentally gave my mum 10x her magnesium dose", "overdose"),
+        ("took 20 magnesium oxide 500mg", "overdose"),
+        ("mum has had 6 tablespoons of milk of magnesia since lunch", "overdose"),
+        # "while" alone is not exercise.
+        ("heart rate 160 while sitting on the sofa", "abnormal-heartbeat"),
+        # A person named between the animal and the state: the state is the person's.
+        ("the dog knocked my nan over and she is not responding", "unresponsive"),
+        # History only covers the event told near it ("years ago"), not a later one.
+        ("i fainted years ago at school. now my dad has collapsed in the garden", "fainting"),
+        (
+            "my legs went weak after the gym yesterday and today i suddenly cant move them",
+            "paralysis-sudden-weakness",
+        ),
+        # A year only makes history when the event is placed in it.
+        ("mum thinks its 1985 and doesnt know my name", "confusion-drowsiness"),
+    ],
+)
+def test_triage_reads_numbers_abbreviations_and_subjects(
+    answerer: Answerer, message: str, flag_id: str
+) -> None:
+    assert flag_id in {flag.id for flag in answerer.triage.check(message).flags}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # An animal or a thing is the subject of the state.
+        "my cat lies floppy in the sun all day, can cats have magnesium",
+        "my phone is unresponsive again, anyway whats the rda for magnesium",
+        # An acute event placed in a past year is history.
+        "i fainted once in 2015 when giving blood, is magnesium ok for me",
+        # Weakness a few words from its ordinary cause (exercise) is tired muscles.
+        "my legs give out on the last rep of squats, normal fatigue?",
+        "my arms are floppy noodles after arm day",
+        # "fits" only as a noun for seizures, not "get fit".
+        "how to get fit in 30 days, should i take magnesium",
+        "i take magnesium 3 times a day",
+    ],
+)
+def test_triage_stays_quiet_on_animals_things_and_past_years(
+    answerer: Answerer, message: str
+) -> None:
+    assert answerer.triage.check(message).flags == ()
 
 
 def test_the_log_line_names_the_rule_and_words(answerer: Answerer) -> None:

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.handlers.admin import PRIVATE_ONLY
 from bot.handlers.broadcast import EXPIRED, NOBODY
-from bot.menus.kit import EXPIRED as UNCLAIMED_BUTTON
+from bot.menus.kit import STALE_BUTTON as UNCLAIMED_BUTTON
 from bot.services import attach, services_in
 from content import Library
 from devtools.fakebotapi import FakeBotAPI
@@ -186,14 +187,20 @@ async def test_a_non_admins_press_never_reaches_the_broadcast(admin_bot: BotHarn
     bot = admin_bot
     await bot.send("/start", chat_id=1)
     group = -100777
-    _, shown = await bot.send(
+    # In a group even the admin is sent to the private chat: no draft, nothing to press.
+    [refused] = await bot.send(
         "/broadcast hi all", chat_id=group, chat_type="supergroup", user_id=ADMIN
     )
-    message_id = bot.last_message_id(group)
-    # A colleague in the same group, not in ADMIN_IDS, taps Send: the usual expired button.
-    edits, answer = await bot.press(group, message_id, shown.button("Send"), user_id=9)
-    assert edits == [] and answer is not None
-    assert answer.params.get("text") == UNCLAIMED_BUTTON
+    assert refused.text == PRIVATE_ONLY and refused.buttons == []
+    async with bot.db.session() as session:
+        assert await broadcasts.recent(session) == []
+    _, shown = await preview(bot, "/broadcast hi all")
+    # The preview's Send, pressed by someone else: the usual expired button.
+    for chat_id, user_id in [(ADMIN, 9), (group, 9), (group, ADMIN)]:
+        message_id = bot.last_message_id(chat_id)
+        edits, answer = await bot.press(chat_id, message_id, shown.button("Send"), user_id=user_id)
+        assert edits == [] and answer is not None
+        assert answer.params.get("text") == UNCLAIMED_BUTTON
     async with bot.db.session() as session:
         [draft] = await broadcasts.recent(session)
     assert draft.status is BroadcastStatus.DRAFT and await ledger_count(bot.db) == 0

@@ -96,8 +96,10 @@ def test_healthcheck_in_webhook_mode_asks_healthz(tmp_path: Path) -> None:
         "BOT_TOKEN": "123:abc",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'ok.db'}",
         "WEBHOOK_URL": "https://example.org/hook",
-        "WEBHOOK_SECRET": "s",
+        "WEBHOOK_SECRET": "s" * 16,
         "WEBHOOK_PORT": str(_free_port()),
+        # The probe asks the operations listener, where /healthz is served.
+        "METRICS_PORT": str(_free_port()),
     }
     # Nothing listens on the port: unhealthy, though the database itself is fine.
     sick = subprocess.run(

@@ -43,9 +43,10 @@ async def test_plain_question_gets_answer_disclaimer_related_and_votes(bot: BotH
     assert entry.question in _plain(reply)
     assert entry.answer[:60] in _plain(reply)
     assert bot.library.disclaimer in _plain(reply)
-    data = [d for _, d in reply.buttons]
-    assert data[-2:] == [f"vote:+:{entry.id}", f"vote:-:{entry.id}"]
-    assert data[:-2] == [f"ask:{i}" for i in entry.related[:3]]
+    codec = services_in(bot.application).codec
+    fields = [codec.verify(CHAT, d, "vt") or codec.verify(CHAT, d, "ask") for _, d in reply.buttons]
+    assert fields[-2:] == [("+", entry.id), ("-", entry.id)]
+    assert fields[:-2] == [(i,) for i in entry.related[:3]]
     assert await _served(bot, entry.id) == 1
 
 
@@ -55,10 +56,14 @@ async def test_ask_command_answers_and_without_a_question_explains(bot: BotHarne
     how_to = await bot.send("/ask")
     assert len(how_to) == 1 and "/ask" in how_to[0].text
     examples = [d for _, d in how_to[0].buttons]
-    assert len(examples) == 3 and all(d.startswith("ask:") for d in examples)
+    codec = services_in(bot.application).codec
+    shown_ids = [codec.verify(CHAT, d, "ask") for d in examples]
+    assert len(examples) == 3 and all(fields is not None for fields in shown_ids)
     shown, callback = await bot.press(CHAT, bot.last_message_id(CHAT), examples[0])
     assert callback is not None and callback.ok
-    entry = bot.library.faq_entry(examples[0].removeprefix("ask:"))
+    first = shown_ids[0]
+    assert first is not None
+    entry = bot.library.faq_entry(first[0])
     assert entry.question in _plain(shown[0])
 
 
@@ -71,7 +76,8 @@ async def test_off_topic_gets_no_answer_closest_questions_and_is_stored(bot: Bot
     assert "/foods" in text and "/help" in text
     assert "<b>Paris</b>" not in text and "&lt;b&gt;Paris&lt;/b&gt;" in text
     closest = [d for _, d in replies[0].buttons]
-    assert 1 <= len(closest) <= 3 and all(d.startswith("ask:") for d in closest)
+    codec = services_in(bot.application).codec
+    assert 1 <= len(closest) <= 3 and all(codec.verify(CHAT, d, "ask") for d in closest)
     async with bot.db.session() as session:
         stored = await feedback.recent_unanswered(session)
     assert [q.text for q in stored] == ["what's the weather in <b>Paris</b> tomorrow?"]
@@ -216,7 +222,16 @@ async def test_forged_buttons_expire(bot: BotHarness) -> None:
     await bot.send("/start")
     await bot.send("magnesium for sleep")
     message_id = bot.last_message_id(CHAT)
-    for data in ("ask:no-such-entry", "vote:+:no-such-entry", "vote:x:magnesium-for-sleep"):
+    codec = services_in(bot.application).codec
+    forged = [
+        "ask:night-leg-cramps",  # the unsigned form older versions sent
+        "vote:+:magnesium-for-sleep",
+        codec.sign(CHAT, "ask", "no-such-entry"),
+        codec.sign(CHAT, "vt", "+", "no-such-entry"),
+        codec.sign(CHAT, "vt", "x", "magnesium-for-sleep"),
+        codec.sign(CHAT + 1, "vt", "+", "magnesium-for-sleep"),  # another chat's button
+    ]
+    for data in forged:
         replies, callback = await bot.press(CHAT, message_id, data)
         assert callback is not None and "expired" in str(callback.params.get("text"))
         assert replies == []
@@ -279,6 +294,26 @@ async def test_only_the_newest_unanswered_questions_are_kept(db: Database) -> No
     async with db.session() as session:
         kept = await feedback.recent_unanswered(session)
     assert [q.text for q in kept] == ["q6", "q5", "q4", "q3", "q2"]
+
+
+async def test_questions_older_than_the_retention_go_when_one_is_stored(db: Database) -> None:
+    await _chat(db)
+    now = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+    month = dt.timedelta(days=30)
+    for text, asked in [("old", now - month - dt.timedelta(days=1)), ("recent", now - month)]:
+        async with db.session() as session:
+            await feedback.record_unanswered(session, CHAT, text, 0.1, now=asked)
+    async with db.session() as session:
+        assert await feedback.record_unanswered(session, CHAT, "new", 0.1, retention=month, now=now)
+    async with db.session() as session:
+        kept = await feedback.recent_unanswered(session)
+    assert [q.text for q in kept] == ["new", "recent"]
+    # A zero retention keeps none at all.
+    async with db.session() as session:
+        assert not await feedback.record_unanswered(
+            session, CHAT, "never kept", 0.1, retention=dt.timedelta(0)
+        )
+        assert len(await feedback.recent_unanswered(session)) == 2
 
 
 async def test_votes_need_a_known_chat_and_count_once(db: Database) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
-from bot.menus.kit import EXPIRED
+from bot.menus.kit import STALE_BUTTON
 from storage.models import Chat
-from tests.harness import BotHarness
+from tests.harness import BotHarness, set_chat
 
 
 async def test_menu_is_published(bot: BotHarness) -> None:
@@ -29,6 +31,19 @@ async def test_start_subscribes_once_with_disclaimer(bot: BotHarness) -> None:
         assert await session.scalar(select(func.count()).select_from(Chat)) == 1
         chat = await session.get(Chat, 1001)
         assert chat is not None and chat.status == "active" and chat.next_due_at is not None
+
+
+async def test_start_repairs_an_active_chat_without_a_next_delivery(bot: BotHarness) -> None:
+    """A subscription half-written by an interrupted transaction is never due; /start
+    gives it its next delivery time again."""
+    await bot.send("/start")
+    await set_chat(bot, next_due_at=None)
+    again = await bot.send("/start")
+    assert "already subscribed" in again[0].text
+    async with bot.db.session() as session:
+        chat = await session.get(Chat, 1001)
+        assert chat is not None and chat.status == "active"
+        assert chat.next_due_at is not None and chat.next_due_at > dt.datetime.now(dt.UTC)
 
 
 async def test_stop_then_start_resumes(bot: BotHarness) -> None:
@@ -63,6 +78,6 @@ async def test_buttons_on_inaccessible_messages_expire(bot: BotHarness) -> None:
     mark = len(bot.api.calls)
     replies, answer = await bot.press(1001, bot.last_message_id(1001) + 500, data)
     assert replies == []
-    assert answer is not None and answer.params.get("text") == EXPIRED
+    assert answer is not None and answer.params.get("text") == STALE_BUTTON
     made = [c.method for c in bot.api.calls[mark:] if c.method != "getUpdates"]
     assert made == ["answerCallbackQuery"]

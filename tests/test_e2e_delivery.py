@@ -67,16 +67,16 @@ async def test_subscribers_get_exactly_their_tip_and_food_at_their_time(bot: Bot
 
     # 09:00 in Kathmandu is 03:15 UTC.
     assert await tick(bot, "2026-11-22T03:14:00Z") == (
-        "due=0 sent=0 skipped=0 failed=0 (blocked=0, recovered=0)"
+        "due=0 sent=0 skipped=0 failed=0 (blocked=0, recovered=0, retried=0)"
     )
     assert await tick(bot, "2026-11-22T03:15:00Z") == (
-        "due=1 sent=1 skipped=0 failed=0 (blocked=0, recovered=0)"
+        "due=1 sent=1 skipped=0 failed=0 (blocked=0, recovered=0, retried=0)"
     )
     assert await tick(bot, "2026-11-22T09:00:00Z") == (
-        "due=2 sent=1 skipped=0 failed=1 (blocked=1, recovered=0)"
+        "due=2 sent=1 skipped=0 failed=1 (blocked=1, recovered=0, retried=0)"
     )
     assert await tick(bot, "2026-11-22T09:01:00Z") == (
-        "due=0 sent=0 skipped=0 failed=0 (blocked=0, recovered=0)"
+        "due=0 sent=0 skipped=0 failed=0 (blocked=0, recovered=0, retried=0)"
     )
 
     new = {chat_id: texts(bot, chat_id)[count:] for chat_id, count in before.items()}

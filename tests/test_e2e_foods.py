@@ -7,6 +7,7 @@ import re
 import struct
 
 from bot.charts import chart_cache
+from bot.services import services_in
 from content import Diet, FoodFlag, food_fits_diet
 from tests.harness import BotHarness, Reply, set_chat
 
@@ -84,8 +85,16 @@ async def test_category_pages_chart_button_and_forged_data(bot: BotHarness) -> N
     chart, _ = await bot.press(CHAT, list_id, nxt[0].button("Chart"))
     assert [r.method for r in chart] == ["sendPhoto"]
     assert png_size(bot.api.photos(CHAT)[-1]) == (1000, 600)
-    for forged in ["foods:p:bogus:-", "foods:f:no-such-food", "foods:p:seeds", "foods:zz"]:
-        none, answer = await bot.press(CHAT, list_id, forged)
+    codec = services_in(bot.application).codec
+    forged = [
+        codec.sign(CHAT, "foods", "p", "bogus", "-"),
+        codec.sign(CHAT, "foods", "f", "no-such-food"),
+        codec.sign(CHAT, "foods", "p", "seeds"),
+        codec.sign(CHAT, "foods", "zz"),
+        codec.sign(CHAT + 1, "foods", "p", "seeds", "-"),  # another chat's button
+    ]
+    for data in forged:
+        none, answer = await bot.press(CHAT, list_id, data)
         assert none == [] and answer is not None
         assert "no longer valid" in answer.params["text"]
 

@@ -78,6 +78,25 @@ async def test_typed_answers_count_only_from_the_admin_who_was_asked(bot: BotHar
     assert (await _group_row(bot)).timezone == "Asia/Tokyo"
 
 
+async def test_a_members_command_does_not_cancel_the_admins_question(bot: BotHarness) -> None:
+    await _say(bot, "/start", ADMIN)
+    await _say(bot, "/settings", ADMIN)
+    replies, _ = await tap(bot, GROUP, "🌍", user_id=ADMIN)
+    assert "reply to this message" in replies[0].text
+    # Another member's commands are answered as usual, and the question stays open.
+    assert "What I can do" in (await _say(bot, "/help", MEMBER))[0].text
+    assert "only this group's admins" in (await _say(bot, "/settings", MEMBER))[0].text
+    assert (await _group_row(bot)).awaiting == "timezone"
+    replies = await _say(bot, "Tokyo", ADMIN)
+    assert "Asia/Tokyo" in replies[0].text
+    assert (await _group_row(bot)).timezone == "Asia/Tokyo"
+    # The admin's own command does close it.
+    await tap(bot, GROUP, "⏰", user_id=ADMIN)
+    assert (await _group_row(bot)).awaiting == "time"
+    await _say(bot, "/help", ADMIN)
+    assert (await _group_row(bot)).awaiting is None
+
+
 async def test_admin_can_forget_the_group(bot: BotHarness) -> None:
     await _say(bot, "/start", ADMIN)
     await _say(bot, "/forget", OWNER)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.handlers.intake_log import LogFood, Undo, Usage, parse_log
+from bot.services import services_in
 from bot.supplement_dose import GLYCINATE, SupplementDose
 from storage import Database, chats, intake
 from storage.models import IntakeEntry
@@ -106,9 +107,15 @@ async def test_undo_button_removes_exactly_its_entry_once(bot: BotHarness) -> No
     again, _ = await bot.press(CHAT, first_id, first[0].button("Undo"))
     assert "already removed" in again[0].text
     assert len(await entries(bot)) == 1
-    forged, answer = await bot.press(CHAT, first_id, "log:add:almonds:99")
-    assert forged == [] and answer is not None and "no longer valid" in answer.params["text"]
-    unknown, _ = await bot.press(CHAT, banana_id, "log:undo:999999")
+    codec = services_in(bot.application).codec
+    for data in [
+        codec.sign(CHAT, "log", "add", "almonds", "99"),
+        codec.sign(CHAT, "log", "undo", "²"),  # a Unicode digit: int() would refuse it
+        codec.sign(CHAT, "log", "undo", "9" * 30),  # more than any database id
+    ]:
+        forged, answer = await bot.press(CHAT, first_id, data)
+        assert forged == [] and answer is not None and "no longer valid" in answer.params["text"]
+    unknown, _ = await bot.press(CHAT, banana_id, codec.sign(CHAT, "log", "undo", "999999"))
     assert "already removed" in unknown[0].text
     assert len(await entries(bot)) == 1
 
@@ -118,7 +125,7 @@ async def test_unknown_food_offers_three_buttons(bot: BotHarness) -> None:
     replies = await bot.send("/log 2 almnd milk")
     assert "Did you mean" in replies[0].text and len(replies[0].buttons) == 3
     data = replies[0].button("Almonds")
-    assert data == "log:pick:almonds:2"
+    assert services_in(bot.application).codec.verify(CHAT, data, "log") == ("pick", "almonds", "2")
     picked, _ = await bot.press(CHAT, bot.last_message_id(CHAT), data)
     assert picked[0].method == "editMessageText"
     assert "Logged 2 × <b>Almonds, dry roasted</b>" in picked[0].text

@@ -532,6 +532,23 @@ async def test_server_errors_become_network_errors(bot: Bot, api: FakeBotAPI, st
     assert [m.text for m in api.messages(CHAT)] == ["recovered"]
 
 
+async def test_a_send_can_be_delivered_and_its_answer_lost(bot: Bot, api: FakeBotAPI) -> None:
+    """After-delivery faults: the message arrives, then the bot hears a 502 or nothing."""
+    api.drop_after_delivery("sendMessage", chat_id=CHAT)
+    api.fail_after_delivery("sendMessage", status=502, chat_id=CHAT)
+
+    await bot.send_message(2002, "other chat unaffected")
+    with pytest.raises(NetworkError):
+        await bot.send_message(CHAT, "dropped")
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.send_message(CHAT, "bad gateway")
+    await bot.send_message(CHAT, "answered")
+
+    assert [m.text for m in api.messages(CHAT)] == ["dropped", "bad gateway", "answered"]
+    calls = [c for c in api.calls_for("sendMessage") if c.chat_id == CHAT]
+    assert [c.status for c in calls] == [0, 502, 200]
+
+
 async def test_a_slow_send_times_out_but_is_still_delivered(bot: Bot, api: FakeBotAPI) -> None:
     api.delay("sendMessage", 1.0)
 
@@ -641,11 +658,17 @@ async def test_separate_process_is_driven_by_the_control_client(
         await control.block(2002)
         with pytest.raises(Forbidden):
             await client.send_message(2002, "tip")
+        await control.fail_after_delivery("sendMessage", status=503, chat_id=CHAT)
+        with pytest.raises(NetworkError):
+            await client.send_message(CHAT, "delivered anyway")
+        await control.drop_after_delivery("sendMessage", chat_id=CHAT)
+        with pytest.raises(NetworkError):
+            await client.send_message(CHAT, "dropped but delivered")
 
         stats = await control.stats()
-        assert stats.sends_accepted == 2
+        assert stats.sends_accepted == 4
         assert stats.rate_limited == 1
-        assert stats.per_chat == {CHAT: 2}
+        assert stats.per_chat == {CHAT: 4}
 
         await control.reset()
         assert await control.calls() == []

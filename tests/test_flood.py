@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.server.flood import SLOW_DOWN, FloodGuard, Verdict
+from bot.menus.kit import STALE_BUTTON
+from bot.server.flood import SLOW_DOWN, SLOW_DOWN_TAPS, FloodGuard, Verdict
 from bot.services import services_in
 from bot.settings import BotSettings
 from content import Library
@@ -116,11 +117,35 @@ async def test_a_flooding_chat_gets_one_slow_down_and_then_silence(strict_bot: B
     assert len(bot.api.messages(1001)) == limit + 1
 
 
-async def test_button_taps_are_not_counted_as_messages(bot: BotHarness) -> None:
+@pytest.fixture
+async def tap_strict_bot(
+    fake_api: FakeBotAPI, database_url: str, library: Library
+) -> AsyncIterator[BotHarness]:
+    harness = await start_harness(fake_api, database_url, library, flood_tap_limit=LIMIT)
+    try:
+        yield harness
+    finally:
+        await stop_harness(harness)
+
+
+async def test_button_taps_have_a_budget_of_their_own(tap_strict_bot: BotHarness) -> None:
+    bot = tap_strict_bot
     await bot.send("/start")
     message_id = bot.last_message_id(1001)
-    for _ in range(bot.settings.flood_limit + 3):
-        await bot.press(1001, message_id, "nothing:here")
-    assert services_in(bot.application).metrics.value("magbot_updates_flood_muted_total") == 0
+    answers = []
+    for _ in range(LIMIT + 3):
+        _, answer = await bot.press(1001, message_id, "nothing:here")
+        answers.append(answer.params.get("text") if answer is not None else None)
+    # Within the budget a tap is answered (this one as an expired button); the tap over
+    # it is told to slow down; the rest get nothing, and cost nothing.
+    assert answers[:LIMIT] == [STALE_BUTTON] * LIMIT
+    assert answers[LIMIT] == SLOW_DOWN_TAPS
+    assert answers[LIMIT + 1 :] == [None, None]
+    assert services_in(bot.application).metrics.value("magbot_updates_flood_muted_total") == 3
+    # Messages have their own budget: the chat is still heard.
     replies = await bot.send("/help")
     assert len(replies) == 1 and "What I can do" in replies[0].text
+
+
+def test_default_tap_limit_is_sixty_a_minute() -> None:
+    assert BotSettings.model_fields["flood_tap_limit"].default == 60

@@ -237,7 +237,9 @@ def _forge(real: str, how: str, at: int, noise: str) -> str:
     how=st.sampled_from(["real", "cut", "insert", "noise"]),
     at=st.integers(0, 64),
     noise=st.text(max_size=64)
-    | st.sampled_from(["st|", "foods:", "log:", "plan:", "|||||", "st|zz|x||0000000000"]),
+    | st.sampled_from(
+        ["st|", "foods|", "log|", "plan|", "ask|", "vt|", "|||||", "st|zz|x||0000000000"]
+    ),
     target=st.sampled_from(["same", "missing", "first"]),
 )
 def test_random_and_forged_button_presses(

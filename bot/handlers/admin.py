@@ -1,7 +1,9 @@
-"""Operator commands, for ADMIN_IDS only: /stats, /reload and /broadcast.
+"""Operator commands, for ADMIN_IDS only and in a private chat only: /stats, /reload and
+/broadcast.
 
 For anyone else they do not exist: their handlers' user filter does not match, so the
-message falls through to the unknown-command reply, word for word what a typo gets.
+message falls through to the unknown-command reply, word for word what a typo gets. An
+admin who types one in a group is told to use the private chat.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ COMMANDS = [
 ]
 # Problems listed in a failed /reload; the rest are counted, `python -m content check` has all.
 MAX_PROBLEMS_SHOWN = 10
+ADMIN_COMMANDS = [command.name for command in COMMANDS]
+PRIVATE_ONLY = (
+    "🔒 Admin commands work only in our private chat, so the group does not see them. "
+    "Send it to me there."
+)
 
 
 def admin_only(application: Application[Any, Any, Any, Any, Any, Any]) -> filters.User:
@@ -144,12 +151,23 @@ async def publish_admin_menu(application: Application[Any, Any, Any, Any, Any, A
             log.info("no admin menu for %s yet: %s", admin_id, error.message)
 
 
+async def private_only(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(PRIVATE_ONLY)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     admins = admin_only(application)
-    application.add_handler(CommandHandler("stats", stats_command, filters=admins))
-    application.add_handler(CommandHandler("reload", reload_command, filters=admins))
+    # Only in the admin's private chat: /stats shows people's questions, and a group's
+    # members would all read it.
+    here = admins & filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("stats", stats_command, filters=here))
+    application.add_handler(CommandHandler("reload", reload_command, filters=here))
+    application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command, filters=here))
+    # The admin typed one in a group: say where it works (others get "unknown command").
     application.add_handler(
-        CommandHandler("broadcast", broadcast.broadcast_command, filters=admins)
+        CommandHandler(ADMIN_COMMANDS, private_only, filters=admins & ~filters.ChatType.PRIVATE)
     )
     broadcast.register_buttons(application, admins.user_ids)
 

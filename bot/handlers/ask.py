@@ -1,9 +1,10 @@
 """/ask and plain private text: answers from the FAQ, urgent-care advice first when needed.
 
-Callback data (all under Telegram's 64 bytes; FAQ ids are at most 48 characters):
-  ask:<faq id>      show that entry's answer (related / closest-question buttons)
-  vote:<+|->:<id>   👍 / 👎 on the answer message the buttons sit under
-  vote:done         the already-recorded marker
+Callback data, signed for the chat (bot.menus.callbacks; with a 48-character FAQ id the
+longest is exactly Telegram's 64 bytes):
+  ask|<faq id>      show that entry's answer (related / closest-question buttons)
+  vt|<+|->|<id>     👍 / 👎 on the answer message the buttons sit under
+  vt|done           the already-recorded marker
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from telegram.ext import (
 
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
+from bot.menus.keyboards import Buttons
+from bot.menus.kit import pressed
 from bot.services import Services, services_of
 from content import FaqEntry, Library
 from content.answering import AnswerKind
@@ -37,9 +40,9 @@ log = logging.getLogger(__name__)
 
 COMMANDS = [CommandInfo("ask", "ask a question about magnesium and muscles")]
 
-SHOW = "ask:"
-VOTE = "vote:"
-VOTED = "vote:done"
+SHOW = "ask"
+VOTE = "vt"
+VOTED = "done"
 EXPIRED = "This button has expired. Send /ask with your question."
 # Shown by /ask alone, and when nothing comes close to a question.
 EXAMPLE_IDS = ("night-leg-cramps", "best-magnesium-foods", "magnesium-for-sleep")
@@ -59,20 +62,16 @@ def examples(library: Library) -> list[FaqEntry]:
     return chosen or list(library.faq[:3])
 
 
-def question_buttons(entries: list[FaqEntry] | tuple[FaqEntry, ...]) -> list[list[Any]]:
-    return [
-        [InlineKeyboardButton(f"❓ {clip(e.question, BUTTON_LABEL)}", callback_data=SHOW + e.id)]
-        for e in entries
-    ]
+def question_buttons(
+    buttons: Buttons, entries: list[FaqEntry] | tuple[FaqEntry, ...]
+) -> list[list[InlineKeyboardButton]]:
+    return [[buttons(f"❓ {clip(e.question, BUTTON_LABEL)}", SHOW, e.id)] for e in entries]
 
 
-def answer_markup(library: Library, entry: FaqEntry) -> InlineKeyboardMarkup:
+def answer_markup(library: Library, entry: FaqEntry, buttons: Buttons) -> InlineKeyboardMarkup:
     related = [library.faq_entry(i) for i in entry.related[:3]]
-    votes = [
-        InlineKeyboardButton("👍", callback_data=f"{VOTE}+:{entry.id}"),
-        InlineKeyboardButton("👎", callback_data=f"{VOTE}-:{entry.id}"),
-    ]
-    return InlineKeyboardMarkup([*question_buttons(related), votes])
+    votes = [buttons("👍", VOTE, "+", entry.id), buttons("👎", VOTE, "-", entry.id)]
+    return InlineKeyboardMarkup([*question_buttons(buttons, related), votes])
 
 
 def answer_text(library: Library, entry: FaqEntry) -> str:
@@ -147,8 +146,9 @@ def small_talk_text(chat: Chat) -> str:
 
 
 async def send_answer(message: Message, svc: Services, entry: FaqEntry) -> None:
+    buttons = Buttons(svc.codec, message.chat_id)
     await message.reply_text(
-        answer_text(svc.library, entry), reply_markup=answer_markup(svc.library, entry)
+        answer_text(svc.library, entry), reply_markup=answer_markup(svc.library, entry, buttons)
     )
     svc.served.add(entry.id)
 
@@ -171,12 +171,19 @@ async def answer_question(message: Message, svc: Services, question: str) -> Non
         await send_answer(message, svc, answer.entry)
         return
     closest = list(answer.alternatives) or examples(svc.library)
+    buttons = Buttons(svc.codec, message.chat_id)
     await message.reply_text(
         no_answer_text(svc.library, question, mentions_symptom=answer.triage.mentions_symptom),
-        reply_markup=InlineKeyboardMarkup(question_buttons(closest)),
+        reply_markup=InlineKeyboardMarkup(question_buttons(buttons, closest)),
     )
     async with svc.db.session() as session:
-        await feedback.record_unanswered(session, message.chat_id, question, answer.confidence)
+        await feedback.record_unanswered(
+            session,
+            message.chat_id,
+            question,
+            answer.confidence,
+            retention=svc.settings.question_retention,
+        )
 
 
 def _question_of(text: str) -> str:
@@ -192,7 +199,8 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services_of(context)
     question = _question_of(message.text or "")
     if not question:
-        markup = InlineKeyboardMarkup(question_buttons(examples(svc.library)))
+        buttons = Buttons(svc.codec, message.chat_id)
+        markup = InlineKeyboardMarkup(question_buttons(buttons, examples(svc.library)))
         await message.reply_text(HOW_TO_ASK, reply_markup=markup)
         return
     await answer_question(message, svc, question)
@@ -207,32 +215,36 @@ async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    if query is None:
+    fields = await pressed(update, context, SHOW, EXPIRED)
+    if query is None or fields is None:
         return
     svc = services_of(context)
-    entry_id = (query.data or "").removeprefix(SHOW)
-    if not _known(svc.library, entry_id) or not isinstance(query.message, Message):
+    if len(fields) != 1 or not _known(svc.library, fields[0]):
+        await query.answer(EXPIRED, show_alert=True)
+        return
+    if not isinstance(query.message, Message):
         await query.answer(EXPIRED, show_alert=True)
         return
     await query.answer()
-    await send_answer(query.message, svc, svc.library.faq_entry(entry_id))
+    await send_answer(query.message, svc, svc.library.faq_entry(fields[0]))
 
 
 async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    if query is None:
+    fields = await pressed(update, context, VOTE, EXPIRED)
+    if query is None or fields is None:
         return
-    if query.data == VOTED:
+    if fields == (VOTED,):
         await query.answer("Your vote is already recorded. Thanks!")
         return
     svc = services_of(context)
-    sign, _, entry_id = (query.data or "").removeprefix(VOTE).partition(":")
     message = query.message
     # An inaccessible message (deleted, or too old for Telegram to show) cannot carry a
     # vote: its answer is gone, so a press on it is as stale as a forged one.
-    if sign not in "+-" or not sign or not _known(svc.library, entry_id):
+    if len(fields) != 2 or fields[0] not in ("+", "-") or not _known(svc.library, fields[1]):
         await query.answer(EXPIRED, show_alert=True)
         return
+    sign, entry_id = fields
     if not isinstance(message, Message) or not message.is_accessible:
         await query.answer(EXPIRED, show_alert=True)
         return
@@ -247,9 +259,12 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     entry = svc.library.faq_entry(entry_id)
     related = [svc.library.faq_entry(i) for i in entry.related[:3]]
     label = "👍 Thanks for the feedback!" if sign == "+" else "👎 Thanks, we'll improve it!"
-    done = [InlineKeyboardButton(label, callback_data=VOTED)]
+    buttons = Buttons(svc.codec, message.chat.id)
+    done = [buttons(label, VOTE, VOTED)]
     with contextlib.suppress(BadRequest):  # the message was deleted after the tap
-        await message.edit_reply_markup(InlineKeyboardMarkup([*question_buttons(related), done]))
+        await message.edit_reply_markup(
+            InlineKeyboardMarkup([*question_buttons(buttons, related), done])
+        )
 
 
 def _known(library: Library, entry_id: str) -> bool:
@@ -265,8 +280,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Groups get answers only through /ask: the bot must not reply to every group message.
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private_text, ask_text))
-    application.add_handler(CallbackQueryHandler(show_entry, pattern=rf"^{SHOW}"))
-    application.add_handler(CallbackQueryHandler(vote, pattern=rf"^{VOTE}"))
+    application.add_handler(CallbackQueryHandler(show_entry, pattern=rf"^{SHOW}\|"))
+    application.add_handler(CallbackQueryHandler(vote, pattern=rf"^{VOTE}\|"))
 
 
 FEATURE = Feature(COMMANDS, register)

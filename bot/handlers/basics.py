@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -20,13 +21,15 @@ from telegram.ext import (
 from bot.commands import CommandInfo, Feature, help_lines
 from bot.formatting import esc, schedule_summary
 from bot.menus.keyboards import Keyboard
-from bot.menus.kit import EXPIRED, admin_or_refuse, codec_of, remember_menu
+from bot.menus.kit import STALE_BUTTON, admin_or_refuse, codec_of, remember_menu
 from bot.pipeline import Stage
 from bot.services import services_of
 from content import Topic
 from scheduler.schedule import next_due_for
 from storage import chats, preferences
 from storage.models import Chat
+
+log = logging.getLogger(__name__)
 
 COMMANDS = [
     CommandInfo("start", "subscribe to daily magnesium tips"),
@@ -55,10 +58,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         delivery_time=svc.settings.default_delivery_time,
         topics=[str(t) for t in Topic],
     )
+    now = dt.datetime.now(dt.UTC)
     async with svc.db.session() as session:
         result = await chats.subscribe(session, chat.id, chat.type, defaults)
         if not result.was_active:
-            result.chat.next_due_at = next_due_for(result.chat, dt.datetime.now(dt.UTC))
+            result.chat.next_due_at = next_due_for(result.chat, now)
+        # An active chat with no next delivery time is never due: /start repairs it.
+        elif chats.ensure_next_due(result.chat, lambda row: next_due_for(row, now)):
+            log.warning("repaired a subscription without a next delivery chat_id=%s", chat.id)
         summary = schedule_summary(result.chat)
         markup = onboarding_keyboard(result.chat, context) if result.created else None
     if result.created:
@@ -139,7 +146,7 @@ async def inaccessible_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     query = update.callback_query
     # PTB parses such a message as a Message dated 0, so `is_accessible` is the test.
     if query is not None and (query.message is None or not query.message.is_accessible):
-        await query.answer(EXPIRED)
+        await query.answer(STALE_BUTTON)
         raise ApplicationHandlerStop
 
 
@@ -153,7 +160,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query is not None:
-        await update.callback_query.answer(EXPIRED)
+        await update.callback_query.answer(STALE_BUTTON)
 
 
 def register_fallbacks(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

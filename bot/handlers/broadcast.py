@@ -15,12 +15,12 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from telegram import Message, MessageEntity, Update
+from telegram import Chat, Message, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.formatting import clip, esc
-from bot.menus.callbacks import PREFIX, CallbackCodec
+from bot.menus.callbacks import PREFIX
 from bot.menus.edits import edit_in_place
 from bot.menus.keyboards import Keyboard
 from bot.services import services_of
@@ -142,8 +142,7 @@ async def broadcast_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if broadcast_id is None:
         await message.reply_text(NOBODY)
         return
-    codec = CallbackCodec(svc.settings.bot_token.get_secret_value())
-    keyboard = Keyboard(codec, chat.id, broadcast_id).row(
+    keyboard = Keyboard(svc.codec, chat.id, broadcast_id).row(
         (f"📣 Send to {audience}", ACTION, SEND), ("Cancel", ACTION, CANCEL)
     )
     await message.reply_text(
@@ -176,7 +175,7 @@ async def broadcast_press(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query is None or chat is None or query.data is None:
         return
     svc = services_of(context)
-    press = CallbackCodec(svc.settings.bot_token.get_secret_value()).decode(chat.id, query.data)
+    press = svc.codec.decode(chat.id, query.data)
     if press is None or press.action != ACTION or press.arg not in (SEND, CANCEL):
         await query.answer(EXPIRED)
         return
@@ -215,6 +214,9 @@ class AdminButtonHandler(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
         if not isinstance(update, Update) or update.effective_user is None:
             return None
         if update.effective_user.id not in self.admin_ids:
+            return None
+        # Admin commands work in private chats only, and so do their buttons.
+        if update.effective_chat is None or update.effective_chat.type != Chat.PRIVATE:
             return None
         return super().check_update(update)
 

@@ -1,4 +1,10 @@
-"""/foods: magnesium-rich foods that fit the chat's diet, as a list, a card and a chart."""
+"""/foods: magnesium-rich foods that fit the chat's diet, as a list, a card and a chart.
+
+Callback data, signed for the chat (bot.menus.callbacks):
+  foods|p|<category or top>|<diet or ->   show that list
+  foods|g|<category or top>|<diet or ->   send its chart
+  foods|f|<food ref>                      show that food's card
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -15,8 +21,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.charts import Bar, ChartSpec, chart_cache
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
-from bot.handlers.intake_log import food_index, log_button_data
+from bot.handlers.intake_log import food_by_ref, food_index, log_button
+from bot.menus.callbacks import ref
 from bot.menus.edits import edit_in_place
+from bot.menus.keyboards import Buttons
+from bot.menus.kit import pressed
 from bot.personal import INFANT_NOTE, NUTS_NOTE, PORTIONS_NOTE, Needs, needs_of
 from bot.services import services_of
 from bot.supplement_dose import find_supplement, supplement_reply
@@ -60,6 +69,8 @@ HOW_TO = (
     "Try /foods for the top foods, /foods seeds for a group, /foods vegan for a diet, "
     "or /foods spinach for one food."
 )
+FAMILY = "foods"
+STALE = "That button is no longer valid. Send /foods to start again."
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +83,9 @@ class Page:
     diet: Diet | None = None
 
     @property
-    def data_suffix(self) -> str:
-        return f"{self.category or 'top'}:{self.diet or '-'}"
+    def fields(self) -> tuple[str, str]:
+        """How a button names this page (read back by `from_data`)."""
+        return str(self.category or "top"), str(self.diet or "-")
 
     @classmethod
     def from_data(cls, category: str, diet: str) -> Page | None:
@@ -150,7 +162,7 @@ def _shares_text(needs: Needs) -> str:
 
 
 def list_view(
-    library: Library, page: Page, needs: Needs
+    library: Library, page: Page, needs: Needs, buttons: Buttons
 ) -> tuple[str, InlineKeyboardMarkup, list[Food]]:
     diets = page_diets(page, needs.diets)
     foods = foods_on_page(library, page, diets)
@@ -165,28 +177,28 @@ def list_view(
         )
     hints = [hint for hint in (_child_hint(needs, foods), _personal_hint(needs)) if hint]
     text = f"{heading}\n{body}" + "".join(f"\n\n<i>{esc(hint)}</i>" for hint in hints)
-    return text, _list_keyboard(library, page, diets), foods
+    return text, _list_keyboard(library, page, diets, buttons), foods
 
 
-def _list_keyboard(library: Library, page: Page, diets: frozenset[Diet]) -> InlineKeyboardMarkup:
+def _list_keyboard(
+    library: Library, page: Page, diets: frozenset[Diet], buttons: Buttons
+) -> InlineKeyboardMarkup:
     pages = [Page(None, page.diet)] + [Page(c, page.diet) for c in _categories(library, diets)]
     here = pages.index(page) if page in pages else 0
     previous, following = pages[here - 1], pages[(here + 1) % len(pages)]
     rows = [
         [
-            InlineKeyboardButton("◀️", callback_data=f"foods:p:{previous.data_suffix}"),
-            InlineKeyboardButton("📊 Chart", callback_data=f"foods:g:{page.data_suffix}"),
-            InlineKeyboardButton("▶️", callback_data=f"foods:p:{following.data_suffix}"),
+            buttons("◀️", FAMILY, "p", *previous.fields),
+            buttons("📊 Chart", FAMILY, "g", *page.fields),
+            buttons("▶️", FAMILY, "p", *following.fields),
         ]
     ]
-    buttons = []
+    choices = []
     for option in pages:
         label = "⭐ Top" if option.category is None else _short_label(option.category)
         marker = "• " if option == page else ""
-        buttons.append(
-            InlineKeyboardButton(marker + label, callback_data=f"foods:p:{option.data_suffix}")
-        )
-    rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        choices.append(buttons(marker + label, FAMILY, "p", *option.fields))
+    rows += [choices[i : i + 3] for i in range(0, len(choices), 3)]
     return InlineKeyboardMarkup(rows)
 
 
@@ -194,7 +206,7 @@ def _short_label(category: FoodCategory) -> str:
     return f"{_CATEGORY_ICONS[category]} {CATEGORY_LABELS[category]}"
 
 
-def card_view(food: Food, needs: Needs) -> tuple[str, InlineKeyboardMarkup]:
+def card_view(food: Food, needs: Needs, buttons: Buttons) -> tuple[str, InlineKeyboardMarkup]:
     shares = []
     if needs.shows_daily_value:
         shares.append(f"{food.percent_dv}% of the Daily Value (US labels)")
@@ -220,10 +232,12 @@ def card_view(food: Food, needs: Needs) -> tuple[str, InlineKeyboardMarkup]:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("➕ Log 1 serving", callback_data=log_button_data(food.id)),
-                InlineKeyboardButton(
+                log_button(buttons, "➕ Log 1 serving", food.id),
+                buttons(
                     f"More {CATEGORY_LABELS[food.category].lower()}",
-                    callback_data=f"foods:p:{Page(food.category).data_suffix}",
+                    FAMILY,
+                    "p",
+                    *Page(food.category).fields,
                 ),
             ]
         ]
@@ -231,12 +245,11 @@ def card_view(food: Food, needs: Needs) -> tuple[str, InlineKeyboardMarkup]:
     return "\n".join(lines), keyboard
 
 
-def _suggestion_view(asked: str, suggestions: Sequence[Food]) -> tuple[str, InlineKeyboardMarkup]:
-    rows = [
-        [InlineKeyboardButton(food.name, callback_data=f"foods:f:{food.id}")]
-        for food in suggestions
-    ]
-    rows.append([InlineKeyboardButton("⭐ Top foods", callback_data="foods:p:top:-")])
+def _suggestion_view(
+    asked: str, suggestions: Sequence[Food], buttons: Buttons
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [[buttons(food.name, FAMILY, "f", ref(food.id))] for food in suggestions]
+    rows.append([buttons("⭐ Top foods", FAMILY, "p", *Page().fields)])
     if suggestions:
         text = f"I don't know “{esc(clip(asked, 40))}”. Did you mean one of these?"
     else:
@@ -313,57 +326,52 @@ async def foods_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(f"I could not read a food in that. {esc(HOW_TO)}")
         return
     query = food_index(context).parse_filter(argument)
+    buttons = Buttons(svc.codec, chat.id)
     if query.food is not None:
-        text, keyboard = card_view(query.food, needs)
+        text, keyboard = card_view(query.food, needs, buttons)
         await message.reply_text(text, reply_markup=keyboard)
         return
     if query.unknown is not None:
-        text, keyboard = _suggestion_view(argument, query.suggestions)
+        text, keyboard = _suggestion_view(argument, query.suggestions, buttons)
         await message.reply_text(text, reply_markup=keyboard)
         return
     page = Page(query.category, query.diet)
-    text, keyboard, _foods = list_view(svc.library, page, needs)
+    text, keyboard, _foods = list_view(svc.library, page, needs, buttons)
     await message.reply_text(text, reply_markup=keyboard)
     await _send_chart(context, chat.id, page, needs)
 
 
-async def foods_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def foods_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     chat = update.effective_chat
-    if query is None or chat is None:
+    fields = await pressed(update, context, FAMILY, STALE)
+    if query is None or chat is None or fields is None:
         return
     svc = services_of(context)
-    parts = (query.data or "").split(":")
-    kind = parts[1] if len(parts) > 1 else ""
-    page = Page.from_data(parts[2], parts[3]) if len(parts) == 4 else None
-    food = _food(svc.library, parts[2]) if kind == "f" and len(parts) == 3 else None
+    kind = fields[0] if fields else ""
+    page = Page.from_data(fields[1], fields[2]) if len(fields) == 3 else None
+    food = food_by_ref(svc.library.foods, fields[1]) if kind == "f" and len(fields) == 2 else None
     if not ((kind in {"p", "g"} and page is not None) or food is not None):
-        await query.answer("That button is no longer valid. Send /foods to start again.")
+        await query.answer(STALE)
         return
     await query.answer()
     needs = await needs_of(svc, chat.id)
     if kind == "g" and page is not None:
         await _send_chart(context, chat.id, page, needs)
         return
+    buttons = Buttons(svc.codec, chat.id)
     if food is not None:
-        text, keyboard = card_view(food, needs)
+        text, keyboard = card_view(food, needs, buttons)
     else:
         assert page is not None
-        text, keyboard, _foods = list_view(svc.library, page, needs)
+        text, keyboard, _foods = list_view(svc.library, page, needs, buttons)
     if not await edit_in_place(query.message, text, keyboard):
         await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 
-def _food(library: Library, food_id: str) -> Food | None:
-    try:
-        return library.food(food_id)
-    except KeyError:
-        return None
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("foods", foods_command))
-    application.add_handler(CallbackQueryHandler(foods_button, pattern=r"^foods:"))
+    application.add_handler(CallbackQueryHandler(foods_pressed, pattern=rf"^{FAMILY}\|"))
 
 
 FEATURE = Feature(COMMANDS, register)

@@ -1,4 +1,11 @@
-"""/log and /today: a personal food log in the chat's own day, with a progress bar and chart."""
+"""/log and /today: a personal food log in the chat's own day, with a progress bar and chart.
+
+Callback data, signed for the chat (bot.menus.callbacks):
+  log|today                      send the day's summary and chart
+  log|undo|<entry id>            remove that entry (of this chat only)
+  log|add|<food ref>|<servings>  log a food (a card's button)
+  log|pick|<food ref>|<servings> log a suggested food; the suggestion list becomes the receipt
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.charts import Bar, ChartSpec, render_async
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
+from bot.menus.callbacks import ref
 from bot.menus.edits import edit_in_place
+from bot.menus.keyboards import Buttons
+from bot.menus.kit import pressed
 from bot.personal import INFANT_NOTE, KIDNEY_NOTE, PORTIONS_NOTE, Needs, needs_of
 from bot.services import Services, services_of
 from bot.supplement_dose import SupplementDose, find_supplement, mentions_mg, supplement_reply
@@ -37,6 +47,12 @@ _UNDO_WORDS = frozenset({"undo", "undo last", "remove", "remove last", "delete",
 _SERVING_WORDS = frozenset({"x", "×", "serving", "servings", "portion", "portions", "of"})
 _FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75}
 _SERVING_TOKEN = re.compile(r"^[x×]?(-?\d+(?:[.,]\d+)?|-?\d+/\d+)[x×]?$")
+# What buttons carry: servings as `{:g}` writes them, entry ids as the database makes them
+# (ASCII digits only: str.isdigit() also takes "²", which int() refuses).
+_BUTTON_SERVINGS = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
+_ENTRY_ID = re.compile(r"[1-9][0-9]{0,17}")
+FAMILY = "log"
+STALE = "That button is no longer valid. Send /log to log a food."
 
 USAGE = (
     "Tell me what you ate and how many servings, for example:\n"
@@ -138,9 +154,11 @@ def food_index(context: ContextTypes.DEFAULT_TYPE) -> FoodIndex:
     return found
 
 
-def log_button_data(food_id: str, servings: float = 1.0, *, replace: bool = False) -> str:
-    """Callback data that logs a food; `replace` turns the pressed message into the receipt."""
-    return f"log:{'pick' if replace else 'add'}:{food_id}:{servings:g}"
+def log_button(
+    buttons: Buttons, label: str, food_id: str, servings: float = 1.0, *, replace: bool = False
+) -> InlineKeyboardButton:
+    """A button that logs a food; `replace` turns the pressed message into the receipt."""
+    return buttons(label, FAMILY, "pick" if replace else "add", ref(food_id), f"{servings:g}")
 
 
 def progress_bar(percent: int, cells: int = 10) -> str:
@@ -173,10 +191,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+def _today_button(buttons: Buttons) -> InlineKeyboardButton:
+    return buttons("📊 Today", FAMILY, "today")
 
 
 async def _log_food(
@@ -203,7 +219,10 @@ async def _log_food(
     )
     if needs.is_infant:
         text += child_note(needs)
-    keyboard = _keyboard([[("↩️ Undo", f"log:undo:{entry.id}"), ("📊 Today", "log:today")]])
+    buttons = Buttons(svc.codec, chat_id)
+    keyboard = InlineKeyboardMarkup(
+        [[buttons("↩️ Undo", FAMILY, "undo", str(entry.id)), _today_button(buttons)]]
+    )
     return text, keyboard
 
 
@@ -227,11 +246,11 @@ async def log_many(
         f"✅ Logged {len(logged)} foods ({round(sum(e.mg for e in logged))} mg).\n\n"
         f"{progress_line(total, needs)}"
     )
-    return text, _keyboard([[("📊 Today", "log:today")]])
+    return text, InlineKeyboardMarkup([[_today_button(Buttons(svc.codec, chat_id))]])
 
 
 def _suggestions(
-    index: FoodIndex, food_text: str, servings: float
+    index: FoodIndex, food_text: str, servings: float, buttons: Buttons
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     nearest = index.suggest_foods(food_text)
     asked = esc(clip(food_text, 40))
@@ -241,8 +260,8 @@ def _suggestions(
             "then /log one of them.",
             None,
         )
-    buttons = [[(food.name, log_button_data(food.id, servings, replace=True))] for food in nearest]
-    return f"I don't know “{asked}”. Did you mean one of these?", _keyboard(buttons)
+    rows = [[log_button(buttons, food.name, food.id, servings, replace=True)] for food in nearest]
+    return f"I don't know “{asked}”. Did you mean one of these?", InlineKeyboardMarkup(rows)
 
 
 # ---------------------------------------------------------------- /today
@@ -340,7 +359,8 @@ async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         index = food_index(context)
         food = index.find_food(request.food_text)
         if food is None:
-            text, keyboard = _suggestions(index, request.food_text, request.servings)
+            buttons = Buttons(svc.codec, chat.id)
+            text, keyboard = _suggestions(index, request.food_text, request.servings, buttons)
         else:
             text, keyboard = await _log_food(svc, chat.id, food, request.servings)
     await message.reply_text(text, reply_markup=keyboard)
@@ -383,30 +403,30 @@ async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_photo(chart, caption=TODAY_CAPTION)
 
 
-async def log_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def log_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     chat = update.effective_chat
-    if query is None or chat is None:
+    fields = await pressed(update, context, FAMILY, STALE)
+    if query is None or chat is None or fields is None:
         return
     svc = services_of(context)
-    parts = (query.data or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    if action == "today" and len(parts) == 2:
+    action = fields[0] if fields else ""
+    if fields == ("today",):
         await query.answer()
         text, chart = await today_view(svc, chat.id)
         await context.bot.send_message(chat.id, text)
         if chart is not None:
             await context.bot.send_photo(chat.id, chart, caption=TODAY_CAPTION)
         return
-    if action == "undo" and len(parts) == 3 and parts[2].isdigit():
+    if action == "undo" and len(fields) == 2 and _ENTRY_ID.fullmatch(fields[1]):
         await query.answer()
-        text = await _undo_entry(svc, chat.id, int(parts[2]))
+        text = await _undo_entry(svc, chat.id, int(fields[1]))
         if not await edit_in_place(query.message, text, None):
             await context.bot.send_message(chat.id, text)
         return
-    food, servings = _food_and_servings(svc, parts) if action in {"add", "pick"} else (None, None)
+    food, servings = _food_and_servings(svc, fields) if action in {"add", "pick"} else (None, None)
     if food is None or servings is None:
-        await query.answer("That button is no longer valid. Send /log to log a food.")
+        await query.answer(STALE)
         return
     await query.answer()
     text, keyboard = await _log_food(svc, chat.id, food, servings)
@@ -415,17 +435,19 @@ async def log_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 
-def _food_and_servings(svc: Services, parts: list[str]) -> tuple[Food | None, float | None]:
-    if len(parts) != 4:
+def _food_and_servings(svc: Services, fields: Sequence[str]) -> tuple[Food | None, float | None]:
+    if len(fields) != 3 or not _BUTTON_SERVINGS.fullmatch(fields[2]):
         return None, None
-    try:
-        food = svc.library.food(parts[2])
-        servings = float(parts[3])
-    except (KeyError, ValueError):
-        return None, None
-    if not MIN_SERVINGS <= servings <= MAX_SERVINGS:
+    food = food_by_ref(svc.library.foods, fields[1])
+    servings = float(fields[2])
+    if food is None or not MIN_SERVINGS <= servings <= MAX_SERVINGS:
         return None, None
     return food, servings
+
+
+def food_by_ref(foods: Sequence[Food], food_ref: str) -> Food | None:
+    """The food a button's reference (bot.menus.callbacks.ref) names, if it still exists."""
+    return next((food for food in foods if ref(food.id) == food_ref), None)
 
 
 async def _undo_entry(svc: Services, chat_id: int, entry_id: int) -> str:
@@ -443,7 +465,7 @@ async def _undo_entry(svc: Services, chat_id: int, entry_id: int) -> str:
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("log", log_command))
     application.add_handler(CommandHandler("today", today_command))
-    application.add_handler(CallbackQueryHandler(log_button, pattern=r"^log:"))
+    application.add_handler(CallbackQueryHandler(log_pressed, pattern=rf"^{FAMILY}\|"))
 
 
 FEATURE = Feature(COMMANDS, register)

@@ -1,9 +1,15 @@
-"""/plan: one day of everyday foods that reaches the person's magnesium target."""
+"""/plan: one day of everyday foods that reaches the person's magnesium target.
+
+Callback data, signed for the chat (bot.menus.callbacks):
+  plan|new         another plan
+  plan|log|<n>     log the plan shown as number n (one of the last few in chat_data)
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -15,6 +21,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.commands import CommandInfo, Feature
 from bot.formatting import esc
 from bot.handlers.intake_log import log_many, progress_bar
+from bot.menus.keyboards import Buttons
+from bot.menus.kit import pressed
 from bot.personal import (
     INFANT_NOTE,
     KIDNEY_NOTE,
@@ -34,12 +42,18 @@ COMMANDS = [CommandInfo("plan", "a one-day food plan that reaches your magnesium
 _SHOWN = "plan.shown"
 _COUNT = "plan.count"
 _KEEP = 5
-ANOTHER = InlineKeyboardButton("🔄 Another plan", callback_data="plan:new")
+FAMILY = "plan"
+STALE = "That button is no longer valid. Send /plan for a new plan."
+_NUMBER = re.compile(r"[1-9][0-9]{0,17}")
 
 
-def _keyboard(number: int) -> InlineKeyboardMarkup:
+def _another(buttons: Buttons) -> InlineKeyboardButton:
+    return buttons("🔄 Another plan", FAMILY, "new")
+
+
+def _keyboard(buttons: Buttons, number: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[ANOTHER, InlineKeyboardButton("✅ Log this plan", callback_data=f"plan:log:{number}")]]
+        [[_another(buttons), buttons("✅ Log this plan", FAMILY, "log", str(number))]]
     )
 
 
@@ -128,7 +142,7 @@ async def _make_plan(
     shown[number] = [(item.food.id, item.servings) for item in plan.items]
     for old in sorted(shown)[:-_KEEP]:
         del shown[old]
-    return text, _keyboard(number)
+    return text, _keyboard(Buttons(svc.codec, chat_id), number)
 
 
 async def plan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -140,29 +154,32 @@ async def plan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await message.reply_text(text, reply_markup=keyboard)
 
 
-async def plan_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def plan_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     chat = update.effective_chat
-    if query is None or chat is None:
+    fields = await pressed(update, context, FAMILY, STALE)
+    if query is None or chat is None or fields is None:
         return
-    if query.data == "plan:new":
+    if fields == ("new",):
         await query.answer()
         text, keyboard = await _make_plan(context, chat.id)
         await context.bot.send_message(chat.id, text, reply_markup=keyboard)
         return
-    number = (query.data or "").removeprefix("plan:log:")
-    if not (query.data or "").startswith("plan:log:") or not number.isdigit():
-        await query.answer("That button is no longer valid. Send /plan for a new plan.")
+    if len(fields) != 2 or fields[0] != "log" or not _NUMBER.fullmatch(fields[1]):
+        await query.answer(STALE)
         return
-    items = _shown_items(context, int(number))
+    items = _shown_items(context, int(fields[1]))
     if not items:
         await query.answer("That plan has expired. Send /plan for a new one.")
         return
     await query.answer()
-    text, keyboard = await log_many(services_of(context), chat.id, items)
+    svc = services_of(context)
+    text, keyboard = await log_many(svc, chat.id, items)
     # Logging twice by a second tap would double the day; keep only "Another plan".
     with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(InlineKeyboardMarkup([[ANOTHER]]))
+        await query.edit_message_reply_markup(
+            InlineKeyboardMarkup([[_another(Buttons(svc.codec, chat.id))]])
+        )
     await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 
@@ -181,7 +198,7 @@ def _shown_items(context: ContextTypes.DEFAULT_TYPE, number: int) -> list[tuple[
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("plan", plan_command))
-    application.add_handler(CallbackQueryHandler(plan_button, pattern=r"^plan:"))
+    application.add_handler(CallbackQueryHandler(plan_pressed, pattern=rf"^{FAMILY}\|"))
 
 
 FEATURE = Feature(COMMANDS, register)

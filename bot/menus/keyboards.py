@@ -24,6 +24,19 @@ def marked(label: str, on: bool) -> str:
     return f"{CHECK} {label}" if on else label
 
 
+@dataclass(frozen=True)
+class Buttons:
+    """The buttons of a message in one chat, each one's callback data signed for that chat
+    (bot.menus.callbacks): a feature's handler reads back only what it signed."""
+
+    codec: CallbackCodec
+    chat_id: int
+
+    def __call__(self, label: str, family: str, *fields: str) -> InlineKeyboardButton:
+        data = self.codec.sign(self.chat_id, family, *fields)
+        return InlineKeyboardButton(label, callback_data=data)
+
+
 @dataclass
 class Keyboard:
     """Rows of buttons whose callback data is signed for `chat_id` and menu `version`."""

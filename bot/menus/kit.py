@@ -27,13 +27,34 @@ from storage.models import Chat as ChatRow
 log = logging.getLogger(__name__)
 
 EXPIRED = "This menu expired, open /settings again."
+# A button no handler takes: from an older version of the bot, or forged.
+STALE_BUTTON = "This button has expired. Send the command again (/help lists them)."
 NOT_ADMIN = "Only this group's admins can change its settings."
 UNKNOWN_CHAT = "I don't know this chat yet. Send /start to subscribe first."
 NOT_ADMIN_COMMAND = "Sorry, only this group's admins can do that. 🙂"
 
 
 def codec_of(context: ContextTypes.DEFAULT_TYPE) -> CallbackCodec:
-    return CallbackCodec(services_of(context).settings.bot_token.get_secret_value())
+    return services_of(context).codec
+
+
+async def pressed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, family: str, notice: str
+) -> tuple[str, ...] | None:
+    """The fields of a press on one of `family`'s buttons, signed for this chat.
+
+    Anything else (forged, garbled, copied from another chat) is answered with `notice`
+    and gives None, so the handler stores and sends nothing.
+    """
+    query, chat = update.callback_query, update.effective_chat
+    if query is None:
+        return None
+    fields = None
+    if chat is not None and query.data is not None:
+        fields = codec_of(context).verify(chat.id, query.data, family)
+    if fields is None:
+        await query.answer(notice)
+    return fields
 
 
 def utcnow() -> dt.datetime:

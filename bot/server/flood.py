@@ -1,10 +1,12 @@
 """Flood control: a chat sending more than `limit` messages a minute is told once to slow
-down, then ignored for a minute.
+down, then ignored for a minute; button taps have a budget of their own, with the same rule.
 
-Only messages count; button taps edit the bot's own messages and are answered one for one,
-so they cannot make the bot send more than it is sent. The windows live in the
-Application's bot_data, per process: with several webhook workers each one enforces the
-limit on the share of a chat's messages it sees.
+Taps count too: a tap is answered one for one, but many (📊 Today sends a chart) cost
+real work, and a chat's updates run one at a time, so a burst of them is a backlog.
+The windows live in the Application's bot_data, per process: with several webhook
+workers each one enforces the limit on the share of a chat's updates it sees.
+
+`ask_to_wait` is the notice for a chat whose backlog is full (bot.server.ordering).
 """
 
 from __future__ import annotations
@@ -29,7 +31,16 @@ SLOW_DOWN = (
     "🐢 You are sending messages faster than I can read them. "
     "I will ignore new messages for a minute; then I am all yours again."
 )
+# A toast on the button (at most 200 characters).
+SLOW_DOWN_TAPS = (
+    "🐢 That is a lot of taps! I will ignore buttons for a minute, then they work again."
+)
+BACKLOG_FULL = (
+    "🐢 I am still working through your earlier messages, so I skipped the newest ones. "
+    "Please wait for my answers, then try again."
+)
 _KEY = "magbot.server.flood"
+_TAPS_KEY = "magbot.server.flood.taps"
 
 log = logging.getLogger(__name__)
 
@@ -89,17 +100,21 @@ class FloodGuard:
         self._next_sweep = now + self.window
 
 
-def install(application: Application[Any, Any, Any, Any, Any, Any], limit: int) -> None:
+def install(
+    application: Application[Any, Any, Any, Any, Any, Any], limit: int, tap_limit: int
+) -> None:
     application.bot_data[_KEY] = FloodGuard(limit)
+    application.bot_data[_TAPS_KEY] = FloodGuard(tap_limit)
     application.add_handler(TypeHandler(Update, _guard), group=Stage.FLOOD)
 
 
 async def _guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.message or update.edited_message
+    query = update.callback_query
     chat = update.effective_chat
-    if message is None or chat is None:
+    if chat is None or (message is None and query is None):
         return
-    guard = context.bot_data[_KEY]
+    guard = context.bot_data[_KEY if message is not None else _TAPS_KEY]
     assert isinstance(guard, FloodGuard)
     verdict = guard.check(chat.id)
     if verdict is Verdict.ALLOW:
@@ -107,7 +122,23 @@ async def _guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services_of(context).metrics.flood_muted.inc()
     if verdict is Verdict.WARN:
         try:
-            await message.reply_text(SLOW_DOWN)
+            if message is not None:
+                await message.reply_text(SLOW_DOWN)
+            elif query is not None:
+                await query.answer(SLOW_DOWN_TAPS)
         except TelegramError:  # the chat stays muted either way; nothing else to do
             log.warning("could not send the slow-down notice chat_id=%s", chat.id)
+    # Muted taps get no answer either: answering each would be the work being refused.
     raise ApplicationHandlerStop
+
+
+async def ask_to_wait(update: Update) -> None:
+    """Tell a chat whose backlog is full that its newest updates were skipped."""
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(BACKLOG_FULL)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(BACKLOG_FULL)
+    except TelegramError:  # updates are dropped either way; nothing else to do
+        chat = update.effective_chat
+        log.warning("could not send the backlog notice chat_id=%s", chat.id if chat else None)

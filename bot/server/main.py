@@ -14,7 +14,7 @@ from telegram import Update
 
 from bot.app import build_application, publish_menu
 from bot.server.health import Health
-from bot.server.webhook import build_server, register_webhook
+from bot.server.webhook import HttpServer, build_ops_server, build_server, register_webhook
 from bot.services import attach, services_in
 from bot.settings import BotSettings
 from runtime.config import load_settings
@@ -35,6 +35,7 @@ async def serve(settings: BotSettings) -> None:
         loop.add_signal_handler(sig, stop.set)
     initialized = False
     delivery: EmbeddedDelivery | None = None
+    ops: HttpServer | None = None
     try:
         await initialize_bot(application.bot, settings)
         await application.initialize()
@@ -59,20 +60,23 @@ async def serve(settings: BotSettings) -> None:
             attach(application, replace(services_in(application), delivery=delivery))
             health.add("scheduler", delivery.health_check)
         if settings.webhook_url:
-            server = build_server(
-                application, settings, services_in(application).metrics, health, db
-            )
+            metrics = services_in(application).metrics
+            ops = build_ops_server(settings, metrics, health, db)
+            await ops.start()
+            server = build_server(application, settings, metrics)
             await server.start()
             await register_webhook(application, settings)
             log.info(
-                "MagBot is serving its webhook on %s:%s as @%s",
+                "MagBot is serving its webhook on %s:%s as @%s; /healthz and /metrics on %s:%s",
                 settings.webhook_listen,
                 server.port,
                 application.bot.username,
+                settings.metrics_listen,
+                ops.port,
             )
             await stop.wait()
             log.info("shutting down")
-            # Requests in flight are queued before the server returns; stop() handles them.
+            # No new updates from here; requests in flight are queued before it returns.
             await server.stop()
         else:
             assert application.updater is not None
@@ -83,8 +87,13 @@ async def serve(settings: BotSettings) -> None:
             await stop.wait()
             log.info("shutting down")
             await application.updater.stop()
+        # Handles every update already accepted (the backlog is bounded, so this ends)
+        # before anything is closed: an update answered 200 is never lost to a SIGTERM.
         await application.stop()
     finally:
+        if ops is not None:
+            # Last, so /healthz and /metrics keep answering while the backlog drains.
+            await ops.stop()
         if delivery is not None:
             # Before the Application shuts down: deliveries still use its rate limiter.
             await delivery.stop()

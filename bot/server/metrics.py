@@ -8,6 +8,7 @@ Bot API traffic (replies, 429s, 403s) is counted where the HTTP requests are mad
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -81,7 +82,24 @@ class Metrics:
         )
         self.flood_muted = Counter(
             "magbot_updates_flood_muted",
-            "Updates ignored because their chat exceeded the flood limit",
+            "Messages and button taps ignored because their chat exceeded its flood limit",
+            registry=r,
+        )
+        self.updates_dropped = Counter(
+            "magbot_updates_dropped",
+            "Updates dropped unhandled, by reason (chat_backlog: the chat had too many waiting)",
+            ["reason"],
+            registry=r,
+        )
+        self.webhook_busy = Counter(
+            "magbot_webhook_busy",
+            "Webhook POSTs answered 503 because MAX_PENDING_UPDATES were pending (Telegram "
+            "retries them)",
+            registry=r,
+        )
+        self.pending = Gauge(
+            "magbot_updates_pending",
+            "Updates accepted by this process and not yet finished",
             registry=r,
         )
         self.handling_seconds = Histogram(
@@ -145,6 +163,7 @@ class Metrics:
             self.deliveries.labels(outcome=outcome)
         for kind in ("message", "callback_query"):
             self.updates.labels(type=kind)
+        self.updates_dropped.labels(reason="chat_backlog")
 
     # The hooks other modules call ------------------------------------------------
 
@@ -167,6 +186,10 @@ class Metrics:
             self.blocked.inc()
         elif status == 200 and replying and _is_reply(method):
             self.replies.labels(method=method).inc()
+
+    def watch_pending(self, count: Callable[[], float]) -> None:
+        """Read the pending-update count from `count` at scrape time."""
+        self.pending.set_function(count)
 
     def set_chat_counts(self, counts: dict[str, int]) -> None:
         for status in {"active", "stopped", "blocked", *counts}:

@@ -1,8 +1,8 @@
 """`python -m bot.server.probe`: exit 0 when the bot is healthy (Docker HEALTHCHECK).
 
-In webhook mode the running bot answers `GET /healthz` itself (database and scheduler), so
-the probe asks it; in polling mode there is no server, and the probe checks that the
-database the bot depends on answers.
+In webhook mode the running bot answers `GET /healthz` itself (database and scheduler) on
+its operations listener (METRICS_LISTEN:METRICS_PORT), so the probe asks it; in polling
+mode there is no server, and the probe checks that the database the bot depends on answers.
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ TIMEOUT = 8.0
 
 
 def _local_host(listen: str) -> str:
-    return "127.0.0.1" if listen in {"0.0.0.0", "", "::"} else listen
+    if listen in {"0.0.0.0", "", "::"}:
+        return "127.0.0.1"
+    # An IPv6 address goes in brackets inside a URL.
+    return f"[{listen}]" if ":" in listen and not listen.startswith("[") else listen
 
 
 def webhook_healthy(settings: BotSettings) -> bool:
-    url = f"http://{_local_host(settings.webhook_listen)}:{settings.webhook_port}/healthz"
+    url = f"http://{_local_host(settings.metrics_listen)}:{settings.metrics_port}/healthz"
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
             return bool(response.status == 200)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Chat, Update, User
@@ -110,10 +111,20 @@ class InstrumentedRequest(BaseRequest):
     request: replies are most of what a busy bot does.
     """
 
-    def __init__(self, metrics: Metrics, inner: BaseRequest, *, sieve: bool = False) -> None:
+    def __init__(
+        self,
+        metrics: Metrics,
+        inner: BaseRequest,
+        *,
+        sieve: bool = False,
+        room: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._metrics = metrics
         self._inner = inner
         self._sieve = sieve
+        # Polling's back-pressure: awaited before each getUpdates, so a full backlog stops
+        # fetching (Telegram keeps the updates) instead of piling them up in memory.
+        self._room = room
         # The offset of the last getUpdates request (a fresh object matches nothing).
         self._last_offset: object = object()
 
@@ -139,6 +150,8 @@ class InstrumentedRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         replying = handling_since.get() is not None
+        if self._room is not None and api_method == "getUpdates":
+            await self._room()
         try:
             status, payload = await self._inner.do_request(
                 url,

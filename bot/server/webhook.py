@@ -2,7 +2,11 @@
 
 This is python-telegram-bot's custom-webhook pattern: the server only checks and decodes
 each update and puts it on `application.update_queue`; the Application processes it
-exactly as in polling mode. The same server answers `GET /healthz` and `GET /metrics`.
+exactly as in polling mode. While MAX_PENDING_UPDATES are pending it answers 503 instead,
+and Telegram keeps the update and retries it later.
+
+`GET /healthz` and `GET /metrics` are served by a second server, the operations listener
+(METRICS_LISTEN:METRICS_PORT, loopback by default), never on the public webhook listener.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import hmac
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -26,6 +31,7 @@ from telegram.ext import Application
 
 from bot.server.health import Health
 from bot.server.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.server.ordering import UpdateQueue
 from bot.server.transport import bare_update, decode_update
 from bot.settings import BotSettings
 from storage import Database, stats
@@ -35,11 +41,10 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Telegram's updates are a few kB; anything far larger is not from Telegram.
+# Telegram's updates are a few kB; anything far larger is not from Telegram. Bodies are
+# read up to this and no further, whatever Content-Length claims.
 MAX_BODY = 1024 * 1024
-# Updates accepted but not yet handled. Past this, answer 503 so Telegram keeps the update
-# and retries later, instead of this process buffering without bound.
-MAX_QUEUED = 5_000
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")
 # How long the chat counts read for /metrics are reused, so scrapes stay cheap.
 CHAT_COUNTS_TTL = 15.0
 
@@ -67,41 +72,69 @@ class _ChatCounts:
 
 
 def create_app(
-    application: AnyApplication,
-    *,
-    secret: str,
-    path: str,
-    metrics: Metrics,
-    health: Health,
-    db: Database,
+    application: AnyApplication, *, secret: str, path: str, metrics: Metrics
 ) -> Starlette:
+    """The public listener: Telegram's POSTs to `path`, and nothing else."""
     expected = secret.encode()
-    chat_counts = _ChatCounts(db, metrics)
+    queue = application.update_queue
+    if not isinstance(queue, UpdateQueue):
+        raise TypeError("the Application must be built by bot.app (its update queue counts)")
+
+    def busy() -> Response:
+        metrics.webhook_busy.inc()
+        return PlainTextResponse("busy", status_code=503)
 
     async def telegram(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             return PlainTextResponse("forbidden", status_code=403)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("too large", status_code=413)
+        if queue.backlog.full:  # before reading or parsing anything: shedding load is the point
+            return busy()
+        body = await _read_body(request)
+        if isinstance(body, Response):
+            return body
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             return PlainTextResponse("not JSON", status_code=400)
         update = decode_update(data, application.bot)
+        malformed = update is None
         if update is None:
             bare = bare_update(data)
             if bare is None:
                 return PlainTextResponse("not an update", status_code=400)
             # Acknowledged, or Telegram would send the broken update again and again.
-            metrics.malformed_updates.inc()
-            log.warning("dropped a malformed update update_id=%s", bare["update_id"])
             update = Update.de_json(bare, application.bot)
-        if application.update_queue.qsize() >= MAX_QUEUED:
-            return PlainTextResponse("busy", status_code=503)
-        await application.update_queue.put(update)
+        # The backlog may have filled while the body was read: this is the check that holds.
+        if not queue.offer(update):
+            return busy()
+        if malformed:
+            metrics.malformed_updates.inc()
+            log.warning("dropped a malformed update update_id=%s", update.update_id)
         return Response(status_code=200)
+
+    return Starlette(routes=[Route(path, telegram, methods=["POST"])])
+
+
+async def _read_body(request: Request) -> bytes | Response:
+    """The body, read no further than MAX_BODY; or the response refusing it."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not _CONTENT_LENGTH.fullmatch(declared.strip()):
+            return PlainTextResponse("bad Content-Length", status_code=400)
+        if int(declared) > MAX_BODY:
+            return PlainTextResponse("too large", status_code=413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:  # chunked, or longer than declared
+            return PlainTextResponse("too large", status_code=413)
+    return bytes(body)
+
+
+def create_ops_app(*, metrics: Metrics, health: Health, db: Database) -> Starlette:
+    """The operations listener: `/healthz` for probes, `/metrics` for Prometheus."""
+    chat_counts = _ChatCounts(db, metrics)
 
     async def healthz(_request: Request) -> Response:
         healthy, report = await health.report()
@@ -114,7 +147,6 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route(path, telegram, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", prometheus, methods=["GET"]),
         ]
@@ -129,8 +161,9 @@ class _Server(uvicorn.Server):
         yield
 
 
-class WebhookServer:
-    """The HTTP server, started and stopped next to the Application."""
+class HttpServer:
+    """One uvicorn listener (the webhook, or the operations listener), started and stopped
+    next to the Application."""
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
         config = uvicorn.Config(
@@ -171,22 +204,23 @@ class WebhookServer:
 
 
 def build_server(
-    application: AnyApplication,
-    settings: BotSettings,
-    metrics: Metrics,
-    health: Health,
-    db: Database,
-) -> WebhookServer:
+    application: AnyApplication, settings: BotSettings, metrics: Metrics
+) -> HttpServer:
     assert settings.webhook_secret is not None  # settings require it with WEBHOOK_URL
     app = create_app(
         application,
         secret=settings.webhook_secret.get_secret_value(),
         path=settings.webhook_path,
         metrics=metrics,
-        health=health,
-        db=db,
     )
-    return WebhookServer(app, settings.webhook_listen, settings.webhook_port)
+    return HttpServer(app, settings.webhook_listen, settings.webhook_port)
+
+
+def build_ops_server(
+    settings: BotSettings, metrics: Metrics, health: Health, db: Database
+) -> HttpServer:
+    app = create_ops_app(metrics=metrics, health=health, db=db)
+    return HttpServer(app, settings.metrics_listen, settings.metrics_port)
 
 
 async def register_webhook(application: AnyApplication, settings: BotSettings) -> None:

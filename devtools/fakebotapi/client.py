@@ -90,6 +90,23 @@ class FakeBotAPIClient:
             },
         )
 
+    async def fail_after_delivery(
+        self,
+        method: str,
+        *,
+        status: int = 502,
+        count: int = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
+        body = {"method": method, "status": status, "count": count, "chat_id": chat_id}
+        await self._post("fail_after_delivery", body)
+
+    async def drop_after_delivery(
+        self, method: str, *, count: int = 1, chat_id: int | str | None = None
+    ) -> None:
+        body = {"method": method, "count": count, "chat_id": chat_id}
+        await self._post("drop_after_delivery", body)
+
     async def block(self, chat_id: int) -> None:
         await self._post("block", {"chat_id": chat_id})
 

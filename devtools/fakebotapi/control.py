@@ -81,6 +81,16 @@ async def _fail_next(fake: FakeTelegram, body: JsonDict) -> JsonDict:
     return {}
 
 
+async def _fail_after_delivery(fake: FakeTelegram, body: JsonDict) -> JsonDict:
+    fake.fail_after_delivery(body.pop("method"), **body)
+    return {}
+
+
+async def _drop_after_delivery(fake: FakeTelegram, body: JsonDict) -> JsonDict:
+    fake.drop_after_delivery(body.pop("method"), **body)
+    return {}
+
+
 async def _block(fake: FakeTelegram, body: JsonDict) -> JsonDict:
     fake.block(int(body["chat_id"]))
     return {}
@@ -137,6 +147,8 @@ _POST_ROUTES: dict[str, ControlHandler] = {
     "send_location": _send_location,
     "press_button": _press_button,
     "fail_next": _fail_next,
+    "fail_after_delivery": _fail_after_delivery,
+    "drop_after_delivery": _drop_after_delivery,
     "block": _block,
     "unblock": _unblock,
     "deactivate": _deactivate,

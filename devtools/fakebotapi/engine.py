@@ -18,13 +18,16 @@ from .builders import (
     user_json,
 )
 from .html_markup import HtmlParseError, parse_html, strip_html
-from .limits import Fault, SlidingWindow, make_fault, retry_after_seconds
+from .limits import AfterDelivery, Fault, SlidingWindow, make_fault, retry_after_seconds
 from .records import BotMessage, Call, CallbackAnswer, Stats
 from .wire import (
+    NO_ANSWER,
     ApiError,
+    ConnectionDropped,
     JsonDict,
     UploadedFile,
     bad_request,
+    default_description,
     ok_body,
     too_many_requests,
 )
@@ -132,6 +135,7 @@ class FakeTelegram:
         self._files: dict[str, UploadedFile] = {}
         self._sent_keys: dict[int, set[int]] = {}
         self._faults: list[Fault] = []
+        self._after_delivery: list[AfterDelivery] = []
         self._blocked: set[int] = set()
         self._deactivated: set[int] = set()
         self._unknown_chats: set[int | str] = set()
@@ -174,6 +178,25 @@ class FakeTelegram:
             )
         )
 
+    def fail_after_delivery(
+        self,
+        method: str,
+        *,
+        status: int = 502,
+        count: int = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
+        """Carry out the next ``count`` calls of ``method`` (the message is delivered), then
+        answer ``status`` anyway, as a front end that lost the backend's answer does."""
+        self._after_delivery.append(AfterDelivery(method, status, count, chat_id))
+
+    def drop_after_delivery(
+        self, method: str, *, count: int = 1, chat_id: int | str | None = None
+    ) -> None:
+        """Carry out the next ``count`` calls of ``method`` (the message is delivered), then
+        close the connection without answering. The call is recorded with status 0."""
+        self._after_delivery.append(AfterDelivery(method, None, count, chat_id))
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every later message to the chat gets 403."""
         self._blocked.add(chat_id)
@@ -205,6 +228,16 @@ class FakeTelegram:
         self._admins[chat_id] = set(user_ids)
         if creator is not None:
             self._creators[chat_id] = creator
+
+    def continue_chat(self, chat_id: int, last_message_id: int) -> None:
+        """Number the chat's next messages after ``last_message_id``.
+
+        Telegram's message ids keep rising across bot restarts, so a bot may remember ids from
+        an earlier run (a menu to strip, a vote per answer); a fresh fake standing in for a chat
+        with history must not hand those ids to new messages.
+        """
+        current = self._last_message_id.get(chat_id, 0)
+        self._last_message_id[chat_id] = max(current, last_message_id)
 
     def _note_change(self) -> None:
         self.version += 1
@@ -418,7 +451,11 @@ class FakeTelegram:
     async def handle(
         self, token: str, method_name: str, params: JsonDict, files: dict[str, UploadedFile]
     ) -> tuple[int, JsonDict]:
-        """Answer one Bot API request: (HTTP status, JSON body); every request is recorded."""
+        """Answer one Bot API request: (HTTP status, JSON body); every request is recorded.
+
+        Raises ConnectionDropped, once the call has been carried out, when a fault says the
+        connection drops instead of answering (see drop_after_delivery).
+        """
         name = method_name
         try:
             if self.token is not None and token != self.token:
@@ -433,10 +470,26 @@ class FakeTelegram:
             self._check_faults(name, params)
             result = await handler(params, files)
             status, body = 200, ok_body(result)
+            after = self._fault_after_delivery(name, params)
+            if after is not None and after.status is None:
+                self._record(name, params, files, NO_ANSWER, {"description": "dropped"})
+                raise ConnectionDropped
+            if after is not None and after.status is not None:
+                raise ApiError(after.status, default_description(after.status))
         except ApiError as error:
             status, body = error.status, error.body()
         self._record(name, params, files, status, body)
         return status, body
+
+    def _fault_after_delivery(self, method: str, params: JsonDict) -> AfterDelivery | None:
+        chat_id = _chat_key(params.get("chat_id"))
+        for fault in self._after_delivery:
+            if fault.matches(method, chat_id):
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._after_delivery.remove(fault)
+                return fault
+        return None
 
     def file_for_path(self, token: str, file_path: str) -> UploadedFile | None:
         if self.token is not None and token != self.token:

@@ -60,6 +60,23 @@ class Fault:
         return ApiError(self.status, self.description, retry_after=self.retry_after)
 
 
+@dataclass(slots=True)
+class AfterDelivery:
+    """A queued fault that strikes once the call has been carried out: the message is
+    delivered, and then the bot is answered ``status`` (a 5xx) or, with ``status`` None,
+    nothing at all, because the connection drops. The bot cannot know it was delivered."""
+
+    method: str
+    status: int | None
+    remaining: int
+    chat_id: int | str | None = None
+
+    def matches(self, method: str, chat_id: object) -> bool:
+        if self.method not in ("*", method):
+            return False
+        return self.chat_id is None or self.chat_id == chat_id
+
+
 def make_fault(
     method: str,
     *,

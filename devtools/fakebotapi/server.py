@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .control import add_control_routes
 from .engine import FakeTelegram
-from .wire import ApiError, json_response, read_params
+from .wire import ApiError, ConnectionDropped, json_response, read_params
 
 
 class FakeBotAPI(FakeTelegram):
@@ -102,7 +102,13 @@ class FakeBotAPI(FakeTelegram):
             return json_response(error.status, error.body())
         except ValueError:
             return json_response(400, ApiError(400, "Bad Request: can't parse request").body())
-        status, body = await self.handle(token, method, params, files)
+        try:
+            status, body = await self.handle(token, method, params, files)
+        except ConnectionDropped:
+            # The request was carried out; the client sees the connection close unanswered.
+            if request.transport is not None:
+                request.transport.close()
+            raise web.HTTPServiceUnavailable() from None  # never reaches the closed socket
         return json_response(status, body)
 
     async def _file_endpoint(self, request: web.Request) -> web.Response:

@@ -95,6 +95,15 @@ class ApiError(Exception):
         return body
 
 
+class ConnectionDropped(Exception):
+    """Raised by the fake Telegram when the HTTP layer must close the connection without
+    answering (the request was carried out)."""
+
+
+# Recorded as a call's status when no answer was sent at all.
+NO_ANSWER = 0
+
+
 def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
 

@@ -366,6 +366,15 @@ def test_red_flag_rule_naming_an_unknown_concept(
     assert "'elbow' is not a concept" in problems[0].message
 
 
+def test_red_flag_ordinary_near_naming_an_unknown_concept(
+    docs: Documents, problems_of: LoadProblems
+) -> None:
+    docs["safety.yaml"]["red_flags"][0]["ordinary_near"] = ["elbow"]
+    problems = problems_of(docs)
+    assert locations(problems) == {("safety.yaml", "red_flags chest-pain", "ordinary_near")}
+    assert "'elbow' is not a concept" in problems[0].message
+
+
 def test_concept_defined_twice(docs: Documents, problems_of: LoadProblems) -> None:
     concepts = docs["safety.yaml"]["concepts"]
     concepts.append(dict(concepts[-1]))

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import select
+from telegram.ext import ExtBot
 
 from content import Library, Topic
 from runtime.config import EngineSettings
+from runtime.http import AiohttpRequest
 from runtime.ratelimit import SendLimiter
 from runtime.startup import make_bot
 from scheduler.engine import MAX_IN_FLIGHT, DeliveryEngine
+from scheduler.render import broadcast_text
 from scheduler.schedule import next_due_for
-from storage import Database
+from storage import Database, broadcasts
 from storage.models import Chat, Delivery
 from tests.harness import TOKEN
 
@@ -75,6 +80,14 @@ async def add_chat(
     return chat.next_due_at  # type: ignore[return-value]
 
 
+async def broadcast_to(db: Database, text: str, now: dt.datetime) -> str:
+    """Queue a broadcast to every current subscriber; returns the text each one gets."""
+    async with db.session() as session:
+        broadcast_id = await broadcasts.create_draft(session, text, 1, 0)
+        assert (await broadcasts.queue(session, broadcast_id, now)).changed
+    return broadcast_text(text)
+
+
 async def chat_row(db: Database, chat_id: int) -> Chat:
     async with db.session() as session:
         chat = await session.get(Chat, chat_id)
@@ -91,6 +104,37 @@ async def ledger_rows(db: Database, chat_id: int | None = None) -> list[Delivery
 
 
 @asynccontextmanager
+async def sending_bot(
+    api_url: str, *, limiter_retries: int = 5, read_timeout: float = 15.0
+) -> AsyncIterator[ExtBot[Any]]:
+    """The engine's own kind of Bot API client (aiohttp transport, SendLimiter), alone."""
+    limiter = SendLimiter(1000, chat_interval=0, max_retries=limiter_retries)
+    requests = (AiohttpRequest(MAX_IN_FLIGHT + 4, read_timeout=read_timeout), AiohttpRequest(1))
+    bot: ExtBot[Any] = ExtBot(
+        TOKEN,
+        base_url=f"{api_url}/bot",
+        request=requests[0],
+        get_updates_request=requests[1],
+        rate_limiter=limiter,
+    )
+    # No bot.initialize() (getMe): the address may be one nobody listens on. The requests
+    # open their sessions on first use, so they are closed here, not by bot.shutdown().
+    try:
+        yield bot
+    finally:
+        for request in requests:
+            await request.shutdown()
+        await limiter.shutdown()
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
 async def running_engine(
     db: Database,
     library: Library,
@@ -98,16 +142,30 @@ async def running_engine(
     database_url: str,
     *,
     chat_interval: float = 1.0,
+    limiter_retries: int = 5,
+    clock: Callable[[], float] = time.monotonic,
+    broadcast_per_tick: int | None = None,
     **overrides: Any,
 ) -> AsyncIterator[DeliveryEngine]:
     """An engine with its own Bot API client; `chat_interval=0` lets tests that stand for
-    many days, or retry one chat, run without waiting a real second per message."""
+    many days, or retry one chat, run without waiting a real second per message;
+    `limiter_retries=0` gives up on the first 429; `clock` is the engine's own."""
     settings = engine_settings(api_url, database_url, **overrides)
-    limiter = SendLimiter(settings.broadcast_rate, chat_interval=chat_interval)
+    limiter = SendLimiter(
+        settings.broadcast_rate, chat_interval=chat_interval, max_retries=limiter_retries
+    )
     bot = make_bot(settings, limiter, sends_in_flight=MAX_IN_FLIGHT)
     await bot.initialize()
     try:
-        yield DeliveryEngine(db, library, bot, settings, backoff=0.01)
+        yield DeliveryEngine(
+            db,
+            library,
+            bot,
+            settings,
+            backoff=0.01,
+            clock=clock,
+            broadcast_per_tick=broadcast_per_tick,
+        )
     finally:
         await bot.shutdown()
         await limiter.shutdown()

@@ -118,10 +118,10 @@ async def test_a_dead_workers_claimed_rows_are_resent_and_sending_ones_are_not(
     await subscribe(db, range(1, 7))
     await queue_broadcast(db, "Recovered news")
     async with running_engine(db, library, fake_api.url, database_url) as crashed:
-        batch = await crashed._claim_broadcast_batch(QUEUED_AT, TickSummary(), limit=4)
+        batch = await crashed.claims.claim_broadcast_batch(QUEUED_AT, TickSummary(), limit=4)
         assert batch is not None and len(batch) == 4
         # Two were being sent when the process died; the other two had not started.
-        await crashed._start_sending(batch[:2])
+        await crashed.dispatch.start_sending(batch[:2])
     sending = {o.chat_id for o in batch[:2]}
     claimed = {o.chat_id for o in batch[2:]}
     never_claimed = set(range(1, 7)) - sending - claimed

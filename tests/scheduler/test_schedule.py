@@ -15,6 +15,7 @@ from scheduler.schedule import (
     delivery_weekdays,
     local_instant,
     next_slot,
+    slot_day,
 )
 
 UTC = dt.UTC
@@ -98,6 +99,20 @@ def test_after_the_first_of_two_half_past_twos_the_next_slot_is_tomorrow() -> No
     for after in (first, second):
         nxt = next_slot(after, tz=tz, at=dt.time(2, 30), weekdays=EVERY_DAY)
         assert local(nxt, "Europe/Berlin") == "2026-10-26 02:30 +0100"
+
+
+@pytest.mark.parametrize("zone", ["America/Nuuk", "America/Godthab", "America/Scoresbysund"])
+def test_a_gap_that_runs_to_midnight_keeps_that_days_slot(zone: str) -> None:
+    """28 Mar 2026: the clocks jump from 23:00 to the next day's 00:00. A 23:59 slot of the
+    28th comes at 00:00, the first valid minute after it, and still counts for the 28th."""
+    tz = ZoneInfo(zone)
+    wanted = dt.time(23, 59)
+    slot = next_slot(at("2026-03-28T12:00:00Z"), tz=tz, at=wanted, weekdays=EVERY_DAY)
+    assert local(slot, zone)[:16] == "2026-03-29 00:00"
+    assert slot_day(slot, tz, wanted) == dt.date(2026, 3, 28)
+    after = next_slot(slot, tz=tz, at=wanted, weekdays=EVERY_DAY)
+    assert local(after, zone)[:16] == "2026-03-29 23:59"
+    assert slot_day(after, tz, wanted) == dt.date(2026, 3, 29)
 
 
 def test_a_skipped_calendar_day_has_no_slot() -> None:

@@ -78,13 +78,12 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def drop_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A command moves on to something else: the open question is closed, quietly."""
+    """A command from whoever was asked moves on to something else: the open question is
+    closed, quietly. Another group member's command leaves the admin's question open."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or await _open_question_for(update, context) is None:
         return
     svc = services_of(context)
-    if not await is_awaiting_input(svc, chat.id):
-        return
     async with svc.db.session() as session:
         row = await preferences.chat_for_update(session, chat.id)
         if row is not None:

@@ -18,6 +18,7 @@ from content.evaluation import add_eval_command
 from content.library import Library
 from content.loader import DEFAULT_DATA_DIR, load_library
 from content.problems import ContentError, Problem
+from content.triage_training import add_train_command
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     add_check_command(commands)
     add_eval_command(commands)
+    add_train_command(commands)
     return parser
 
 

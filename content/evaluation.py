@@ -19,6 +19,7 @@ from content.eval_sets import SPLITS, message_of, read_splits
 from content.loader import load_library
 from content.triage_eval import (
     DEFAULT_TRIAGE_SET,
+    FLOOR_FALSE_ALARMS,
     FLOOR_HOLDOUT_FALSE_ALARMS,
     FLOOR_HOLDOUT_RECALL,
     FLOOR_TUNING_RECALL,
@@ -249,7 +250,8 @@ def run_eval(args: argparse.Namespace, out: TextIO) -> int:
         f"floors (the build gate): /ask {_verdict(ask_floor)} (holdout >= "
         f"{_pct(FLOOR_HOLDOUT_ACCURACY)}); triage {_verdict(triage_floor)} (tuning recall >= "
         f"{_pct(FLOOR_TUNING_RECALL)}, holdout recall >= {_pct(FLOOR_HOLDOUT_RECALL)}, "
-        f"holdout false alarms <= {_pct(FLOOR_HOLDOUT_FALSE_ALARMS)})\n"
+        f"holdout false alarms <= {_pct(FLOOR_HOLDOUT_FALSE_ALARMS)}, "
+        f"false alarms <= {_pct(FLOOR_FALSE_ALARMS)})\n"
     )
     return 0 if ask_floor and triage_floor else 1
 

@@ -132,6 +132,7 @@ BUILT_IN_CONCEPTS = frozenset(
         "high-bp-reading",  # a blood-pressure reading with the top number 140 or more
         "low-egfr",  # a stated eGFR or kidney function under 30
         "weeks-pregnant",  # "32 weeks" (not "weeks ago" or "weeks old")
+        "dose-multiple",  # "10x her dose", "5 times the recommended amount"
     }
 )
 # Concepts the triage code itself relies on, beyond the red flags' rules.
@@ -144,6 +145,7 @@ REQUIRED_CONCEPTS = frozenset(
         "general-question",
         "symptom",
         "child",
+        "not-a-person",
     }
 )
 
@@ -161,6 +163,9 @@ class Concept(BaseModel):
     id: EntryId
     terms: Annotated[tuple[RedFlagPhrase, ...], AfterValidator(at_least(1, "terms"))]
     except_in: tuple[RedFlagPhrase, ...] = ()
+    # A state of a person ("limp", "fainted", "unresponsive"): it does not count when the
+    # clause is about an animal or a thing ("my cat lies floppy", "my phone is unresponsive").
+    person_state: bool = False
 
 
 class RedFlag(BaseModel):
@@ -184,6 +189,9 @@ class RedFlag(BaseModel):
     # An acute event told as long past ("I fainted once years ago") is history, not an
     # emergency; ongoing conditions (dialysis) are not acute.
     acute: bool = True
+    # Concepts that, found a few words from the sign, make it ordinary: weak legs "after leg
+    # day" are tired muscles, not sudden weakness.
+    ordinary_near: tuple[EntryId, ...] = ()
 
 
 class ActionText(BaseModel):

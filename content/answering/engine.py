@@ -12,8 +12,10 @@ from content.answering.index import Analyzer, FaqIndex, Query, vocabulary_of
 from content.answering.small_talk import Chat, small_talk
 from content.answering.synonyms import SynonymMap, food_synonyms
 from content.answering.triage import Triage, TriageResult
+from content.answering.urgency import MODEL_FILE, UrgencyModel
 from content.enums import FaqSection
 from content.library import Library
+from content.loader import DEFAULT_DATA_DIR
 from content.models import FaqEntry, RedFlag
 
 # Chosen by 5-fold cross-validation on the tuning split of tests/ask_eval.yaml and by
@@ -96,7 +98,8 @@ class Answerer:
         synonyms = SynonymMap(extra=food_synonyms(library))
         vocabulary = vocabulary_of(library, synonyms)
         analyzer = Analyzer(stemmer, synonyms, vocabulary)
-        triage = Triage(library.red_flags, library.concepts, stemmer, known=vocabulary)
+        model = UrgencyModel.load(DEFAULT_DATA_DIR / MODEL_FILE)
+        triage = Triage(library.red_flags, library.concepts, stemmer, known=vocabulary, model=model)
         known = frozenset(vocabulary)
         return cls(FaqIndex.build(library, analyzer), triage, threshold, known)
 

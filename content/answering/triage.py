@@ -9,9 +9,12 @@ one filler word inside a term ("cant really breathe"), and only on whole words, 
 never fires inside "fitness".
 
 Precision comes from structure rather than from dropping words: a negated concept ("no
-chest pain") does not count, an acute event told as long past ("I fainted once years ago")
-does not count, a single ambiguous word never fires alone, and a general question ("can
-magnesium cause a seizure?") still gets the advice, worded conditionally.
+chest pain") does not count; an acute event told as long past near a past phrase or year
+("I fainted once years ago", "in 2015") does not count, though a later event in the same
+message still does; a person's state whose subject is an animal or a thing ("my cat lies
+floppy") does not count; a sign next to its ordinary cause ("legs like jelly after leg
+day") does not count; a single ambiguous word never fires alone; and a general question
+("can magnesium cause a seizure?") still gets the advice, worded conditionally.
 
 Every finding names the rule and the words that fired it, so the log explains each alarm.
 """
@@ -28,6 +31,7 @@ from rapidfuzz.distance import OSA
 from Stemmer import Stemmer
 
 from content.answering.normalise import RESPELLINGS, fold
+from content.answering.urgency import UrgencyModel
 from content.models import Concept, RedFlag
 
 # Red flags scan the whole message: an emergency at the end of a long story still counts.
@@ -38,6 +42,16 @@ TERM_GAP = 1
 NEGATION_REACH = 3
 # Matches of one concept considered per rule: bounds the work on a pasted wall of text.
 MAX_MATCHES = 24
+# An acute event this many words from a remote-past phrase ("years ago"), in its sentence,
+# is told as past; a cue alone in a short sentence ("Never since.") covers the one before.
+HISTORY_REACH = 15
+FRAGMENT_WORDS = 2
+_SENTENCE_ENDS = frozenset(".!?")
+# A flag's sign this many words from one of its `ordinary_near` concepts is ordinary.
+ORDINARY_REACH = 4
+# An animal or a thing this many words before a person's state is its subject ("my cat lies
+# floppy", "my phone is unresponsive"), unless a person is named in between.
+SUBJECT_REACH = 6
 
 # Project triage thresholds (not content: they only decide when to show urgent advice).
 PILL_COUNT = 5
@@ -58,10 +72,49 @@ _QUESTION_WORDS = frozenset(
 )
 _PILL_WORDS = frozenset(
     "pill pills tablet tablets tabs capsule capsules caps gummy gummies gummie "
-    "chewables softgels softgel laxatives antacids them those these".split()
+    "chewables softgels softgel laxatives antacids them those these tablespoons tablespoon "
+    "tbsp tbs spoonfuls spoonful capfuls capful sachets scoops doses shots".split()
 )
-_PULSE_WORDS = frozenset(["pulse", "bpm", "hr", "heartrate", "rate", "beats"])
+# "six of us" counts people, not tablets.
+# Concepts that say who, when or how a message asks, not what is wrong: a learned guess
+# needs one of a flag's other concepts before it may fire.
+CONTEXT_CONCEPTS = frozenset(
+    """accident-intent body-or-person by-mouth child child-age deliberately general-question
+    given happening-now intent magnesium-product many negation not-a-person present-now
+    remote-past severe sudden symptom worry""".split()
+)
+_PEOPLE = frozenset({"us", "you", "we", "our"})
+# A count of a supplement named by its form ("took 20 magnesium oxide"); not a dose in mg.
+_SUPPLEMENT_WORDS = frozenset("magnesium mag mags oxide citrate glycinate".split())
+MAX_SUPPLEMENT_COUNT = 100
+# "10x her dose", "5 times the recommended amount": a multiple of a dose, not "3 times a day".
+MIN_DOSE_MULTIPLE = 3
+_TIMES_WORDS = frozenset({"x", "times"})
+_DOSE_WORDS = frozenset(
+    "dose doses dosage amount recommended limit prescribed usual normal ul rda max maximum".split()
+)
+_PULSE_WORDS = frozenset(
+    "pulse bpm hr heartrate rate beats resting watch fitbit garmin oximeter monitor whoop".split()
+)
+# A pulse is a number of beats a minute, not of these ("heart rate up for 10 minutes").
+_NOT_BEATS = frozenset(
+    "minutes minute mins min seconds secs hours hour hrs steps miles km k kcal calories "
+    "percent % mg years year yrs days weeks".split()
+)
+MIN_PULSE, MAX_PULSE = 20, 250
 _REPEATS = re.compile(r"(.)\1+")
+# "b.p." and "a.m." are one word: "b.p. is really low" reads as "bp is really low".
+_DOTTED = re.compile(r"\b([^\W\d_])\.([^\W\d_])\b\.?")
+# Words that name a person, so a state after them is a person's even after an animal or thing.
+_PERSON_WORDS = frozenset(
+    "i im ive id me my myself he hes him his himself she shes her herself they theyre them "
+    "their we us our you your mum mom dad husband wife partner son daughter baby nan gran "
+    "grandma grandpa boyfriend girlfriend bf gf friend brother sister".split()
+)
+# Words before a year that place an event in it ("in 2015"), so it is history, not now.
+_YEAR_WORDS = frozenset({"in", "during", "around", "circa"})
+FIRST_PAST_YEAR = 1950
+LAST_PAST_YEAR = 2029
 
 
 @dataclass(frozen=True)
@@ -73,6 +126,11 @@ class _Token:
 @dataclass(frozen=True)
 class _Term:
     words: tuple[str, ...]
+    # The words after the first as (key, is_prefix), looked up in what a message word stands
+    # for: a plain term word matches through typos and endings, "=word" only the word itself.
+    # Exception phrases use `exact_rest`, where every word must be the word itself.
+    rest: tuple[tuple[str, bool], ...]
+    exact_rest: tuple[tuple[str, bool], ...]
 
 
 @dataclass(frozen=True)
@@ -123,12 +181,22 @@ class Triage:
         concepts: Sequence[Concept],
         stemmer: Stemmer,
         known: Iterable[str] = (),
+        model: UrgencyModel | None = None,
     ) -> None:
-        """`known` words are spelled right, so they skip the (costlier) typo search."""
+        """`known` words are spelled right, so they skip the (costlier) typo search; `model`
+        is the learned second opinion, asked only when no rule fires."""
         self._flags = tuple(red_flags)
+        self._by_id = {flag.id: flag for flag in self._flags}
+        self._model = model
+        # What a flag's rules look for, less the context every flag shares (who, when, asking).
+        self._signals = {
+            flag.id: sorted({c for rule in flag.when for c in rule} - CONTEXT_CONCEPTS)
+            for flag in self._flags
+        }
         self._stemmer = stemmer
         self._terms = {c.id: tuple(_term(t) for t in c.terms) for c in concepts}
         self._except = {c.id: tuple(_term(t) for t in c.except_in) for c in concepts}
+        self._person_state = frozenset(c.id for c in concepts if c.person_state)
         vocabulary = {
             word
             for terms in (*self._terms.values(), *self._except.values())
@@ -137,8 +205,11 @@ class Triage:
             if not word.endswith("*") and not word.startswith("=")
         }
         self._vocabulary = sorted(vocabulary)
+        # No typo is more than two letters longer than the word it stands for.
+        self._longest = max(map(len, vocabulary), default=0) + 2
         self._by_first: dict[str, list[tuple[str, _Term, bool]]] = {}
-        self._prefixed: list[tuple[str, tuple[str, _Term, bool]]] = []
+        # "word*" terms by their first letter, so a message word only tries a few prefixes.
+        self._prefixed: dict[str, list[tuple[str, tuple[str, _Term, bool]]]] = {}
         for concept in concepts:
             for terms, exception in (
                 (self._terms[concept.id], False),
@@ -156,7 +227,7 @@ class Triage:
         first = term.words[0]
         entry = (concept, term, exception)
         if first.endswith("*"):
-            self._prefixed.append((first[:-1], entry))
+            self._prefixed.setdefault(first[:1], []).append((first[:-1], entry))
         elif exception or first.startswith("="):
             # Exceptions and "=word" terms start only on the exact word.
             self._by_first.setdefault("=" + first.removeprefix("="), []).append(entry)
@@ -169,28 +240,76 @@ class Triage:
         same = self._word_matches(words)
         found, excepted = self._scan(tokens, same)
         negations = frozenset(end for _, end in found.get("negation", ()))
+        numbers = [(p, v) for p, t in enumerate(tokens) if (v := _number(t.text)) is not None]
         cache: dict[str, list[Match]] = {}
 
         def matches(concept: str) -> list[Match]:
             if concept not in cache:
-                cache[concept] = self._matches(concept, tokens, found, excepted, negations)
+                found_here = self._matches(concept, tokens, found, excepted, negations, numbers)
+                if concept in self._person_state:
+                    subjects = [m.end for m in matches("not-a-person") if not m.negated]
+                    found_here = [_about_a_thing(m, tokens, subjects) for m in found_here]
+                cache[concept] = found_here
             return cache[concept]
 
-        history = _present(matches("remote-past")) and not _present(matches("happening-now"))
+        # Where the message tells of the past ("years ago", "in 2015"): an acute event told
+        # near one is history, unless the message also says it is happening now.
+        past: list[tuple[int, int]] = []
+        if not _present(matches("happening-now")):
+            cues = [(m.start, m.end) for m in matches("remote-past") if not m.negated]
+            cues += [(p, p) for p in _past_years(tokens, numbers)]
+            past = _history_windows(tokens, cues)
         findings: list[Finding] = []
         for flag in self._flags:
-            if flag.acute and history:
-                continue
+            history = past if flag.acute else []
+            ordinary = [
+                (m.start - ORDINARY_REACH, m.end + ORDINARY_REACH)
+                for concept in flag.ordinary_near
+                for m in matches(concept)
+                if not m.negated
+            ]
             for rule in flag.when:
-                evidence = _satisfied(rule, [matches(c) for c in rule], flag.within)
-                if evidence is not None:
+                options: list[list[Match]] = []
+                for concept in rule:  # stop at the first concept the message lacks
+                    if not (found_here := matches(concept)):
+                        break
+                    options.append(found_here)
+                else:
+                    evidence = _satisfied(rule, options, flag.within, history, ordinary)
+                    if evidence is None:
+                        continue
                     findings.append(Finding(flag, rule, evidence))
                     break
+        if not findings and self._model is not None:
+            findings.extend(self._second_opinion(text, matches))
         return TriageResult(
             findings=tuple(findings),
             hypothetical=bool(findings) and self._general_question(text, words, matches),
             mentions_symptom=bool(findings) or _present(matches("symptom")),
         )
+
+    def _second_opinion(self, text: str, matches: Callable[[str], list[Match]]) -> list[Finding]:
+        """The model's red flag, if it is confident and the message says at least one thing
+        the flag's rules look for: the model completes a rule half-matched in words no rule
+        has, but never fires on phrasing alone ("i want to move more" is not a crisis)."""
+        assert self._model is not None
+        prediction = self._model.predict(text)
+        if prediction is None or prediction.category not in self._by_id:
+            return []
+        flag = self._by_id[prediction.category]
+        cue = next(
+            (
+                match
+                for concept in self._signals[flag.id]
+                for match in matches(concept)
+                if not match.negated
+            ),
+            None,
+        )
+        if cue is None:
+            return []
+        evidence = (f"p={prediction.probability:.2f}", cue.words)
+        return [Finding(flag, ("model", cue.concept), evidence)]
 
     def _general_question(
         self, text: str, words: Sequence[str], matches: Callable[[str], list[Match]]
@@ -213,15 +332,23 @@ class Triage:
         """
         found: dict[str, set[tuple[int, int]]] = {}
         excepted: dict[str, list[tuple[int, int]]] = {}
+        # What each message word stands for: the term words it matches, and "=word" itself.
+        stands = [
+            frozenset() if t.is_break else same.get(t.text, frozenset()) | {"=" + t.text}
+            for t in tokens
+        ]
         for start, token in enumerate(tokens):
             if token.is_break:
                 continue
-            keys = {*same.get(token.text, ()), "=" + token.text}
-            candidates = [entry for key in keys for entry in self._by_first.get(key, ())]
-            candidates += [e for prefix, e in self._prefixed if token.text.startswith(prefix)]
+            candidates = [entry for key in stands[start] for entry in self._by_first.get(key, ())]
+            candidates += [
+                e
+                for prefix, e in self._prefixed.get(token.text[:1], ())
+                if token.text.startswith(prefix)
+            ]
             for concept, term, exception in candidates:
-                rest = term.words[1:]
-                end = self._rest_from(start + 1, rest, tokens, None if exception else same)
+                rest = term.exact_rest if exception else term.rest
+                end = _rest_from(start + 1, rest, tokens, stands, exception)
                 if end is None:
                     continue
                 if exception:
@@ -237,9 +364,12 @@ class Triage:
         found: dict[str, set[tuple[int, int]]],
         excepted: dict[str, list[tuple[int, int]]],
         negations: frozenset[int],
+        numbers: Sequence[tuple[int, float]],
     ) -> list[Match]:
         if concept not in self._terms:
-            return list(itertools.islice(_numeric(concept, tokens), MAX_MATCHES))
+            return list(itertools.islice(_numeric(concept, tokens, numbers), MAX_MATCHES))
+        if concept not in found:
+            return []
         exceptions = excepted.get(concept, ())
         kept = [
             (start, end)
@@ -257,40 +387,12 @@ class Triage:
             for start, end in kept[:MAX_MATCHES]
         ]
 
-    def _rest_from(
-        self,
-        position: int,
-        rest: tuple[str, ...],
-        tokens: Sequence[_Token],
-        same: dict[str, frozenset[str]] | None,
-    ) -> int | None:
-        if not rest:
-            return position - 1
-        # Exception phrases (same=None) are contiguous; terms allow a filler word.
-        gap = 0 if same is None else TERM_GAP
-        for p in range(position, min(len(tokens), position + gap + 1)):
-            if tokens[p].is_break:
-                return None
-            if self._is(tokens[p].text, rest[0], same):
-                end = self._rest_from(p + 1, rest[1:], tokens, same)
-                if end is not None:
-                    return end
-        return None
-
-    def _is(self, word: str, term_word: str, same: dict[str, frozenset[str]] | None) -> bool:
-        """Does message `word` stand for `term_word`? `same=None` asks for the exact word."""
-        if term_word.endswith("*"):
-            return word.startswith(term_word[:-1])
-        if term_word.startswith("=") or same is None:
-            return word == term_word.removeprefix("=")
-        return term_word in same.get(word, frozenset())
-
     def _word_matches(self, words: Sequence[str]) -> dict[str, frozenset[str]]:
         """For each distinct message word, the term words it stands for."""
         matches: dict[str, frozenset[str]] = {}
         for word in set(words):
             found = set(self._by_stem.get(self._stemmer.stemWord(word), ()))
-            if len(word) >= 4 and word not in self._known and not word.isdigit():
+            if 4 <= len(word) <= self._longest and word not in self._known and not word.isdigit():
                 cutoff = 2 if len(word) >= 8 else 1
                 near = process.extract(
                     word, self._vocabulary, scorer=OSA.distance, score_cutoff=cutoff, limit=None
@@ -298,6 +400,31 @@ class Triage:
                 found |= {p for p, distance, _ in near if _is_typo(word, p, distance)}
             matches[word] = frozenset(found)
         return matches
+
+
+def _rest_from(
+    position: int,
+    rest: tuple[tuple[str, bool], ...],
+    tokens: Sequence[_Token],
+    stands: Sequence[frozenset[str]],
+    exact: bool,
+) -> int | None:
+    """Where the rest of a term ends if it continues at `position`, or None.
+
+    Exception phrases (`exact`) are contiguous; terms allow a filler word between words.
+    """
+    if not rest:
+        return position - 1
+    key, is_prefix = rest[0]
+    for p in range(position, min(len(tokens), position + (0 if exact else TERM_GAP) + 1)):
+        token = tokens[p]
+        if token.is_break:
+            return None
+        if token.text.startswith(key) if is_prefix else key in stands[p]:
+            end = _rest_from(p + 1, rest[1:], tokens, stands, exact)
+            if end is not None:
+                return end
+    return None
 
 
 def _term(text: str) -> _Term:
@@ -311,11 +438,15 @@ def _term(text: str) -> _Term:
         if found and prefix:
             found[-1] += "*"
         words += found
-    return _Term(tuple(words))
+    rest = tuple((w[:-1], True) if w.endswith("*") else (w, False) for w in words[1:])
+    exact_rest = tuple(
+        (w[:-1], True) if w.endswith("*") else ("=" + w.removeprefix("="), False) for w in words[1:]
+    )
+    return _Term(tuple(words), rest, exact_rest)
 
 
 def _tokens(text: str) -> list[_Token]:
-    folded = fold(text)
+    folded = _DOTTED.sub(r"\1\2", fold(text))
     found: list[_Token] = []
     for match in _TOKEN.finditer(folded):
         word = match.group(0)
@@ -337,26 +468,83 @@ def _negated(tokens: Sequence[_Token], start: int, negations: frozenset[int]) ->
     return False
 
 
+def _about_a_thing(match: Match, tokens: Sequence[_Token], subjects: Sequence[int]) -> Match:
+    """The match, not counting when an animal or thing just before it is its subject."""
+    if match.negated:
+        return match
+    for subject in subjects:
+        if subject >= match.start or match.start - subject > SUBJECT_REACH:
+            continue
+        between = tokens[subject + 1 : match.start]
+        if not any(t.is_break or t.text in _PERSON_WORDS for t in between):
+            return Match(match.concept, match.start, match.end, match.words, True)
+    return match
+
+
+def _history_windows(
+    tokens: Sequence[_Token], cues: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The words each remote-past cue tells as past: HISTORY_REACH words either side, in its
+    own sentence, or also the sentence before when the cue stands alone ("Never since.")."""
+    sentences: list[tuple[int, int]] = []
+    start = 0
+    for position, token in enumerate(tokens):
+        if token.text in _SENTENCE_ENDS:
+            sentences.append((start, position))
+            start = position + 1
+    sentences.append((start, len(tokens) - 1))
+    windows = []
+    for cue_start, cue_end in cues:
+        k = next(i for i, (a, b) in enumerate(sentences) if a <= cue_start <= b)
+        first, last = sentences[k]
+        words = sum(not t.is_break for t in tokens[first : last + 1])
+        if k > 0 and words <= cue_end - cue_start + 1 + FRAGMENT_WORDS:
+            first = sentences[k - 1][0]
+        windows.append((max(first, cue_start - HISTORY_REACH), min(last, cue_end + HISTORY_REACH)))
+    return windows
+
+
+def _past_years(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> list[int]:
+    """Where the message places an event in a year ("I fainted once in 2015")."""
+    return [
+        position
+        for position, value in numbers
+        if position > 0
+        and len(tokens[position].text) == 4
+        and FIRST_PAST_YEAR <= value <= LAST_PAST_YEAR
+        and tokens[position - 1].text in _YEAR_WORDS
+    ]
+
+
 def _present(matches: Sequence[Match]) -> bool:
     return any(not m.negated for m in matches)
 
 
 def _satisfied(
-    rule: tuple[str, ...], options: Sequence[Sequence[Match]], within: int | None
+    rule: tuple[str, ...],
+    options: Sequence[Sequence[Match]],
+    within: int | None,
+    history: Sequence[tuple[int, int]] = (),
+    ordinary: Sequence[tuple[int, int]] = (),
 ) -> tuple[str, ...] | None:
-    """The matched words of one combination that satisfies `rule`, or None."""
+    """The matched words of one combination that satisfies `rule`, or None.
+
+    A combination that overlaps a `history` window is told as past; one that overlaps an
+    `ordinary` span (already widened by its reach) is ordinary.
+    """
     live = [[m for m in found if not m.negated] for found in options]
     if not all(live):
         return None
     for combination in itertools.product(*live):
         if _overlapping(combination):
             continue  # one word cannot stand for two concepts ("twitching all over")
-        if within is None:
-            return tuple(m.words for m in combination)
         low = min(m.start for m in combination)
         high = max(m.end for m in combination)
-        if high - low <= within:
-            return tuple(m.words for m in combination)
+        if within is not None and high - low > within:
+            continue
+        if any(s <= high and low <= e for s, e in (*history, *ordinary)):
+            continue
+        return tuple(m.words for m in combination)
     return None
 
 
@@ -387,13 +575,12 @@ def _is_typo(word: str, target: str, distance: float) -> bool:
 # --- concepts computed from numbers ----------------------------------------------------------
 
 
-def _numeric(concept: str, tokens: Sequence[_Token]) -> Iterator[Match]:
-    for position, token in enumerate(tokens):
-        value = _number(token.text)
-        if value is None:
-            continue
+def _numeric(
+    concept: str, tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]
+) -> Iterator[Match]:
+    for position, value in numbers:
         if _fires(concept, value, tokens, position):
-            yield Match(concept, position, position, token.text, False)
+            yield Match(concept, position, position, tokens[position].text, False)
 
 
 def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) -> bool:
@@ -403,15 +590,39 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
     if concept == "pill-count":
         if value >= 2 and after[:1] in (["bottles"], ["packets"], ["boxes"], ["packs"]):
             return True
-        counted = bool(_PILL_WORDS.intersection(after[:3])) or after[:1] == ["of"]
-        return value >= PILL_COUNT and (counted or after[:2] == ["at", "once"])
+        counted = bool(_PILL_WORDS.intersection(after[:3])) or (
+            after[:1] == ["of"] and not _PEOPLE.intersection(after[1:2])  # not "six of us"
+        )
+        dose_number = before[-1:] == ["dose"]  # "on dose 9 today"
+        named = (
+            bool(_SUPPLEMENT_WORDS.intersection(after[:1]))
+            and value <= MAX_SUPPLEMENT_COUNT
+            and "mg" not in after[1:2]
+        )
+        return value >= PILL_COUNT and (
+            counted or dose_number or named or after[:2] == ["at", "once"]
+        )
+    if concept == "dose-multiple":
+        wider = [t.text for t in tokens[position + 1 : position + 6] if not t.is_break]
+        return (
+            value >= MIN_DOSE_MULTIPLE
+            and wider[:1] != []
+            and wider[0] in _TIMES_WORDS
+            and bool(_DOSE_WORDS.intersection(wider[1:]))
+        )
     if concept == "big-dose":
         return value >= BIG_DOSE_MG and after[:1] in (["mg"], ["milligrams"], ["mgs"])
     if concept in {"slow-pulse", "fast-pulse"}:
-        near = _PULSE_WORDS.intersection(before + after[:1]) or "heart" in before
+        near = (
+            _PULSE_WORDS.intersection(before + after[:1])
+            or "heart" in before
+            or after[:2] == ["at", "rest"]
+        )
         later = {t.text for t in tokens[position + 1 : position + 6]}
         if not near or reading or later & _EXERCISE_WORDS:
             return False  # a fast pulse during exercise is expected
+        if not MIN_PULSE <= value <= MAX_PULSE or _NOT_BEATS.intersection(after[:1]):
+            return False
         return value < SLOW_PULSE if concept == "slow-pulse" else value > FAST_PULSE
     if concept in {"low-bp-reading", "high-bp-reading"}:
         if before[-1:] in (["/"], ["over"]):
@@ -441,9 +652,11 @@ def _reading_after(tokens: Sequence[_Token], position: int) -> bool:
     return len(following) == 2 and following[0] in {"/", "over"} and following[1].isdigit()
 
 
+# Exercise words after a pulse ("170 during my spin class"); "during" or "while" alone is not
+# exercise ("160 while sitting on the sofa").
 _EXERCISE_WORDS = frozenset(
-    "during while workout exercise exercising running run spin gym class training sprint "
-    "sprints intervals race cycling".split()
+    "workout exercise exercising running run spin gym class training sprint sprints "
+    "intervals race cycling".split()
 )
 _BP_WORDS = frozenset({"bp", "pressure", "systolic", "reading", "blood"})
 _KIDNEY_WORDS = frozenset({"gfr", "egfr", "function", "kidney", "kidneys"})
@@ -451,9 +664,20 @@ _MONTHS = frozenset({"month", "months", "mo", "mth", "mths", "mos"})
 _YEARS = frozenset({"year", "years", "yr", "yrs", "y"})
 
 
+# Numbers people spell out ("my two year old", "took twenty tablets").
+_WORD_NUMBERS = {
+    word: float(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0}
+_WORD_NUMBERS |= {"eighty": 80.0, "ninety": 90.0, "hundred": 100.0, "dozen": 12.0}
+
+
 def _number(text: str) -> float | None:
     if not text[:1].isdigit():
-        return None
+        return _WORD_NUMBERS.get(text)
     try:
         return float(text.replace(",", ""))
     except ValueError:

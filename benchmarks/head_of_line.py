@@ -25,8 +25,8 @@ if __package__ in (None, ""):
 from telegram import Update
 
 from bot.app import build_application, publish_menu
+from bot.config import BotSettings
 from bot.services import services_in
-from bot.settings import BotSettings
 from content import load_library
 from devtools.fakebotapi import FakeBotAPI
 from storage import Database, migrate

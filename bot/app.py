@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.commands import menu
+from bot.config import BotSettings
 from bot.handlers import admin, all_commands, register_all
 from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
@@ -18,8 +18,7 @@ from bot.server import errors, flood
 from bot.server.metrics import Metrics
 from bot.server.ordering import Backlog, PerChatUpdateProcessor, UpdateQueue
 from bot.server.transport import InstrumentedRequest, install_guard
-from bot.services import Services, attach
-from bot.settings import BotSettings
+from bot.services import AnyApplication, Services, attach
 from content import Library
 from content.answering import Answerer
 from runtime.http import make_request
@@ -27,8 +26,6 @@ from runtime.ratelimit import SendLimiter
 from storage import Database
 
 log = logging.getLogger(__name__)
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 # Updates handled at once. An update can spend up to a second waiting for its chat's next

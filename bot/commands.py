@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from telegram import BotCommand
-from telegram.ext import Application
+
+if TYPE_CHECKING:
+    from bot.services import AnyApplication
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class Feature:
     """A handler module: the commands it offers and how it adds its handlers."""
 
     commands: Sequence[CommandInfo]
-    register: Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
+    register: Callable[[AnyApplication], None]
 
 
 def menu(commands: Sequence[CommandInfo]) -> list[BotCommand]:

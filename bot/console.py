@@ -20,18 +20,19 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import AnyApplication, build_application, publish_menu
-from bot.services import services_in
-from bot.settings import BotSettings
+from bot.app import build_application, publish_menu
+from bot.config import BotSettings
+from bot.services import AnyApplication, services_in
 from devtools.fakebotapi import FakeTelegram, UploadedFile
 from devtools.fakebotapi.wire import JsonDict, decode_form_value
+from devtools.tracking import UpdateTracker
 from runtime.config import load_settings
 from runtime.logs import configure_logging
 from runtime.startup import load_content, open_database
@@ -223,8 +224,7 @@ class Console:
         self._keyboard: tuple[int, list[Button]] | None = None
         # First lines of the bot's messages, to name one whose buttons are removed.
         self._titles: dict[int, str] = {}
-        self._done: set[int] = set()
-        self._changed = asyncio.Event()
+        self._tracker = UpdateTracker()
         # Bumped by everything shown for the chat; `_replied` leaves out "typing…" lines.
         self._shown = 0
         self._replied = 0
@@ -241,18 +241,7 @@ class Console:
         The next line is read only then, so replies come in the order lines were typed
         and nothing has to wait for a quiet moment and guess.
         """
-        processor = application.update_processor
-        original = processor.do_process_update
-
-        async def tracked(update: object, coroutine: Awaitable[Any]) -> None:
-            try:
-                await original(update, coroutine)
-            finally:
-                if isinstance(update, Update):
-                    self._done.add(update.update_id)
-                    self._changed.set()
-
-        processor.do_process_update = tracked  # type: ignore[method-assign]
+        self._tracker.attach(application.update_processor)
 
     # ------------------------------------------------------------------ what the person does
 
@@ -317,9 +306,7 @@ class Console:
             self._notice("(no reply)")
 
     async def _handled(self, update_id: int) -> None:
-        while update_id not in self._done:
-            self._changed.clear()
-            await self._changed.wait()
+        await self._tracker.wait(update_id)
 
     # ------------------------------------------------------------------ what the bot does
 

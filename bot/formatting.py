@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
+from content.schedule import FREQUENCY_LABELS, Frequency
 from content.zones import zone_label
-from scheduler.schedule import FREQUENCY_LABELS, Frequency
 from storage.models import Chat
 
 

@@ -10,14 +10,17 @@ from typing import Any, Protocol
 from telegram.ext import Application, CallbackContext
 
 from bot.commands import CommandInfo
+from bot.config import BotSettings
 from bot.menus.callbacks import CallbackCodec
 from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
 from bot.server.metrics import Metrics
-from bot.settings import BotSettings
 from content import Library
 from content.answering import Answerer
 from storage import Database
+
+# Every Application this bot builds; its type parameters are left open.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 _KEY = "magbot.services"
 
@@ -59,11 +62,11 @@ class Services:
         return replace(self, library=library, answerer=Answerer.build(library))
 
 
-def attach(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+def attach(application: AnyApplication, services: Services) -> None:
     application.bot_data[_KEY] = services
 
 
-def services_in(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+def services_in(application: AnyApplication) -> Services:
     found = application.bot_data[_KEY]
     assert isinstance(found, Services)
     return found

@@ -133,6 +133,8 @@ BUILT_IN_CONCEPTS = frozenset(
         "low-egfr",  # a stated eGFR or kidney function under 30
         "weeks-pregnant",  # "32 weeks" (not "weeks ago" or "weeks old")
         "dose-multiple",  # "10x her dose", "5 times the recommended amount"
+        "low-sats",  # a stated oxygen saturation under 92 %
+        "low-gcs",  # a stated Glasgow coma score of 8 or less
     }
 )
 # Concepts the triage code itself relies on, beyond the red flags' rules.
@@ -146,6 +148,7 @@ REQUIRED_CONCEPTS = frozenset(
         "symptom",
         "child",
         "not-a-person",
+        "fiction",
     }
 )
 

@@ -22,17 +22,14 @@ DEFAULT_TRIAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "triage_
 MIN_RECALL = 0.99
 MIN_HOLDOUT_RECALL = 0.97
 MAX_FALSE_ALARMS = 0.02
-# The build's floors until the targets are met: today's measured level, so no change can
-# make triage worse unnoticed. The held-out figures stay below the targets (see
-# content/README.md, "Triage"); the floors rise as they do and never fall.
-# Measured on 2026-11-30 after a fourth writer's batch (written in styles the rules had never
-# seen) joined both splits: the rules are not yet tuned on its tuning part.
-FLOOR_TUNING_RECALL = 0.97
+# The build's floors until the targets are met: today's measured level (2026-11-30, four
+# writers, a learned second opinion), so no change can make triage worse unnoticed. The
+# held-out figures stay below the targets (content/README.md, "Triage: where it stands");
+# the floors rise as they do and never fall.
+FLOOR_TUNING_RECALL = 0.99
 FLOOR_HOLDOUT_RECALL = 0.95
-# False alarms rose when two more writers' calm messages joined the set (the rules had never
-# seen their wordings) and with the learned second opinion, which trades them for recall.
-FLOOR_FALSE_ALARMS = 0.055
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.15
+FLOOR_FALSE_ALARMS = 0.025
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.10
 
 
 @dataclass(frozen=True)

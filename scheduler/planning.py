@@ -14,15 +14,10 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from content import Food, Library, Tip
+from content.schedule import FREQUENCY_DAYS, Frequency
 from scheduler import rotation
 from scheduler.render import broadcast_text, delivery_text, profile_of
-from scheduler.schedule import (
-    FREQUENCY_DAYS,
-    Frequency,
-    delivery_weekdays,
-    next_slot,
-    slot_day,
-)
+from scheduler.schedule import delivery_weekdays, next_slot, slot_day
 from storage import chats as chat_repo
 from storage import history
 from storage.deliveries import ChatUpdate, DueChat, Kind, OpenDelivery

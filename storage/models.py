@@ -41,6 +41,17 @@ NAMING_CONVENTION = {
 }
 
 
+def _partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching ``where`` only, the same on PostgreSQL and SQLite."""
+    return Index(
+        name,
+        *columns,
+        unique=unique,
+        postgresql_where=text(where),
+        sqlite_where=text(where),
+    )
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timezone-aware UTC timestamp on every backend.
 
@@ -115,12 +126,7 @@ class Chat(Base):
 
     __table_args__ = (
         # The delivery engine's due query only ever looks at active chats.
-        Index(
-            "ix_chats_due",
-            "next_due_at",
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
-        ),
+        _partial_index("ix_chats_due", "next_due_at", where="status = 'active'"),
     )
 
 
@@ -170,45 +176,28 @@ class Delivery(Base):
     __table_args__ = (
         # One tip and one food per chat and local day; broadcasts are keyed apart, so two
         # on one day both reach a chat.
-        Index(
+        _partial_index(
             "uq_deliveries_daily",
             "chat_id",
             "local_date",
             "kind",
+            where="broadcast_id IS NULL",
             unique=True,
-            postgresql_where=text("broadcast_id IS NULL"),
-            sqlite_where=text("broadcast_id IS NULL"),
         ),
         # Broadcast first: it also serves a broadcast's progress counts.
-        Index(
+        _partial_index(
             "uq_deliveries_broadcast",
             "broadcast_id",
             "chat_id",
+            where="broadcast_id IS NOT NULL",
             unique=True,
-            postgresql_where=text("broadcast_id IS NOT NULL"),
-            sqlite_where=text("broadcast_id IS NOT NULL"),
         ),
         # Recovery after a crash looks for unfinished rows only; they are a handful at most.
-        Index(
-            "ix_deliveries_open",
-            "chat_id",
-            postgresql_where=text("status IN ('claimed', 'sending')"),
-            sqlite_where=text("status IN ('claimed', 'sending')"),
-        ),
+        _partial_index("ix_deliveries_open", "chat_id", where="status IN ('claimed', 'sending')"),
         # Broadcast rows waiting for the engine; empty between broadcasts.
-        Index(
-            "ix_deliveries_queued",
-            "chat_id",
-            postgresql_where=text("status = 'queued'"),
-            sqlite_where=text("status = 'queued'"),
-        ),
+        _partial_index("ix_deliveries_queued", "chat_id", where="status = 'queued'"),
         # Rows whose send provably failed, waiting for a later tick; usually empty.
-        Index(
-            "ix_deliveries_retry",
-            "chat_id",
-            postgresql_where=text("status = 'retry'"),
-            sqlite_where=text("status = 'retry'"),
-        ),
+        _partial_index("ix_deliveries_retry", "chat_id", where="status = 'retry'"),
     )
 
 

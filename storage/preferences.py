@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import AgeBand, Diet, LifeStage, Sex, Topic
 from content.enums import CHILDBEARING_AGE_BANDS
+from content.schedule import Frequency
 from storage.models import Chat
 
-# The values of scheduler.schedule.Frequency (storage may not import the scheduler).
-FrequencyValue = Literal["daily", "weekdays", "three_weekly", "weekly"]
 FoodMode = Literal["with_tip", "weekly", "off"]
 
 _T = TypeVar("_T")
@@ -49,7 +48,7 @@ class Preferences(BaseModel):
 
     timezone: Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_iana)]
     delivery_time: dt.time
-    frequency: FrequencyValue = "daily"
+    frequency: Frequency = Frequency.DAILY
     topics: Annotated[tuple[Topic, ...], Field(min_length=1), AfterValidator(_unique)]
     diet: Annotated[tuple[Diet, ...], AfterValidator(_unique)] = ()
     food_mode: FoodMode = "with_tip"
@@ -102,7 +101,7 @@ def apply(chat: Chat, preferences: Preferences) -> frozenset[str]:
 def _column_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return [str(item) for item in value]
-    if isinstance(value, AgeBand | Sex | LifeStage):
+    if isinstance(value, AgeBand | Sex | LifeStage | Frequency):
         return str(value)
     return value
 

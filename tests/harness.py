@@ -8,19 +8,19 @@ tells the test when an update has been fully processed, so tests never sleep and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.app import build_application, publish_menu
-from bot.services import services_in
-from bot.settings import BotSettings
+from bot.config import BotSettings
+from bot.services import AnyApplication, services_in
 from content import Library
 from devtools.fakebotapi import FakeBotAPI
 from devtools.fakebotapi.records import Call
+from devtools.tracking import UpdateTracker
 from storage import Database, migrate
 from storage.models import Chat
 
@@ -56,37 +56,19 @@ class Reply:
 @dataclass
 class BotHarness:
     api: FakeBotAPI
-    application: Application  # type: ignore[type-arg]
+    application: AnyApplication
     db: Database
     library: Library
     settings: BotSettings
-    _done: set[int] = field(default_factory=set)
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    tracker: UpdateTracker = field(default_factory=UpdateTracker)
 
     def track_completion(self) -> None:
-        """Count an update as processed when its handlers finish, however they finish.
-
-        Wrapping the update processor (rather than adding a last handler group) also sees
-        updates whose handling ended early with ApplicationHandlerStop or an error.
-        """
-        processor = self.application.update_processor
-        original = processor.do_process_update
-
-        async def tracked(update: object, coroutine: Awaitable[Any]) -> None:
-            try:
-                await original(update, coroutine)
-            finally:
-                if isinstance(update, Update):
-                    self._done.add(update.update_id)
-                    self._changed.set()
-
-        processor.do_process_update = tracked  # type: ignore[method-assign]
+        """Count an update as processed when its handlers finish, however they finish."""
+        self.tracker.attach(self.application.update_processor)
 
     async def processed(self, update_id: int, limit: float = 15.0) -> None:
         async with asyncio.timeout(limit):
-            while update_id not in self._done:
-                self._changed.clear()
-                await self._changed.wait()
+            await self.tracker.wait(update_id)
 
     def _replies_since(self, mark: int, chat_id: int) -> list[Reply]:
         calls: Iterable[Call] = self.api.calls[mark:]

@@ -143,6 +143,8 @@ BUILT_IN_SAMPLES = {
     "low-egfr": "egfr 12",
     "weeks-pregnant": "34 weeks",
     "dose-multiple": "10x the dose",
+    "low-sats": "sats 88",
+    "low-gcs": "gcs 6",
 }
 
 
@@ -247,6 +249,13 @@ def test_general_questions_are_worded_conditionally(
         ),
         # A year only makes history when the event is placed in it.
         ("mum thinks its 1985 and doesnt know my name", "confusion-drowsiness"),
+        # Clinical shorthand: oxygen saturation, coma score, a reading "70 on 40".
+        ("sats 88 and puffing", "trouble-breathing"),
+        ("pt GCS 6 after the fall", "unresponsive"),
+        ("the pressure of my father is 70 on 40", "low-blood-pressure"),
+        ("only 12% kidney function and taking magnesium glycinate", "kidney-failure"),
+        # A story cue covers only its own clause.
+        ("in the film he faints. now my dad has collapsed in the garden", "fainting"),
     ],
 )
 def test_triage_reads_numbers_abbreviations_and_subjects(
@@ -269,6 +278,13 @@ def test_triage_reads_numbers_abbreviations_and_subjects(
         # "fits" only as a noun for seizures, not "get fit".
         "how to get fit in 30 days, should i take magnesium",
         "i take magnesium 3 times a day",
+        # A story, show or game: the sign happens to a character.
+        "the character in my novel faints a lot, what would cause that",
+        "my favourite soap had a stroke storyline, is magnesium good for the brain",
+        # Negation carries across a list joined by "or".
+        "i dont have any chest pain or shortness of breath, just cramps",
+        # A pet's seizure is not a person's.
+        "my cat had a seizure, can cats have magnesium",
     ],
 )
 def test_triage_stays_quiet_on_animals_things_and_past_years(

@@ -26,9 +26,10 @@ import pytest
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.console import CHAT_ID, PNG_SIGNATURE, Console, Screen, StdinLines
+from bot.services import AnyApplication
 from devtools.fakebotapi import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -359,7 +360,7 @@ async def console_for(
     """A console and a one-handler bot, wired as `chat()` wires the real one."""
     screen = RecordingScreen()
     console = Console(FakeTelegram(), screen, files_dir=tmp_path, typing_after=typing_after)
-    application: Application[Any, Any, Any, Any, Any, Any] = (
+    application: AnyApplication = (
         ApplicationBuilder()
         .token("1:console-test")
         .request(console.request())

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.config import BotSettings
 from bot.menus.kit import STALE_BUTTON
 from bot.server.flood import SLOW_DOWN, SLOW_DOWN_TAPS, FloodGuard, Verdict
 from bot.services import services_in
-from bot.settings import BotSettings
 from content import Library
 from devtools.fakebotapi import FakeBotAPI
 from tests.harness import BotHarness, start_harness, stop_harness

@@ -153,7 +153,7 @@ async def test_a_tap_flood_in_one_chat_does_not_hold_up_another_chat(
             # B is answered while A's first tap is still being handled: the flood is in
             # progress.
             assert len(answered) == 1 and "What I can do" in answered[0].text
-            assert taps[0] not in harness._done
+            assert not harness.tracker.finished(taps[0])
             metrics = services_in(harness.application).metrics
             limit = harness.settings.max_pending_per_chat
             # Beyond the chat's bound, taps are dropped at once and counted, not queued.

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import BotSettings
+from bot.config import BotSettings
 from runtime.config import describe_error, load_settings
 
 TOKEN = "123456:ABCdefGhIJKlmnOPQrstUVwxyz-0123456"

@@ -21,11 +21,11 @@ from sqlalchemy import event, func, select, update
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
+from bot.config import BotSettings
 from bot.pipeline import Stage
 from bot.server.health import CACHE_SECONDS, Health
 from bot.server.webhook import SECRET_HEADER
 from bot.services import services_in
-from bot.settings import BotSettings
 from content import Library
 from devtools.fakebotapi import FakeBotAPI
 from runtime.config import describe_error
@@ -164,7 +164,7 @@ async def test_update_without_the_right_secret_gets_403_and_is_not_processed(
     genuine = _update(api, 702, "/help")
     assert (await hook.post(genuine)).status_code == 200
     await hook.harness.processed(genuine["update_id"])
-    assert forged["update_id"] not in hook.harness._done
+    assert not hook.harness.tracker.finished(forged["update_id"])
     assert api.messages(701) == []
     assert await _count_chats(hook.harness.db) == 0
 

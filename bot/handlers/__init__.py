@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram.ext import Application
-
 from bot.commands import CommandInfo, Feature
 from bot.handlers import (
     admin,
@@ -19,6 +15,7 @@ from bot.handlers import (
     settings,
     tips,
 )
+from bot.services import AnyApplication
 
 FEATURES: tuple[Feature, ...] = (
     basics.FEATURE,
@@ -38,7 +35,7 @@ def all_commands() -> list[CommandInfo]:
     return [command for feature in FEATURES for command in feature.commands]
 
 
-def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register_all(application: AnyApplication) -> None:
     for feature in FEATURES:
         feature.register(application)
     basics.register_fallbacks(application)

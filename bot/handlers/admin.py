@@ -11,17 +11,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import CommandHandler, ContextTypes, filters
 
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
 from bot.handlers import broadcast
-from bot.services import attach, services_in, services_of
+from bot.services import AnyApplication, attach, services_in, services_of
 from content import ContentError, Library, load_library
 from storage import broadcasts, stats
 from storage.broadcasts import BroadcastStatus
@@ -42,7 +41,7 @@ PRIVATE_ONLY = (
 )
 
 
-def admin_only(application: Application[Any, Any, Any, Any, Any, Any]) -> filters.User:
+def admin_only(application: AnyApplication) -> filters.User:
     # allow_empty=False: with no ADMIN_IDS the filter matches nobody.
     return filters.User(user_id=services_in(application).settings.admin_ids, allow_empty=False)
 
@@ -139,7 +138,7 @@ def _sizes(library: Library) -> tuple[int, int, int]:
     return len(library.tips), len(library.faq), len(library.foods)
 
 
-async def publish_admin_menu(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def publish_admin_menu(application: AnyApplication) -> None:
     """Give each admin a menu with the admin commands too (Telegram's per-chat scope)."""
     svc = services_in(application)
     commands = [BotCommand(c.name, c.description) for c in svc.commands]
@@ -157,7 +156,7 @@ async def private_only(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(PRIVATE_ONLY)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     admins = admin_only(application)
     # Only in the admin's private chat: /stats shows people's questions, and a group's
     # members would all read it.

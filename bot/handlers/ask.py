@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -28,7 +26,7 @@ from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
-from bot.services import Services, services_of
+from bot.services import AnyApplication, Services, services_of
 from content import FaqEntry, Library
 from content.answering import AnswerKind
 from content.answering.small_talk import Chat
@@ -275,7 +273,7 @@ def _known(library: Library, entry_id: str) -> bool:
     return True
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("ask", ask_command))
     # Groups get answers only through /ask: the bot must not reply to every group message.
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE

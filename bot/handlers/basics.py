@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
@@ -23,7 +21,7 @@ from bot.formatting import esc, schedule_summary
 from bot.menus.keyboards import Keyboard
 from bot.menus.kit import STALE_BUTTON, admin_or_refuse, codec_of, remember_menu
 from bot.pipeline import Stage
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 from content import Topic
 from scheduler.schedule import next_due_for
 from storage import chats, preferences
@@ -150,7 +148,7 @@ async def inaccessible_button(update: Update, context: ContextTypes.DEFAULT_TYPE
         raise ApplicationHandlerStop
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     # Before every feature's button handlers (group 0).
     application.add_handler(CallbackQueryHandler(inaccessible_button), group=Stage.INACCESSIBLE)
     application.add_handler(CommandHandler("start", start))
@@ -163,7 +161,7 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await update.callback_query.answer(STALE_BUTTON)
 
 
-def register_fallbacks(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register_fallbacks(application: AnyApplication) -> None:
     """Run after every feature's handlers, so only truly unknown commands land here."""
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     # Buttons no feature claims: forged data or menus of an older bot version.

@@ -13,17 +13,16 @@ import html
 import logging
 import re
 from collections.abc import Collection
-from typing import Any
 
 from telegram import Chat, Message, MessageEntity, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.formatting import clip, esc
 from bot.menus.callbacks import PREFIX
 from bot.menus.edits import edit_in_place
 from bot.menus.keyboards import Keyboard
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 from scheduler.render import broadcast_overflow, broadcast_text
 from storage import broadcasts
 from storage.broadcasts import BroadcastStatus, Summary
@@ -221,7 +220,5 @@ class AdminButtonHandler(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
         return super().check_update(update)
 
 
-def register_buttons(
-    application: Application[Any, Any, Any, Any, Any, Any], admin_ids: Collection[int]
-) -> None:
+def register_buttons(application: AnyApplication, admin_ids: Collection[int]) -> None:
     application.add_handler(AdminButtonHandler(admin_ids))

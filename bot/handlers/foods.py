@@ -16,7 +16,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.charts import Bar, ChartSpec, chart_cache
 from bot.commands import CommandInfo, Feature
@@ -27,7 +27,7 @@ from bot.menus.edits import edit_in_place
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
 from bot.personal import INFANT_NOTE, NUTS_NOTE, PORTIONS_NOTE, Needs, needs_of
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 from bot.supplement_dose import find_supplement, supplement_reply
 from content import (
     CATEGORY_LABELS,
@@ -369,7 +369,7 @@ async def foods_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("foods", foods_command))
     application.add_handler(CallbackQueryHandler(foods_pressed, pattern=rf"^{FAMILY}\|"))
 

@@ -13,10 +13,9 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.charts import Bar, ChartSpec, render_async
 from bot.commands import CommandInfo, Feature
@@ -26,7 +25,7 @@ from bot.menus.edits import edit_in_place
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
 from bot.personal import INFANT_NOTE, KIDNEY_NOTE, PORTIONS_NOTE, Needs, needs_of
-from bot.services import Services, services_of
+from bot.services import AnyApplication, Services, services_of
 from bot.supplement_dose import SupplementDose, find_supplement, mentions_mg, supplement_reply
 from content import Food
 from content.food_search import FoodIndex
@@ -462,7 +461,7 @@ async def _undo_entry(svc: Services, chat_id: int, entry_id: int) -> str:
     return _undone_text(entry, svc, sum(item.mg for item in entries), needs, label)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("log", log_command))
     application.add_handler(CommandHandler("today", today_command))
     application.add_handler(CallbackQueryHandler(log_pressed, pattern=rf"^{FAMILY}\|"))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
 from bot.handlers.settings import press_pattern
@@ -24,7 +23,7 @@ from bot.menus.kit import (
     send_menu,
     utcnow,
 )
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 from storage import preferences
 from storage.models import Chat
 
@@ -99,7 +98,7 @@ async def pause_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 ACTIONS: dict[str, Action] = {"pa": choose}
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("pause", pause_command))
     application.add_handler(CommandHandler("resume", resume_command))
     application.add_handler(CallbackQueryHandler(pause_press, pattern=press_pattern(ACTIONS)))

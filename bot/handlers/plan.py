@@ -12,11 +12,10 @@ import contextlib
 import re
 import secrets
 from collections.abc import Iterable
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
 from bot.formatting import esc
@@ -31,7 +30,7 @@ from bot.personal import (
     Needs,
     needs_of,
 )
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 from content import DIET_LABELS, Diet, Food, FoodFlag
 from content.day_plan import DayPlan, NoPlan, PlanKey, plan_day
 
@@ -196,7 +195,7 @@ def _shown_items(context: ContextTypes.DEFAULT_TYPE, number: int) -> list[tuple[
     return items
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("plan", plan_command))
     application.add_handler(CallbackQueryHandler(plan_pressed, pattern=rf"^{FAMILY}\|"))
 

@@ -7,12 +7,11 @@ import datetime as dt
 import json
 import logging
 import re
-from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
@@ -35,7 +34,7 @@ from bot.menus.kit import (
     send_menu,
     utcnow,
 )
-from bot.services import Services, services_of
+from bot.services import AnyApplication, Services, services_of
 from content.zones import zone_label
 from storage import chats, feedback, privacy
 from storage.models import Chat
@@ -189,7 +188,7 @@ async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("deleted unanswered questions past QUESTION_RETENTION count=%d", removed)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("mydata", mydata_command))
     application.add_handler(CommandHandler("forget", forget_command))
     application.add_handler(CallbackQueryHandler(forget_press, pattern=press_pattern(ACTIONS)))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 from scheduler.ondemand import next_tip_text
 
 COMMANDS = [CommandInfo("tip", "the next tip right now")]
@@ -34,7 +32,7 @@ async def tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     application.add_handler(CommandHandler("tip", tip))
 
 

@@ -11,13 +11,12 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 from telegram import Update
 from telegram.error import Forbidden
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class Apologies:
         return True
 
 
-def install(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def install(application: AnyApplication) -> None:
     application.bot_data[_KEY] = Apologies()
     application.add_error_handler(handle_error)
 

@@ -17,14 +17,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.pipeline import Stage
-from bot.services import services_of
+from bot.services import AnyApplication, services_of
 
 WINDOW = 60.0
 SLOW_DOWN = (
@@ -100,9 +99,7 @@ class FloodGuard:
         self._next_sweep = now + self.window
 
 
-def install(
-    application: Application[Any, Any, Any, Any, Any, Any], limit: int, tap_limit: int
-) -> None:
+def install(application: AnyApplication, limit: int, tap_limit: int) -> None:
     application.bot_data[_KEY] = FloodGuard(limit)
     application.bot_data[_TAPS_KEY] = FloodGuard(tap_limit)
     application.add_handler(TypeHandler(Update, _guard), group=Stage.FLOOD)

@@ -13,10 +13,10 @@ from dataclasses import replace
 from telegram import Update
 
 from bot.app import build_application, publish_menu
+from bot.config import BotSettings
 from bot.server.health import Health
 from bot.server.webhook import HttpServer, build_ops_server, build_server, register_webhook
 from bot.services import attach, services_in
-from bot.settings import BotSettings
 from runtime.config import load_settings
 from runtime.logs import configure_logging
 from runtime.startup import initialize_bot, load_content, open_database

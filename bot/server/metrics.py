@@ -10,14 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from telegram import Update
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import ContextTypes, TypeHandler
 
 from bot.pipeline import Stage
+
+if TYPE_CHECKING:
+    from bot.services import AnyApplication
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "update_type"]
 
@@ -205,7 +208,7 @@ class Metrics:
 
     # Handlers that count every update -----------------------------------------------
 
-    def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def register(self, application: AnyApplication) -> None:
         application.add_handler(TypeHandler(Update, self._arrived), group=Stage.ARRIVED)
         application.add_handler(TypeHandler(Update, self._finished), group=Stage.DONE)
 

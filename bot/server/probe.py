@@ -13,7 +13,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from bot.settings import BotSettings
+from bot.config import BotSettings
 from runtime.config import load_settings
 from storage import Database
 

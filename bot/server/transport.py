@@ -20,11 +20,12 @@ from typing import Any
 
 from telegram import Bot, Chat, Update, User
 from telegram.error import NetworkError, TimedOut
-from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+from telegram.ext import ApplicationHandlerStop, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
 from bot.pipeline import Stage
 from bot.server.metrics import Metrics, handling_since
+from bot.services import AnyApplication
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class InstrumentedRequest(BaseRequest):
         return status, payload
 
 
-def install_guard(application: Application[Any, Any, Any, Any, Any, Any], metrics: Metrics) -> None:
+def install_guard(application: AnyApplication, metrics: Metrics) -> None:
     """An update whose ids are not of the types Telegram promises goes no further."""
 
     async def drop_ill_typed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -27,18 +27,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
-from telegram.ext import Application
 
+from bot.config import BotSettings
 from bot.server.health import Health
 from bot.server.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.server.ordering import UpdateQueue
 from bot.server.transport import bare_update, decode_update
-from bot.settings import BotSettings
+from bot.services import AnyApplication
 from storage import Database, stats
 
 log = logging.getLogger(__name__)
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's updates are a few kB; anything far larger is not from Telegram. Bodies are

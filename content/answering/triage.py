@@ -38,8 +38,12 @@ from content.models import Concept, RedFlag
 MAX_TRIAGE_WORDS = 1000
 # Filler words allowed inside a multi-word term ("cant really breathe", "took way too many").
 TERM_GAP = 1
-# A negation word this many words before a concept cancels it ("no chest pain").
+# A negation word this many words before a concept cancels it ("no chest pain"), or up to
+# LIST_NEGATION_REACH words before it across a list joined by "or" / "nor" ("no fever, chest
+# pain or shortness of breath" is one clause of things denied).
 NEGATION_REACH = 3
+LIST_NEGATION_REACH = 8
+_LIST_WORDS = frozenset({"or", "nor"})
 # Matches of one concept considered per rule: bounds the work on a pasted wall of text.
 MAX_MATCHES = 24
 # An acute event this many words from a remote-past phrase ("years ago"), in its sentence,
@@ -47,6 +51,10 @@ MAX_MATCHES = 24
 HISTORY_REACH = 15
 FRAGMENT_WORDS = 2
 _SENTENCE_ENDS = frozenset(".!?")
+# A story, a show or a game ("the character in my novel faints", "a stroke storyline") tells
+# of someone else's emergency: a sign this many words from a `fiction` cue, in its clause
+# (between commas, full stops or "but"), is not happening to anyone now.
+FICTION_REACH = 12
 # A flag's sign this many words from one of its `ordinary_near` concepts is ordinary.
 ORDINARY_REACH = 4
 # An animal or a thing this many words before a person's state is its subject ("my cat lies
@@ -62,6 +70,10 @@ LOW_SYSTOLIC = 90
 HIGH_SYSTOLIC = 140
 LOW_EGFR = 30
 CHILD_YEARS = 12
+LOW_SATS = 92
+MIN_SATS = 50
+LOW_GCS = 8
+MIN_GCS = 3
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+|[.!?;:,/()]")
 _BREAKS = frozenset(".!?;:,()")
@@ -78,10 +90,13 @@ _PILL_WORDS = frozenset(
 # "six of us" counts people, not tablets.
 # Concepts that say who, when or how a message asks, not what is wrong: a learned guess
 # needs one of a flag's other concepts before it may fire.
+# A pregnancy, or a supplement within a child's reach, is context too: "30 weeks pregnant,
+# can I take magnesium?" and "can my 5 year old take gummies?" name no warning sign.
 CONTEXT_CONCEPTS = frozenset(
-    """accident-intent body-or-person by-mouth child child-age deliberately general-question
-    given happening-now intent magnesium-product many negation not-a-person present-now
-    remote-past severe sudden symptom worry""".split()
+    """accident-intent body-or-person by-mouth child child-age deliberately fiction
+    general-question given happening-now intent magnesium-product medicine-in-reach many
+    negation not-a-person pregnant present-now puzzle-topic remote-past severe sudden symptom
+    weeks-pregnant worry""".split()
 )
 _PEOPLE = frozenset({"us", "you", "we", "our"})
 # A count of a supplement named by its form ("took 20 magnesium oxide"); not a dose in mg.
@@ -259,15 +274,20 @@ class Triage:
             cues = [(m.start, m.end) for m in matches("remote-past") if not m.negated]
             cues += [(p, p) for p in _past_years(tokens, numbers)]
             past = _history_windows(tokens, cues)
+        fiction = _clause_windows(
+            tokens, [(m.start, m.end) for m in matches("fiction") if not m.negated]
+        )
         findings: list[Finding] = []
+        quiet: dict[str, list[tuple[int, int]]] = {}  # per flag: history, fiction, ordinary
         for flag in self._flags:
-            history = past if flag.acute else []
+            history = [*(past if flag.acute else []), *fiction]
             ordinary = [
                 (m.start - ORDINARY_REACH, m.end + ORDINARY_REACH)
                 for concept in flag.ordinary_near
                 for m in matches(concept)
                 if not m.negated
             ]
+            quiet[flag.id] = [*history, *ordinary]
             for rule in flag.when:
                 options: list[list[Match]] = []
                 for concept in rule:  # stop at the first concept the message lacks
@@ -281,17 +301,24 @@ class Triage:
                     findings.append(Finding(flag, rule, evidence))
                     break
         if not findings and self._model is not None:
-            findings.extend(self._second_opinion(text, matches))
+            findings.extend(self._second_opinion(text, matches, quiet))
         return TriageResult(
             findings=tuple(findings),
             hypothetical=bool(findings) and self._general_question(text, words, matches),
             mentions_symptom=bool(findings) or _present(matches("symptom")),
         )
 
-    def _second_opinion(self, text: str, matches: Callable[[str], list[Match]]) -> list[Finding]:
+    def _second_opinion(
+        self,
+        text: str,
+        matches: Callable[[str], list[Match]],
+        quiet: dict[str, list[tuple[int, int]]],
+    ) -> list[Finding]:
         """The model's red flag, if it is confident and the message says at least one thing
         the flag's rules look for: the model completes a rule half-matched in words no rule
-        has, but never fires on phrasing alone ("i want to move more" is not a crisis)."""
+        has, but never fires on phrasing alone ("i want to move more" is not a crisis). The
+        thing said must count as a rule's would: not told as past, in a story, or next to
+        its ordinary cause."""
         assert self._model is not None
         prediction = self._model.predict(text)
         if prediction is None or prediction.category not in self._by_id:
@@ -303,6 +330,7 @@ class Triage:
                 for concept in self._signals[flag.id]
                 for match in matches(concept)
                 if not match.negated
+                and not any(s <= match.end and match.start <= e for s, e in quiet[flag.id])
             ),
             None,
         )
@@ -460,12 +488,34 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def _negated(tokens: Sequence[_Token], start: int, negations: frozenset[int]) -> bool:
-    for p in range(start - 1, max(-1, start - 1 - NEGATION_REACH), -1):
+    listed = False  # an "or" / "nor" between: the concept is one item of a denied list
+    for p in range(start - 1, max(-1, start - 1 - LIST_NEGATION_REACH), -1):
         if tokens[p].is_break:
             return False
-        if p in negations:
+        if p in negations and (start - p <= NEGATION_REACH or listed):
             return True
+        listed = listed or tokens[p].text in _LIST_WORDS
     return False
+
+
+def _clause_windows(
+    tokens: Sequence[_Token], cues: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The words each cue covers: FICTION_REACH words either side, within its clause."""
+    windows = []
+    for cue_start, cue_end in cues:
+        first = cue_start
+        while first > 0 and cue_start - first < FICTION_REACH and not tokens[first - 1].is_break:
+            first -= 1
+        last = cue_end
+        while (
+            last < len(tokens) - 1
+            and last - cue_end < FICTION_REACH
+            and not tokens[last + 1].is_break
+        ):
+            last += 1
+        windows.append((first, last))
+    return windows
 
 
 def _about_a_thing(match: Match, tokens: Sequence[_Token], subjects: Sequence[int]) -> Match:
@@ -627,13 +677,29 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
     if concept in {"low-bp-reading", "high-bp-reading"}:
         if before[-1:] in (["/"], ["over"]):
             return False  # the bottom number of a reading
+        if before[-1:] == ["on"] and _number(before[-2] if len(before) > 1 else "") is not None:
+            return False  # "70 on 40": the bottom number, in words some people use
         near_bp = bool(_BP_WORDS.intersection(before))
+        if not reading and _following_on(tokens, position):
+            # "pressure of my father is 70 on 40": a reading only near a blood-pressure word.
+            preceding = {t.text for t in tokens[max(0, position - 8) : position]}
+            reading = bool(_BP_WORDS.intersection(preceding))
         if not (reading or near_bp) or not 40 <= value <= 300:
             return False
         return value < LOW_SYSTOLIC if concept == "low-bp-reading" else value >= HIGH_SYSTOLIC
     if concept == "low-egfr":
         wider = [t.text for t in tokens[max(0, position - 6) : position]]
-        return bool(_KIDNEY_WORDS.intersection(wider)) and value < LOW_EGFR
+        # "12% kidney function" names the function after the number.
+        named_after = after[:2] in (["kidney", "function"], ["renal", "function"])
+        return (bool(_KIDNEY_WORDS.intersection(wider)) or named_after) and value < LOW_EGFR
+    if concept == "low-sats":
+        # "sats 88", "spo2 89", "oxygen 85", "88 sats": an oxygen saturation under 92 %.
+        near = _SATS_WORDS.intersection(before[-3:]) or _SATS_WORDS.intersection(after[:1])
+        in_range = MIN_SATS <= value < LOW_SATS
+        return bool(near) and in_range and not _NOT_BEATS.intersection(after[:1])
+    if concept == "low-gcs":
+        near_gcs = bool({"gcs", "glasgow"}.intersection(before[-3:]))
+        return near_gcs and MIN_GCS <= value <= LOW_GCS
     if concept == "weeks-pregnant":
         weeks = after[:1] in (["weeks"], ["wks"], ["week"], ["wk"])
         return weeks and 10 <= value <= 42 and not {"ago", "old"}.intersection(after[1:3])
@@ -646,6 +712,12 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
     return False
 
 
+def _following_on(tokens: Sequence[_Token], position: int) -> bool:
+    """Is the number at `position` followed by "on" and a number ("70 on 40")?"""
+    following = [t.text for t in tokens[position + 1 : position + 3]]
+    return len(following) == 2 and following[0] == "on" and following[1].isdigit()
+
+
 def _reading_after(tokens: Sequence[_Token], position: int) -> bool:
     """Is the number at `position` the top of a reading: "80/50" or "80 over 50"?"""
     following = [t.text for t in tokens[position + 1 : position + 3]]
@@ -655,9 +727,11 @@ def _reading_after(tokens: Sequence[_Token], position: int) -> bool:
 # Exercise words after a pulse ("170 during my spin class"); "during" or "while" alone is not
 # exercise ("160 while sitting on the sofa").
 _EXERCISE_WORDS = frozenset(
-    "workout exercise exercising running run spin gym class training sprint sprints "
-    "intervals race cycling".split()
+    "workout workouts exercise exercising running run runs ran spin gym class training sprint "
+    "sprints sprinting intervals race cycling jog jogs jogging jogged hiit cardio swim "
+    "swimming bike biking rowing tennis football squash dancing zumba hike hiking".split()
 )
+_SATS_WORDS = frozenset("sats sat spo o o2 oxygen saturation saturations sao2 oximeter ox".split())
 _BP_WORDS = frozenset({"bp", "pressure", "systolic", "reading", "blood"})
 _KIDNEY_WORDS = frozenset({"gfr", "egfr", "function", "kidney", "kidneys"})
 _MONTHS = frozenset({"month", "months", "mo", "mth", "mths", "mos"})

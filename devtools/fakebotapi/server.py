@@ -6,7 +6,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from .control import add_control_routes
+from .control_routes import add_control_routes
 from .engine import FakeTelegram
 from .wire import ApiError, ConnectionDropped, json_response, read_params
 

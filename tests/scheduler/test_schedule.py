@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.schedule import (
-    FREQUENCY_DAYS,
-    Frequency,
-    delivery_weekdays,
-    local_instant,
-    next_slot,
-    slot_day,
-)
+from content.schedule import FREQUENCY_DAYS, Frequency
+from scheduler.schedule import delivery_weekdays, local_instant, next_slot, slot_day
 
 UTC = dt.UTC
 EVERY_DAY = range(7)

@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -22,6 +21,7 @@ from bot.handlers.settings.answers import drop_question, is_awaiting_input, on_l
 from bot.menus.callbacks import PREFIX
 from bot.menus.kit import admin_or_refuse, on_press, send_menu
 from bot.pipeline import Stage
+from bot.services import AnyApplication
 from content.zones import default_resolver
 
 __all__ = ["FEATURE", "is_awaiting_input", "press_pattern"]
@@ -45,7 +45,7 @@ async def settings_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await on_press(update, context, ACTIONS)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: AnyApplication) -> None:
     # Loading the city tables takes a second or two: do it now, off the event loop, rather
     # than in the first person's reply.
     threading.Thread(target=default_resolver, name="zone-tables", daemon=True).start()

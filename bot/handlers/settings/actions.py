@@ -13,8 +13,9 @@ from bot.handlers.settings import screens
 from bot.menus.callbacks import Press
 from bot.menus.kit import EXPIRED, Action, MenuView, Outcome
 from content import AgeBand, Diet, LifeStage, Sex, Topic
+from content.schedule import FREQUENCY_LABELS, Frequency
 from content.zones import ZoneMatch, zone_label
-from scheduler.schedule import FREQUENCY_LABELS, Frequency, next_due_for
+from scheduler.schedule import next_due_for
 from storage import preferences
 from storage.models import Chat
 

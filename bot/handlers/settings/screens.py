@@ -12,9 +12,9 @@ from bot.formatting import esc
 from bot.menus.keyboards import checked, marked
 from bot.menus.kit import MenuView
 from content import AgeBand, Diet, Intake, Library, LifeStage, Profile, Sex, Topic
+from content.schedule import FREQUENCY_LABELS, Frequency
 from content.timeparse import TIME_EXAMPLES
 from content.zones import ZONE_EXAMPLES, zone_label
-from scheduler.schedule import FREQUENCY_LABELS, Frequency
 from storage.models import Chat
 
 Screen = tuple[str, InlineKeyboardMarkup | None]

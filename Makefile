@@ -39,7 +39,7 @@ check: lint typecheck content-check
 	$(PY) -m pytest -q -n 2 -m "not postgresql and not process and not slow"
 
 test: lint typecheck content-check
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 format: $(STAMP)
 	$(PY) -m ruff format .

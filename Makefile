@@ -36,7 +36,7 @@ content-check: $(STAMP)
 
 # The fast loop: everything but PostgreSQL, real processes and fuzzing (under 2 minutes).
 check: lint typecheck content-check
-	$(PY) -m pytest -q -n 2 -m "not postgresql and not process and not slow"
+	HYPOTHESIS_PROFILE=dev $(PY) -m pytest -q -n 2 -m "not postgresql and not process and not slow"
 
 test: lint typecheck content-check
 	$(PY) -m pytest -n 2

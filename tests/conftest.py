@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -27,7 +28,9 @@ settings.register_profile(
     max_examples=100,
     derandomize=True,
 )
-settings.load_profile("magbot")
+# The fast loop (`make check`) tries fewer examples; `make test` and CI try them all.
+settings.register_profile("dev", parent=settings.get_profile("magbot"), max_examples=20)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "magbot"))
 
 BACKENDS = ["sqlite", "postgresql"]
 

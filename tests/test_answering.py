@@ -383,6 +383,7 @@ def test_evaluation_labels_name_real_entries(library: Library) -> None:
         assert (item.expected or set()) <= ids, item.text
 
 
+@pytest.mark.slow
 def test_evaluation_figures_meet_the_floors(answerer: Answerer) -> None:
     report = evaluate(answerer, load_eval_set())
     summary = format_report(report, "all")
@@ -391,6 +392,7 @@ def test_evaluation_figures_meet_the_floors(answerer: Answerer) -> None:
     assert report.recall >= MIN_RECALL, summary
 
 
+@pytest.mark.slow
 def test_eval_command_prints_the_figures_targets_and_misses() -> None:
     out = io.StringIO()
     assert content_cli(["eval"], out=out) == 0
@@ -422,12 +424,14 @@ def test_triage_set_is_big_and_covers_every_category(library: Library) -> None:
     assert len({i.text for i in items}) == len(items)
 
 
+@pytest.mark.slow
 def test_triage_stays_above_its_floors(answerer: Answerer) -> None:
     whole, by_split = triage_reports(answerer.triage, load_triage_set())
     summary = format_triage_report(whole, "all", misses=False)
     assert triage_above_floors(whole, by_split), summary
 
 
+@pytest.mark.slow
 def test_eval_command_fails_below_the_floors() -> None:
     out = io.StringIO()
     # A threshold above every confidence refuses everything, so accuracy falls to zero.

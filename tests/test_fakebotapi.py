@@ -631,6 +631,7 @@ def server_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
             process.wait(10)
 
 
+@pytest.mark.process
 async def test_separate_process_is_driven_by_the_control_client(
     server_process: tuple[subprocess.Popen[str], str],
 ) -> None:

@@ -413,6 +413,7 @@ async def _start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Proce
     )  # fmt: skip
 
 
+@pytest.mark.process
 async def test_bot_process_registers_and_serves_its_webhook(
     fake_api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
@@ -455,6 +456,7 @@ async def test_bot_process_registers_and_serves_its_webhook(
     assert fake_api.messages(731) == []
 
 
+@pytest.mark.process
 async def test_sigterm_finishes_every_accepted_update_before_exit(
     fake_api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
@@ -481,6 +483,7 @@ async def test_sigterm_finishes_every_accepted_update_before_exit(
     assert [len(fake_api.messages(chat_id)) for chat_id in chats] == [1] * len(chats)
 
 
+@pytest.mark.process
 async def test_a_short_webhook_secret_stops_the_start_with_one_line(
     fake_api: FakeBotAPI, tmp_path: Path
 ) -> None:

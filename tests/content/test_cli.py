@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from content import FaqSection, Topic
@@ -141,6 +142,7 @@ def test_every_problem_is_printed_one_per_line(docs: Documents, tmp_path: Path) 
     assert any(line.startswith("intake.yaml: file is missing") for line in lines)
 
 
+@pytest.mark.process
 def test_module_entry_point_runs_as_a_process(docs: Documents, tmp_path: Path) -> None:
     directory = write_documents(tmp_path, docs)
     (directory / "tips.yaml").unlink()
@@ -156,6 +158,7 @@ def test_module_entry_point_runs_as_a_process(docs: Documents, tmp_path: Path) -
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.process
 def test_command_is_required() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "content"], cwd=REPO, capture_output=True, text=True, check=False

@@ -47,6 +47,7 @@ def test_every_number_in_tips_and_answers_is_from_the_reference(library: Library
     assert sum(len(extract_numbers(text)) for _, text in texts) > 0
 
 
+@pytest.mark.process
 def test_python_m_content_check_passes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "content", "check"],

@@ -290,19 +290,25 @@ class FaqIndex:
             for term in terms
         )
 
-    def curated_coverage(self, terms: frozenset[str], position: int) -> float:
-        """The idf-weighted share of the question's terms found in the entry's curated fields."""
-        total = self.weight(terms)
+    def curated_coverage(
+        self, terms: frozenset[str], position: int, total: float | None = None
+    ) -> float:
+        """The idf-weighted share of the question's terms found in the entry's curated fields.
+
+        `total` is `weight(terms)`, when the caller has it already (one per question)."""
+        total = self.weight(terms) if total is None else total
         return self.weight(terms & self.curated_terms[position]) / total if total else 0.0
 
-    def keyword_coverage(self, terms: frozenset[str], position: int) -> float:
+    def keyword_coverage(
+        self, terms: frozenset[str], position: int, total: float | None = None
+    ) -> float:
         """The idf-weighted share of the question's terms matched by the entry's best keyword.
 
         A keyword is a phrase and counts in full only when the question has all of its
         words: "water pills" should not pull a question about mineral water through
         "water" alone.
         """
-        total = self.weight(terms)
+        total = self.weight(terms) if total is None else total
         if not total:
             return 0.0
         best = 0.0
@@ -311,14 +317,16 @@ class FaqIndex:
             best = max(best, shared if keyword <= terms else shared * PARTIAL_KEYWORD)
         return best / total
 
-    def wording_match(self, terms: frozenset[str], position: int) -> float:
+    def wording_match(
+        self, terms: frozenset[str], position: int, total: float | None = None
+    ) -> float:
         """The idf-weighted Dice overlap with the entry's closest wording, in [0, 1].
 
         Symmetric on purpose: a wording scores high only when the question covers the
         wording's topic words and the wording covers the question's, so one shared generic
         word ("good", "best") cannot carry a short wording about something else.
         """
-        total = self.weight(terms)
+        total = self.weight(terms) if total is None else total
         best = 0.0
         for wording, weight in zip(
             self.wording_terms[position], self.wording_weights[position], strict=True

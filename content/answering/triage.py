@@ -146,6 +146,10 @@ class _Term:
     # Exception phrases use `exact_rest`, where every word must be the word itself.
     rest: tuple[tuple[str, bool], ...]
     exact_rest: tuple[tuple[str, bool], ...]
+    # The whole-word keys of `rest` and `exact_rest`: a term whose keys the message lacks
+    # cannot match, which rules out most candidates before the word-by-word walk.
+    needs: frozenset[str]
+    exact_needs: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,9 @@ class Triage:
         }
         self._stemmer = stemmer
         self._terms = {c.id: tuple(_term(t) for t in c.terms) for c in concepts}
+        self._signal_words = frozenset(
+            c for signals in self._signals.values() for c in signals if c in self._terms
+        )
         self._except = {c.id: tuple(_term(t) for t in c.except_in) for c in concepts}
         self._person_state = frozenset(c.id for c in concepts if c.person_state)
         vocabulary = {
@@ -223,8 +230,9 @@ class Triage:
         # No typo is more than two letters longer than the word it stands for.
         self._longest = max(map(len, vocabulary), default=0) + 2
         self._by_first: dict[str, list[tuple[str, _Term, bool]]] = {}
-        # "word*" terms by their first letter, so a message word only tries a few prefixes.
-        self._prefixed: dict[str, list[tuple[str, tuple[str, _Term, bool]]]] = {}
+        # "word*" terms by their whole prefix: a message word looks up each of its own
+        # beginnings whose length some prefix has (a dozen lookups, not every prefix).
+        self._prefixed: dict[str, list[tuple[str, _Term, bool]]] = {}
         for concept in concepts:
             for terms, exception in (
                 (self._terms[concept.id], False),
@@ -232,6 +240,7 @@ class Triage:
             ):
                 for term in terms:
                     self._index(concept.id, term, exception=exception)
+        self._prefix_lengths = sorted({len(prefix) for prefix in self._prefixed})
         self._known = frozenset(known) | frozenset(vocabulary)
         by_stem: dict[str, set[str]] = {}
         for word in self._vocabulary:
@@ -242,7 +251,7 @@ class Triage:
         first = term.words[0]
         entry = (concept, term, exception)
         if first.endswith("*"):
-            self._prefixed.setdefault(first[:1], []).append((first[:-1], entry))
+            self._prefixed.setdefault(first[:-1], []).append(entry)
         elif exception or first.startswith("="):
             # Exceptions and "=word" terms start only on the exact word.
             self._by_first.setdefault("=" + first.removeprefix("="), []).append(entry)
@@ -300,7 +309,10 @@ class Triage:
                         continue
                     findings.append(Finding(flag, rule, evidence))
                     break
-        if not findings and self._model is not None:
+        # The model needs one of a flag's signals; most questions hold none, and then it is
+        # not asked at all (numeric signals come from numbers, not words).
+        maybe_signal = bool(numbers) or not self._signal_words.isdisjoint(found)
+        if not findings and self._model is not None and maybe_signal:
             findings.extend(self._second_opinion(text, matches, quiet))
         return TriageResult(
             findings=tuple(findings),
@@ -365,16 +377,21 @@ class Triage:
             frozenset() if t.is_break else same.get(t.text, frozenset()) | {"=" + t.text}
             for t in tokens
         ]
+        present = frozenset().union(*stands)
         for start, token in enumerate(tokens):
             if token.is_break:
                 continue
             candidates = [entry for key in stands[start] for entry in self._by_first.get(key, ())]
+            text = token.text
             candidates += [
-                e
-                for prefix, e in self._prefixed.get(token.text[:1], ())
-                if token.text.startswith(prefix)
+                entry
+                for length in self._prefix_lengths
+                if length <= len(text)
+                for entry in self._prefixed.get(text[:length], ())
             ]
             for concept, term, exception in candidates:
+                if not (term.exact_needs if exception else term.needs) <= present:
+                    continue
                 rest = term.exact_rest if exception else term.rest
                 end = _rest_from(start + 1, rest, tokens, stands, exception)
                 if end is None:
@@ -470,7 +487,13 @@ def _term(text: str) -> _Term:
     exact_rest = tuple(
         (w[:-1], True) if w.endswith("*") else ("=" + w.removeprefix("="), False) for w in words[1:]
     )
-    return _Term(tuple(words), rest, exact_rest)
+    return _Term(
+        tuple(words),
+        rest,
+        exact_rest,
+        frozenset(key for key, prefix in rest if not prefix),
+        frozenset(key for key, prefix in exact_rest if not prefix),
+    )
 
 
 def _tokens(text: str) -> list[_Token]:

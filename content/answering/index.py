@@ -83,7 +83,7 @@ EXTRA_FILLER = frozenset(
 # good for cramps" is about cramps, not about "good" foods). Their weight is scaled down in
 # the curated-field signals, where a rare word would otherwise outweigh the topic words.
 WEAK_WORDS = frozenset(
-    ["good", "bad", "best", "better", "worse", "worst", "great", "worth", "tell", "thing"]
+    ["good", "bad", "best", "better", "worse", "worst", "great", "worth", "tell", "thing", "want"]
 )
 WEAK_FACTOR = 0.25
 # A keyword phrase that the question matches only in part counts this much.

@@ -16,7 +16,7 @@ SPLITS = ("tuning", "holdout")
 
 def read_splits(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each raw item with the split it belongs to."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     for split in SPLITS:
         for entry in raw.get(split) or ():
             yield split, entry

@@ -134,8 +134,10 @@ def load_library(data_dir: Path | None = None) -> Library:
 # --- reading files -------------------------------------------------------------------------
 
 
-class _StrictYamlLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key written twice in one mapping (PyYAML keeps the last)."""
+class _StrictYamlLoader(yaml.CSafeLoader):
+    """The safe loader that refuses a key written twice in one mapping (PyYAML keeps the
+    last). libyaml's parser (shipped in PyYAML's wheels) reads the files about ten times
+    faster than the pure-Python one."""
 
 
 def _construct_mapping(loader: _StrictYamlLoader, node: yaml.MappingNode) -> dict[Any, Any]:

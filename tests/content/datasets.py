@@ -149,16 +149,21 @@ def small_documents() -> Documents:
             ]
         },
         # The intake tables and safety texts are small enough to use the real files.
-        "intake.yaml": yaml.safe_load((DEFAULT_DATA_DIR / "intake.yaml").read_text()),
-        "safety.yaml": yaml.safe_load((DEFAULT_DATA_DIR / "safety.yaml").read_text()),
+        "intake.yaml": _real("intake.yaml"),
+        "safety.yaml": _real("safety.yaml"),
     }
+
+
+def _real(name: str) -> Any:
+    return yaml.load((DEFAULT_DATA_DIR / name).read_text(), Loader=yaml.CSafeLoader)
 
 
 def write_documents(directory: Path, documents: Documents) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name, document in documents.items():
         (directory / name).write_text(
-            yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
+            yaml.dump(document, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
         )
     return directory
 

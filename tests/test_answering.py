@@ -464,3 +464,16 @@ def test_ranking_signals_stay_in_range_and_ignore_unrelated_entries(answerer: An
     assert all(0.0 <= value <= 1.0 for signals in scores.values() for value in signals)
     assert scores["glycinate-vs-citrate"] > (0.9, 0.9, 0.0)
     assert scores["magnesium-for-babies"] == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["i want to move more", "i want to be more active", "i want to exercise more, does it help"],
+)
+def test_wanting_to_move_more_never_gets_the_crisis_answer(
+    answerer: Answerer, message: str
+) -> None:
+    """'want' says what the asker wishes, not the topic; 'active' is not a typo of 'alive'."""
+    answer = answerer.answer(message)
+    assert answer.entry is None or answer.entry.id != "suicidal-thoughts-and-crisis-lines"
+    assert not answer.triage.findings

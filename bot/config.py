@@ -11,15 +11,13 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
 
-from runtime.config import EngineSettings
+from runtime.config import EngineSettings, parse_duration
 
 # The operations listener's paths. The webhook listener does not serve them, but a reverse
 # proxy that routes by path must never send Telegram's updates there, nor the public here.
 RESERVED_PATHS = frozenset({"/healthz", "/metrics"})
 # A guessable secret lets anyone post updates as Telegram; 16 characters is the floor.
 MIN_SECRET_LENGTH = 16
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
-_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class BotSettings(EngineSettings):
@@ -123,10 +121,7 @@ class BotSettings(EngineSettings):
     @field_validator("question_retention", mode="before")
     @classmethod
     def _retention_duration(cls, value: Any) -> Any:
-        if isinstance(value, str) and (match := _DURATION.match(value)):
-            unit = (match.group(2) or "s").lower()
-            return dt.timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[unit])
-        return value
+        return parse_duration(value)
 
     @field_validator("question_retention")
     @classmethod

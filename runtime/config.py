@@ -22,6 +22,15 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+def parse_duration(value: Any) -> Any:
+    """A duration setting written as "90", "90s", "30m", "3h" or "90d" as a timedelta;
+    anything else is left for pydantic to parse (ISO 8601, a number) or refuse."""
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        unit = (match.group(2) or "s").lower()
+        return dt.timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[unit])
+    return value
+
+
 def parse_hhmm(value: str) -> dt.time:
     """Parse a strict 24-hour `HH:MM` clock time."""
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
@@ -97,12 +106,7 @@ class EngineSettings(BaseSettings):
     @field_validator("catchup_window", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            match = _DURATION.match(value)
-            if match:
-                unit = (match.group(2) or "s").lower()
-                return dt.timedelta(seconds=float(match.group(1)) * _DURATION_UNITS[unit])
-        return value
+        return parse_duration(value)
 
     @field_validator("catchup_window")
     @classmethod

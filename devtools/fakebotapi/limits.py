@@ -38,6 +38,14 @@ def retry_after_seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
 
 
+def _aimed_at(
+    fault_method: str, fault_chat: int | str | None, method: str, chat_id: object
+) -> bool:
+    """Whether a queued fault applies to this call: its method ("*" for any) and its chat,
+    if it names one."""
+    return fault_method in ("*", method) and (fault_chat is None or fault_chat == chat_id)
+
+
 @dataclass(slots=True)
 class Fault:
     """A queued failure for the next ``remaining`` matching calls."""
@@ -50,9 +58,7 @@ class Fault:
     chat_id: int | str | None = None
 
     def matches(self, method: str, chat_id: object) -> bool:
-        if self.method not in ("*", method):
-            return False
-        return self.chat_id is None or self.chat_id == chat_id
+        return _aimed_at(self.method, self.chat_id, method, chat_id)
 
     def error(self) -> ApiError:
         if self.status == 429:
@@ -72,9 +78,7 @@ class AfterDelivery:
     chat_id: int | str | None = None
 
     def matches(self, method: str, chat_id: object) -> bool:
-        if self.method not in ("*", method):
-            return False
-        return self.chat_id is None or self.chat_id == chat_id
+        return _aimed_at(self.method, self.chat_id, method, chat_id)
 
 
 def make_fault(

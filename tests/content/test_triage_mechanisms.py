@@ -1,0 +1,60 @@
+"""Triage mechanisms added from a fifth writer's tuning messages, each tried on wordings of
+our own (not the evaluation set's): what now fires, and what now stays quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from content import Library
+from content.answering import Answerer
+from content.answering.triage import Triage
+
+
+@pytest.fixture(scope="module")
+def triage(library: Library) -> Triage:
+    return Answerer.build(library).triage
+
+
+@pytest.mark.parametrize(
+    ("message", "flag"),
+    [
+        # A duration of taking a medicine does not tell the sign as past.
+        ("she has been on lansoprazole for years and now her hands are locked in a claw", "tetany"),
+        # One dose taken again and again in a day.
+        ("took my mag tablets 6 times today by mistake", "overdose"),
+        # A child with a count of tablets.
+        ("my 4 year old ate 12 of the gummy vitamins", "child-ingestion"),
+        # A collapse with no movement after it.
+        ("grandpa collapsed in the garden and hes not moving", "unresponsive"),
+        # Jerking with a fever.
+        ("my toddler is jerking and has a fever of 39", "seizure"),
+        # An inhaler that does not help; breathing that hurts.
+        ("my blue inhaler isnt helping at all", "trouble-breathing"),
+        ("it hurts to breathe in", "trouble-breathing"),
+        # Fluids that will not stay down, with a word between.
+        ("cant keep any fluids down since this morning", "dehydration"),
+        # "33w" is weeks pregnant.
+        ("33w and my vision is not good, bad headache", "pregnancy-warning"),
+        ("my brother keeps threatening to jump", "self-harm"),
+    ],
+)
+def test_new_wordings_fire(triage: Triage, message: str, flag: str) -> None:
+    assert flag in {f.id for f in triage.check(message).flags}, triage.check(message).explain()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "had a kidney removed 10 years ago, is magnesium ok",
+        "my heart was pounding after that scary movie lol",
+        "my hand goes numb and tingly when i lie on it at night",
+        "is dialysis tiring",
+        "my kid keeps threatening to jump on the sofa",
+        "i collapsed laughing at that video",
+        "the episode where the nurse has a seizure was so good",
+        "i dont have any chest pain at all, just cramps at night",
+        "my eyelid keeps twitching rhythmically and it wont stop",
+    ],
+)
+def test_ordinary_wordings_stay_quiet(triage: Triage, message: str) -> None:
+    assert not triage.check(message).flags, triage.check(message).explain()

@@ -6,6 +6,11 @@ wall time, CPU time, peak RSS and where the time went; the fake server's CPU is 
 too, so the table can name the bottleneck.
 
     python benchmarks/delivery_throughput.py [--chats 100000] [--backend sqlite|postgresql|both]
+        [--quiz]
+
+With --quiz every subscriber is on its quiz day with three tips received before, so the
+tick sends each one two messages (the tip with its buttons, then the first question of a
+weekly quiz round it starts); without it scheduled quizzes are off.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from benchmarks.deliverykit import (
     asyncpg_dsn,
     chat_rows,
     fake_bot_api,
+    history_rows,
     load_postgres,
     load_sqlite,
     print_table,
@@ -40,6 +46,9 @@ from benchmarks.deliverykit import (
 from storage import Database, migrate
 
 AT = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
+# --quiz: a three-question weekly quiz on three tips each chat received before.
+QUIZ_SIZE = 3
+RECEIVED = 3
 
 
 async def _child(database_url: str, api_url: str) -> dict[str, Any]:
@@ -127,14 +136,25 @@ def _run_child(database_url: str, api_url: str, server_pid: int) -> dict[str, An
     return result
 
 
-async def _prepare(backend: str, chats: int, workdir: Path) -> tuple[str, Any]:
+def _quiz_tips() -> list[str]:
+    from content import load_library
+
+    library = load_library()
+    return [tip.id for tip in library.tips if library.quizzes_for_tip(tip.id)]
+
+
+async def _prepare(backend: str, chats: int, workdir: Path, quiz: bool) -> tuple[str, Any]:
+    quiz_size = QUIZ_SIZE if quiz else 0
+    tips = _quiz_tips() if quiz else []
     if backend == "sqlite":
         path = workdir / "throughput.db"
         url = f"sqlite+aiosqlite:///{path}"
         db = Database(url)
         await migrate.upgrade(db)
         await db.close()
-        load_sqlite(path, chat_rows(chats, AT))
+        load_sqlite(path, chat_rows(chats, AT, quiz_size=quiz_size))
+        if quiz:
+            load_sqlite(path, history_rows(chats, tips, RECEIVED), table="content_history")
         return url, None
     from devtools import pgserver
 
@@ -144,7 +164,10 @@ async def _prepare(backend: str, chats: int, workdir: Path) -> tuple[str, Any]:
     db = Database(url)
     await migrate.upgrade(db)
     await db.close()
-    await load_postgres(asyncpg_dsn(url), chat_rows(chats, AT))
+    dsn = asyncpg_dsn(url)
+    await load_postgres(dsn, chat_rows(chats, AT, quiz_size=quiz_size))
+    if quiz:
+        await load_postgres(dsn, history_rows(chats, tips, RECEIVED), table="content_history")
     return url, server
 
 
@@ -152,6 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chats", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--quiz", action="store_true", help="every subscriber on its quiz day: tip and quiz"
+    )
     parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "API_URL"))
     args = parser.parse_args()
     if args.child:
@@ -161,7 +187,7 @@ def main() -> None:
     rows = []
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp:
-            url, server = asyncio.run(_prepare(backend, args.chats, Path(tmp)))
+            url, server = asyncio.run(_prepare(backend, args.chats, Path(tmp), args.quiz))
             try:
                 with fake_bot_api("--light") as api_url:
                     pid = _server_pid(api_url)
@@ -183,8 +209,9 @@ def main() -> None:
                 f"{result['peak_mb']:.0f}",
             ]
         )
+    kind = "tip and weekly quiz per subscriber" if args.quiz else "one message per subscriber"
     print_table(
-        "Delivery throughput (no server limit, BROADCAST_RATE=10000, 2 cores)",
+        f"Delivery throughput ({kind}; no server limit, BROADCAST_RATE=10000, 2 cores)",
         [
             "backend",
             "subscribers",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
@@ -23,6 +24,10 @@ from storage import Database
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 _KEY = "magbot.services"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class DeliveryLink(Protocol):
@@ -49,6 +54,12 @@ class Services:
     delivery: DeliveryLink | None = None
     # Which chats may have a settings question open (see bot.open_questions).
     open_questions: OpenQuestions = field(default_factory=lambda: OpenQuestions(sole_handler=False))
+    # The current instant for learning features (quizzes, tip buttons, streaks); a test
+    # replaces it to run the bot and the delivery engine on one simulated week.
+    clock: Callable[[], dt.datetime] = utc_now
+
+    def now(self) -> dt.datetime:
+        return self.clock()
 
     @cached_property
     def codec(self) -> CallbackCodec:

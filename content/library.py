@@ -53,6 +53,10 @@ class Library(BaseModel):
     def faq_entry(self, entry_id: str) -> FaqEntry:
         return self._faq[entry_id]
 
+    def faq_for_tip(self, tip_id: str) -> FaqEntry:
+        """The FAQ entry that expands a tip ("Tell me more"); KeyError for an unknown tip."""
+        return self._faq[self.tip(tip_id).faq]
+
     def quiz(self, quiz_id: str) -> Quiz:
         return self._quizzes[quiz_id]
 

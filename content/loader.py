@@ -96,6 +96,7 @@ def load_library(data_dir: Path | None = None) -> Library:
     quizzes_valid = len(problems) == before_quizzes
 
     problems.extend(_faq_problems(faq))
+    problems.extend(_tip_faq_problems(tips.entries, faq))
     problems.extend(_food_name_problems(foods.entries))
     # Every valid tip needs a question. The check waits until quizzes.yaml is valid, so that
     # a broken question is not reported a second time as a missing one.
@@ -356,6 +357,33 @@ def _faq_problems(faq: _Loaded[FaqEntry]) -> list[Problem]:
                         f"'{text}' is also a question or phrasing of '{owner}'",
                     )
                 )
+    return problems
+
+
+def _tip_faq_problems(tips: Iterable[Tip], faq: _Loaded[FaqEntry]) -> list[Problem]:
+    """Tips whose `faq` names no FAQ entry, or an entry about the bot rather than the tip.
+
+    Names are checked against every id written in faq.yaml, so an entry with its own mistake
+    is not reported again here; when that file is missing or unreadable nothing is checked.
+    """
+    if not faq.ids:
+        return []
+    sections = {entry.id: entry.section for entry in faq.entries}
+    problems: list[Problem] = []
+    for tip in tips:
+        if tip.faq not in faq.ids:
+            problems.append(
+                Problem(TIPS_FILE, tip.id, "faq", f"no FAQ entry has the id '{tip.faq}'")
+            )
+        elif sections.get(tip.faq) is FaqSection.ABOUT:
+            problems.append(
+                Problem(
+                    TIPS_FILE,
+                    tip.id,
+                    "faq",
+                    f"'{tip.faq}' is about MagBot itself; name the entry that expands the tip",
+                )
+            )
     return problems
 
 

@@ -46,6 +46,8 @@ class Tip(BaseModel):
     title: TipTitle
     body: TipBody
     source: Source
+    # The FAQ entry that expands the tip: "Tell me more" under a daily tip sends its answer.
+    faq: EntryId
 
 
 class Food(BaseModel):

@@ -57,3 +57,40 @@ def parse_delivery_time(text: str) -> dt.time:
 def _normalise(text: str) -> str:
     # NFKC turns full-width digits and colons (８：３０) into ASCII ones.
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+# ---------------------------------------------------------------------- quiet hours
+
+QUIET_EXAMPLES = "22:00-07:00 or 10pm to 7am"
+# Longer input is never two times and a separator ("12:30 pm until 7:45 am" is 22).
+MAX_RANGE_INPUT = 40
+_OFF_WORDS = frozenset({"off", "none", "no", "never", "nothing", "0"})
+_RANGE = re.compile(
+    r"(?:from\s+)?(?P<start>.+?)\s*(?:-|–|—|~|\bto\b|\buntil\b|\btill?\b)\s*(?P<end>.+)"
+)
+
+
+def parse_quiet_hours(text: str) -> tuple[dt.time, dt.time] | None:
+    """Two clock times typed as a window ("22:00-07:00", "10pm to 7am"), or None for
+    "off"; TimeParseError otherwise. The window may run past midnight; start and end
+    must differ (a window of no length, or of the whole day, is not quiet hours)."""
+    cleaned = _normalise(text)
+    if cleaned in _OFF_WORDS:
+        return None
+    if len(cleaned) > MAX_RANGE_INPUT:
+        raise TimeParseError(f"That is too long for two times. Try e.g. {QUIET_EXAMPLES}.")
+    match = _RANGE.fullmatch(cleaned)
+    if match is None:
+        raise TimeParseError(
+            f"Please type when quiet hours start and end, e.g. {QUIET_EXAMPLES} (or “off”)."
+        )
+    try:
+        start = parse_delivery_time(match.group("start"))
+        end = parse_delivery_time(match.group("end"))
+    except TimeParseError:
+        raise TimeParseError(
+            f"I could not read those two times. Try e.g. {QUIET_EXAMPLES} (or “off”)."
+        ) from None
+    if start == end:
+        raise TimeParseError("Quiet hours need different start and end times, e.g. 22:00-07:00.")
+    return start, end

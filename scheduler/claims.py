@@ -14,17 +14,20 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import Library
 from runtime.config import EngineSettings
+from runtime.signing import CallbackCodec
 from scheduler import planning
-from scheduler.planning import Observe, Outgoing, Plan, TickSummary
-from storage import Database, broadcasts, history
+from scheduler.planning import LaterFate, Observe, Outgoing, Plan, TickSummary
+from storage import Database, broadcasts, history, learning
 from storage import chats as chat_repo
 from storage import deliveries as ledger
 from storage.deliveries import ChatUpdate, DueChat, Kind, LedgerEntry, LedgerStatus
+from storage.learning import QuizRound
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,9 @@ class Claims:
         # The engine's current library: /reload may swap it between two batches.
         self._library = library
         self._observe = observe
+        # Signs the buttons of scheduled tips and quizzes exactly as the bot does, so the
+        # bot's handlers accept them.
+        self.codec = CallbackCodec(settings.bot_token.get_secret_value())
 
     def _batch_size(self, limit: int | None) -> int:
         return min(limit or self.settings.delivery_batch_size, self.settings.delivery_batch_size)
@@ -104,9 +110,16 @@ class Claims:
                     # Planning is pure CPU; let the limiter release the messages in flight.
                     await asyncio.sleep(0)
                 try:
+                    # A Later that came (sent now) or can no longer be sent is forgotten.
+                    fate = planning.later_fate(chat, now, window)
+                    handled = fate in (LaterFate.DUE, LaterFate.DROPPED)
                     plan = planning.plan(library, chat, now, seen, window)
                     updates[chat.id] = ChatUpdate(
-                        chat.id, planning.next_due(chat, now), chat.tip_cycle, chat.food_cycle
+                        chat.id,
+                        planning.next_due(chat, now, later=not handled),
+                        chat.tip_cycle,
+                        chat.food_cycle,
+                        clear_later=handled,
                     )
                 except (ValueError, KeyError) as error:
                     # Broken preferences must not stop everyone else's delivery.
@@ -121,22 +134,44 @@ class Claims:
                     self._observe("skipped")
                 else:
                     plans.append(plan)
-            entries = [
-                LedgerEntry(p.chat.id, p.local_date, kind, pick.item_id, p.due_at)
-                for p in plans
-                for kind, pick in p.picks.items()
-            ]
-            opened = await ledger.open_entries(session, entries)
-            composed = planning.compose(library, plans, opened, updates)
+            opened = await ledger.open_entries(session, _entries(plans))
+            rounds = await self._start_quizzes(session, library, plans, opened)
+            composed = planning.compose(library, self.codec, plans, opened, updates, rounds)
             # A day already in the ledger: delivered by an earlier slot or another worker.
             summary.skipped += composed.already_delivered
             for _ in range(composed.already_delivered):
                 self._observe("skipped")
             await history.record(session, composed.shown)
             await ledger.reschedule(session, list(updates.values()))
-            outgoing = composed.outgoing
-            await ledger.release(session, [c.id for c in claimed if c.id not in outgoing])
-        return list(outgoing.values())
+            sending = composed.chats
+            await ledger.release(session, [c.id for c in claimed if c.id not in sending])
+        return composed.outgoing
+
+    async def _start_quizzes(
+        self,
+        session: AsyncSession,
+        library: Library,
+        plans: Sequence[Plan],
+        opened: dict[tuple[int, Kind], int],
+    ) -> dict[int, QuizRound]:
+        """Start the weekly quiz of each chat whose quiz row this claim wrote, and name the
+        round in its row; a chat with no question to ask loses the row (nothing is sent).
+
+        The row comes first so that only the claim that owns the day starts a round: a
+        second start would expire the round whose question the chat already has.
+        """
+        requests = planning.quiz_requests(plans, opened)
+        if not requests:
+            return {}
+        rounds = await learning.start_rounds(session, requests, library)
+        rows = {chat_id: opened[(chat_id, Kind.QUIZ)] for chat_id, _, _ in requests}
+        await ledger.discard(session, [row for c, row in rows.items() if c not in rounds])
+        await ledger.set_items(
+            session, {row: str(rounds[c].id) for c, row in rows.items() if c in rounds}
+        )
+        for chat_id in rows.keys() - rounds.keys():
+            del opened[(chat_id, Kind.QUIZ)]
+        return rounds
 
     async def claim_broadcast_batch(
         self, now: dt.datetime, summary: TickSummary, limit: int | None = None
@@ -154,19 +189,47 @@ class Claims:
                 session, [r.broadcast_id for r in rows if r.broadcast_id]
             )
             outgoing = planning.broadcast_messages(chats, rows, texts, now)
+            outgoing, deferred = await self._defer_quiet(session, chats, outgoing, now)
+            summary.due -= len(deferred)
             sending = {o.chat_id for o in outgoing}
-            missed = [r.id for r in rows if r.chat_id not in sending]
+            missed = [r.id for r in rows if r.chat_id not in sending | deferred]
             await ledger.mark(
                 session,
                 missed,
                 LedgerStatus.MISSED,
                 error="not subscribed or paused when its turn came",
             )
-            await ledger.release(session, [c.id for c in chats if c.id not in sending])
+            await ledger.release(session, [c.id for c in chats if c.id not in sending | deferred])
         summary.skipped += len(missed)
         for _ in missed:
             self._observe("skipped")
         return outgoing
+
+    async def _defer_quiet(
+        self,
+        session: AsyncSession,
+        chats: Sequence[DueChat],
+        outgoing: list[Outgoing],
+        now: dt.datetime,
+    ) -> tuple[list[Outgoing], set[int]]:
+        """Keep the broadcast messages of chats in their quiet hours queued until the window
+        ends; returns the others, and the chats that wait."""
+        by_chat = {chat.id: chat for chat in chats}
+        until: dict[int, dt.datetime] = {}
+        for item in outgoing:
+            end = planning.quiet_hours_end(by_chat[item.chat_id], now)
+            if end is not None and item.broadcast:
+                # Held until just before the end, so the tick at the end finds it free.
+                until[item.chat_id] = end - dt.timedelta(seconds=1)
+        if not until:
+            return outgoing, set()
+
+        def held(item: Outgoing) -> bool:
+            return item.broadcast and item.chat_id in until
+
+        waiting = [i for o in outgoing if held(o) for i in o.ledger_ids]
+        await ledger.defer_broadcasts(session, waiting, until)
+        return [o for o in outgoing if not held(o)], set(until)
 
     async def recover(self, now: dt.datetime, summary: TickSummary) -> list[Outgoing] | None:
         """Settle one batch of ledger rows left open by a worker whose claim has expired;
@@ -223,16 +286,28 @@ class Claims:
         summary: TickSummary,
     ) -> list[Outgoing]:
         """The messages of taken-over `claimed` rows that may still go out; the others end
-        `missed` and chats with nothing to send are released."""
+        `missed` and chats with nothing to send are released. A broadcast row of a chat in
+        its quiet hours goes back to the queue."""
         texts = await broadcasts.texts(
             session, [r.broadcast_id for r in rows if r.broadcast_id is not None]
         )
-        outgoing = self.resume(chats, rows, texts, now, summary)
+        quiz_rounds = [
+            int(r.item_id)
+            for r in rows
+            if r.kind is Kind.QUIZ and r.status is LedgerStatus.CLAIMED and r.item_id
+        ]
+        rounds = await learning.rounds_by_id(session, quiz_rounds) if quiz_rounds else {}
+        outgoing = self.resume(chats, rows, texts, now, summary, rounds)
+        outgoing, deferred = await self._defer_quiet(session, chats, outgoing, now)
+        summary.due -= len(deferred)
         resumed = {i for o in outgoing for i in o.ledger_ids}
-        missed = [r.id for r in rows if r.status is LedgerStatus.CLAIMED and r.id not in resumed]
+        waiting = {r.id for r in rows if r.chat_id in deferred and r.broadcast_id is not None}
+        missed = [
+            r.id for r in rows if r.status is LedgerStatus.CLAIMED and r.id not in resumed | waiting
+        ]
         await ledger.mark(session, missed, LedgerStatus.MISSED)
         resending = {o.chat_id for o in outgoing}
-        await ledger.release(session, [c.id for c in chats if c.id not in resending])
+        await ledger.release(session, [c.id for c in chats if c.id not in resending | deferred])
         summary.skipped += len(missed)
         return outgoing
 
@@ -243,10 +318,12 @@ class Claims:
         texts: dict[int, str],
         now: dt.datetime,
         summary: TickSummary,
+        rounds: dict[int, QuizRound] | None = None,
     ) -> list[Outgoing]:
         """Rebuild the messages of rows that provably never went out and are still timely
-        (a broadcast is always timely)."""
+        (a broadcast is always timely); `rounds` holds the quiz rows' rounds by id."""
         library = self._library()
+        rounds = rounds or {}
         by_chat = {chat.id: chat for chat in chats}
         pending: dict[int, dict[Kind, ledger.OpenDelivery]] = {}
         claimed = [row for row in rows if row.status is LedgerStatus.CLAIMED]
@@ -257,21 +334,49 @@ class Claims:
             chats, [r for r in claimed if r.broadcast_id is not None], texts, now
         )
         summary.due += len(outgoing)
+        oldest = now - self.settings.catchup_window
         for chat_id, kinds in pending.items():
             chat = by_chat[chat_id]
-            timely = min(r.due_at for r in kinds.values()) >= now - self.settings.catchup_window
-            if chat.status != chat_repo.Status.ACTIVE or planning.paused(chat, now) or not timely:
+            if chat.status != chat_repo.Status.ACTIVE or planning.paused(chat, now):
                 continue
+            messages: list[Outgoing] = []
             try:
                 tip_row, food_row = kinds.get(Kind.TIP), kinds.get(Kind.FOOD)
-                tip = library.tip(tip_row.item_id) if tip_row and tip_row.item_id else None
-                food = library.food(food_row.item_id) if food_row and food_row.item_id else None
-                text = planning.render(library, chat, tip, food)
-            except (KeyError, ValueError):
+                slot_rows = [r for r in (tip_row, food_row) if r is not None]
+                if slot_rows and min(r.due_at for r in slot_rows) >= oldest:
+                    tip = library.tip(tip_row.item_id) if tip_row and tip_row.item_id else None
+                    food = library.food(food_row.item_id) if food_row and food_row.item_id else None
+                    messages.append(
+                        planning.slot_message(
+                            library,
+                            self.codec,
+                            chat,
+                            tip,
+                            food,
+                            tuple(r.id for r in slot_rows),
+                            min(r.due_at for r in slot_rows),
+                        )
+                    )
+                quiz_row = kinds.get(Kind.QUIZ)
+                round = rounds.get(int(quiz_row.item_id or 0)) if quiz_row else None
+                if quiz_row and round and round.status == "open" and quiz_row.due_at >= oldest:
+                    messages.append(
+                        planning.quiz_outgoing(
+                            library, self.codec, chat_id, round, quiz_row.id, quiz_row.due_at
+                        )
+                    )
+                later_row = kinds.get(Kind.LATER)
+                if later_row and later_row.item_id and later_row.due_at >= oldest:
+                    tip = library.tip(later_row.item_id)
+                    messages.append(
+                        planning.later_message(
+                            library, self.codec, chat, tip, later_row.id, later_row.due_at
+                        )
+                    )
+            except (KeyError, ValueError, IndexError):
                 continue  # the content changed since; the rows end as missed
-            summary.due += 1
-            due_at = min(r.due_at for r in kinds.values())
-            outgoing.append(Outgoing(chat_id, text, tuple(r.id for r in kinds.values()), due_at))
+            summary.due += 1 if messages else 0
+            outgoing.extend(replace(m, sequence=n) for n, m in enumerate(messages))
         return outgoing
 
     async def release(self, chat_ids: Sequence[int]) -> None:
@@ -279,3 +384,21 @@ class Claims:
         if chat_ids:
             async with self.db.session() as session:
                 await ledger.release(session, chat_ids)
+
+
+def _entries(plans: Sequence[Plan]) -> list[LedgerEntry]:
+    """The ledger rows the plans ask for: the slot's tip, food and quiz (its round is named
+    once started), and a Later on the local day it was asked for."""
+    entries: list[LedgerEntry] = []
+    for p in plans:
+        chat_id = p.chat.id
+        for kind, pick in p.picks.items():
+            entries.append(LedgerEntry(chat_id, p.local_date, kind, pick.item_id, p.due_at))
+        if p.quiz_size:
+            entries.append(LedgerEntry(chat_id, p.local_date, Kind.QUIZ, None, p.due_at))
+        if p.later is not None:
+            later = p.later
+            entries.append(
+                LedgerEntry(chat_id, later.local_date, Kind.LATER, later.tip_id, later.due_at)
+            )
+    return entries

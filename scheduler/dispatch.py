@@ -75,6 +75,9 @@ class Dispatcher:
         self._stop = stop
         self._clock = clock
         self._secrets = [settings.bot_token.get_secret_value()]
+        # Chats found gone (blocked, deleted) this tick: their other messages of the slot
+        # (a quiz after the tip) are settled without asking Telegram again.
+        self.gone: set[int] = set()
 
     async def deliver(
         self,
@@ -115,10 +118,13 @@ class Dispatcher:
                         item.text,
                         retries=self.settings.send_retries,
                         backoff=self.backoff,
+                        reply_markup=item.reply_markup,
                     )
                 finally:
                     sending -= 1
                     flipping.poke()
+
+        gone = self.gone
 
         async def deliver_group(group: list[Outgoing]) -> None:
             if stop.requested:
@@ -127,6 +133,7 @@ class Dispatcher:
                 return
             results = await asyncio.gather(*(send(item) for item in group))
             done = [(i, r) for i, r in zip(group, results, strict=True) if r is not None]
+            gone.update(i.chat_id for i, r in done if r.outcome is Outcome.GONE)
             await self.record([i for i, _ in done], [r for _, r in done], summary)
 
         # Two groups overlap, so one group's ledger writes never leave the sender idle.
@@ -136,15 +143,42 @@ class Dispatcher:
             async with overlap:
                 await deliver_group(group)
 
-        groups = [
-            list(batch[start : start + self.group_size])
-            for start in range(0, len(batch), self.group_size)
-        ]
+        # A chat's second message (its quiz after its tip) goes in a later wave, once the
+        # first has been answered, so it always arrives second.
+        waves: dict[int, list[Outgoing]] = {}
+        for item in batch:
+            waves.setdefault(item.sequence, []).append(item)
         try:
-            await asyncio.gather(*(deliver_in_turn(group) for group in groups))
+            for sequence in sorted(waves):
+                wave = waves[sequence]
+                if gone.intersection(i.chat_id for i in wave):
+                    await self._skip_gone([i for i in wave if i.chat_id in gone], summary)
+                    wave = [i for i in wave if i.chat_id not in gone]
+                groups = [
+                    wave[start : start + self.group_size]
+                    for start in range(0, len(wave), self.group_size)
+                ]
+                await asyncio.gather(*(deliver_in_turn(group) for group in groups))
         finally:
             if started is not None:
                 started.set()
+
+    async def _skip_gone(self, items: Sequence[Outgoing], summary: TickSummary) -> None:
+        """Settle the later messages of chats that proved gone with their first: blocked,
+        without asking Telegram again."""
+        if not items:
+            return
+        async with self.db.session() as session:
+            await ledger.mark(
+                session,
+                [i for item in items for i in item.ledger_ids],
+                LedgerStatus.BLOCKED,
+                error="the chat was gone when its first message of the slot was sent",
+            )
+            await ledger.release_settled(session, [item.chat_id for item in items])
+        for _ in items:
+            summary.failed += 1
+            self._observe("blocked")
 
     async def _flip(self, items: list[Outgoing]) -> list[bool]:
         mine = await self.start_sending(items)

@@ -26,6 +26,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from telegram.ext import ExtBot
@@ -89,6 +90,10 @@ class DeliveryEngine:
         )
         self.observer = observer
         self._clock = clock
+        # The pause between two messages to one chat, as the bot's rate limiter keeps it.
+        self._chat_interval = float(
+            getattr(bot.rate_limiter, "chat_interval", settings.chat_send_interval)
+        )
         # The tick's `now` and the clock reading it corresponds to (see `now()`).
         self._origin: tuple[dt.datetime, float] | None = None
         self._stop = StopSignal()
@@ -130,6 +135,7 @@ class DeliveryEngine:
         if now.tzinfo is None:
             raise ValueError("`now` must be timezone-aware")
         self._origin = (now.astimezone(dt.UTC), self._clock())
+        self.dispatch.gone.clear()
         summary = TickSummary()
         if self.stopping:
             return summary
@@ -174,22 +180,43 @@ class DeliveryEngine:
         # The claim waits until the first groups are under way: on SQLite it holds the
         # only write lock, and the sender must not wait for it with nothing to send.
         # A small first batch gets the first messages out while the rest is claimed.
+        #
+        # A chat's second message of a slot (its quiz after its tip) waits in `follow_ups`
+        # until one per-chat interval after its batch was sent, and goes out with a later
+        # batch: sent right behind its tip it would hold a send slot idle for up to that
+        # interval (Telegram's one message a second in a chat). Those waiting are at most
+        # about a second's worth of messages, so memory stays bounded.
         if self.stopping:
             return False
         batch = await claim(self.group_size)
         found = batch is not None
-        while batch is not None and not self.stopping:
+        follow_ups: list[tuple[float, Outgoing]] = []
+        while (batch is not None or follow_ups) and not self.stopping:
+            if batch is None and follow_ups[0][0] > time.monotonic():
+                # Nothing else to send: wait for the first follow-up to be due.
+                await asyncio.sleep(follow_ups[0][0] - time.monotonic())
+            ready_at = time.monotonic()
+            ready = [item for at, item in follow_ups if at <= ready_at]
+            follow_ups = [(at, item) for at, item in follow_ups if at > ready_at]
+            items = [*(batch or ()), *ready]
+            sending = [item for item in items if item.sequence == 0]
             started = asyncio.Event()
-            delivery = asyncio.ensure_future(self.dispatch.deliver(batch, summary, started))
+            delivery = asyncio.ensure_future(self.dispatch.deliver(sending, summary, started))
             waiting = asyncio.ensure_future(started.wait())
             await asyncio.wait([delivery, waiting], return_when=asyncio.FIRST_COMPLETED)
             waiting.cancel()
             try:
-                batch = await claim(None)
+                batch = await claim(None) if batch is not None else None
             finally:
                 await delivery
-        if batch is not None:
-            self._stop.unsent.extend(item.chat_id for item in batch)
+            due = time.monotonic() + self._chat_interval
+            follow_ups.extend(
+                (due, replace(item, sequence=item.sequence - 1))
+                for item in items
+                if item.sequence > 0
+            )
+        unsent = [*(batch or ()), *(item for _, item in follow_ups)]
+        self._stop.unsent.extend(item.chat_id for item in unsent)
         return found and not self.stopping
 
     async def _release_unsent(self) -> None:

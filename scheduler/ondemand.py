@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from content import Library
 from scheduler import rotation
 from scheduler.render import tip_block
@@ -10,9 +12,16 @@ from storage.deliveries import Kind
 from storage.models import Chat
 
 
-async def next_tip_text(db: Database, library: Library, chat_id: int) -> tuple[str, bool] | None:
-    """Choose, record and render the chat's next tip: (text, chat is known), or None if the
-    chat's topics have no tips.
+class OnDemandTip(NamedTuple):
+    text: str
+    # The chat is subscribed: the tip counts in its rotation (and may carry buttons).
+    known: bool
+    tip_id: str
+
+
+async def next_tip_text(db: Database, library: Library, chat_id: int) -> OnDemandTip | None:
+    """Choose, record and render the chat's next tip, or None if the chat's topics have
+    no tips.
 
     A chat we do not know yet gets the first tip of its would-be rotation, unrecorded.
     """
@@ -30,4 +39,4 @@ async def next_tip_text(db: Database, library: Library, chat_id: int) -> tuple[s
             await history.record(
                 session, [history.Shown(chat_id, Kind.TIP, pick.item_id, pick.cycle)]
             )
-    return tip_block(library.tip(pick.item_id)), chat is not None
+    return OnDemandTip(tip_block(library.tip(pick.item_id)), chat is not None, pick.item_id)

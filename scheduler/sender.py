@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -61,8 +62,23 @@ class Result:
 
 
 async def send_scheduled(
-    bot: ExtBot[Any], chat_id: int, text: str, *, retries: int, backoff: float
+    bot: ExtBot[Any],
+    chat_id: int,
+    text: str,
+    *,
+    retries: int,
+    backoff: float,
+    reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Result:
+    parameters: dict[str, Any] = {
+        "chat_id": chat_id,
+        "text": text,
+        "parse_mode": ParseMode.HTML.value,
+        "link_preview_options": {"is_disabled": True},
+    }
+    if reply_markup is not None:
+        # The raw call sends plain JSON: the keyboard goes as the dict Telegram expects.
+        parameters["reply_markup"] = reply_markup.to_dict()
     attempt = 0
     while True:
         attempt += 1
@@ -72,14 +88,7 @@ async def send_scheduled(
             # method names are case-insensitive; the lower-case spelling keeps PTB from
             # warning on every call that a typed method exists.
             await bot.do_api_request(
-                "sendmessage",
-                api_kwargs={
-                    "chat_id": chat_id,
-                    "text": text,
-                    "parse_mode": ParseMode.HTML.value,
-                    "link_preview_options": {"is_disabled": True},
-                },
-                rate_limit_args=Priority.BROADCAST,
+                "sendmessage", api_kwargs=parameters, rate_limit_args=Priority.BROADCAST
             )
             return Result(Outcome.SENT, attempt)
         except Forbidden as error:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, or_, select, text, update
+from sqlalchemy import Select, Table, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +41,9 @@ class Kind(StrEnum):
     TIP = "tip"
     FOOD = "food"
     BROADCAST = "broadcast"
+    # The weekly quiz (item: the round's id) and a tip sent again on request (item: its id).
+    QUIZ = "quiz"
+    LATER = "later"
 
 
 class LedgerStatus(StrEnum):
@@ -91,6 +94,14 @@ class DueChat:
     next_due_at: dt.datetime | None
     tip_cycle: int
     food_cycle: int
+    # Defaults equal to a new chat's, so code building a DueChat by hand (tests, tools)
+    # may leave out what it does not care about.
+    quiz_weekday: int = 6
+    quiz_size: int = 3
+    quiet_start: dt.time | None = None
+    quiet_end: dt.time | None = None
+    later_tip_id: str | None = None
+    later_at: dt.datetime | None = None
 
 
 _DUE_COLUMNS = (
@@ -111,6 +122,12 @@ _DUE_COLUMNS = (
     Chat.next_due_at,
     Chat.tip_cycle,
     Chat.food_cycle,
+    Chat.quiz_weekday,
+    Chat.quiz_size,
+    Chat.quiet_start,
+    Chat.quiet_end,
+    Chat.later_tip_id,
+    Chat.later_at,
 )
 
 
@@ -180,30 +197,33 @@ class ChatUpdate:
     next_due_at: dt.datetime | None
     tip_cycle: int
     food_cycle: int
+    # The chat's pending Later was sent or dropped: forget it.
+    clear_later: bool = False
 
 
 async def reschedule(session: AsyncSession, updates: Sequence[ChatUpdate]) -> None:
-    if not updates:
-        return
-    statement = (
-        update(_chats)
-        .where(_chats.c.id == bindparam("b_id"))
-        .values(
-            next_due_at=bindparam("b_next"),
-            tip_cycle=bindparam("b_tip_cycle"),
-            food_cycle=bindparam("b_food_cycle"),
-        )
-    )
-    params = [
-        {
-            "b_id": u.chat_id,
-            "b_next": u.next_due_at,
-            "b_tip_cycle": u.tip_cycle,
-            "b_food_cycle": u.food_cycle,
+    for clear_later in (False, True):
+        group = [u for u in updates if u.clear_later is clear_later]
+        if not group:
+            continue
+        values: dict[str, Any] = {
+            "next_due_at": bindparam("b_next"),
+            "tip_cycle": bindparam("b_tip_cycle"),
+            "food_cycle": bindparam("b_food_cycle"),
         }
-        for u in updates
-    ]
-    await session.execute(statement, params)
+        if clear_later:
+            values |= {"later_tip_id": None, "later_at": None}
+        statement = update(_chats).where(_chats.c.id == bindparam("b_id")).values(values)
+        params = [
+            {
+                "b_id": u.chat_id,
+                "b_next": u.next_due_at,
+                "b_tip_cycle": u.tip_cycle,
+                "b_food_cycle": u.food_cycle,
+            }
+            for u in group
+        ]
+        await session.execute(statement, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,3 +507,52 @@ async def counts_by_status(session: AsyncSession, since: dt.date | None = None) 
     if since is not None:
         query = query.where(Delivery.local_date >= since)
     return {row[0]: row[1] for row in await session.execute(query)}
+
+
+async def set_items(session: AsyncSession, items: dict[int, str]) -> None:
+    """Name the item of claimed rows written before it existed (a quiz row gets its round,
+    which is started only once the row proved the day's quiz is this claim's)."""
+    if items:
+        await session.execute(
+            update(_deliveries).where(_deliveries.c.id == bindparam("b_id")),
+            [{"b_id": row_id, "item_id": item} for row_id, item in items.items()],
+        )
+
+
+async def discard(session: AsyncSession, ids: Iterable[int]) -> None:
+    """Delete claimed rows that turned out to have nothing to send (no quiz question was
+    available): the day then has no row of that kind, as if it had never been planned."""
+    id_list = list(ids)
+    if id_list:
+        await session.execute(
+            delete(_deliveries).where(
+                _deliveries.c.id.in_(id_list),
+                _deliveries.c.status == str(LedgerStatus.CLAIMED),
+            )
+        )
+
+
+async def defer_broadcasts(
+    session: AsyncSession, row_ids: Iterable[int], until: dict[int, dt.datetime]
+) -> None:
+    """Put claimed broadcast rows back in the queue and hold their chats' claims until
+    `until` (chat id -> instant): the end of each chat's quiet hours.
+
+    The broadcast claim skips chats under a live claim, so the rows wait without any worker
+    claiming them again and again; daily deliveries ignore that claim and are unaffected.
+    """
+    id_list = list(row_ids)
+    if id_list:
+        await session.execute(
+            update(_deliveries)
+            .where(_deliveries.c.id.in_(id_list), _deliveries.c.status == str(LedgerStatus.CLAIMED))
+            .values(status=str(LedgerStatus.QUEUED))
+        )
+    if until:
+        await session.execute(
+            update(_chats).where(_chats.c.id == bindparam("b_id")),
+            [
+                {"b_id": chat_id, "claimed_by": "quiet-hours", "claimed_until": end}
+                for chat_id, end in until.items()
+            ],
+        )

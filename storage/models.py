@@ -119,6 +119,16 @@ class Chat(Base):
     tip_cycle: Mapped[int] = mapped_column(Integer, default=1)
     food_cycle: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Learning: the weekly quiz (day 0 = Monday, size 0 = no scheduled quiz), quiet hours
+    # in local time (both NULL = none; the window may wrap midnight) and a tip the person
+    # asked to see again later. Server defaults fill the rows that existed before them.
+    quiz_weekday: Mapped[int] = mapped_column(Integer, default=6, server_default=text("6"))
+    quiz_size: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
+    quiet_start: Mapped[dt.time | None] = mapped_column(Time, default=None)
+    quiet_end: Mapped[dt.time | None] = mapped_column(Time, default=None)
+    later_tip_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    later_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, server_default=func.now(), onupdate=func.now()
@@ -266,3 +276,102 @@ class IntakeEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
 
     __table_args__ = (Index("ix_intake_log_chat_date", "chat_id", "local_date"),)
+
+
+class TipReaction(Base):
+    """A button pressed under a tip: a vote (👍/👎), "tell me more" or "later".
+
+    Unique per message and action: the first vote on a message counts, a double tap or a
+    second person in a group stores nothing.
+    """
+
+    __tablename__ = "tip_reactions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    tip_id: Mapped[str] = mapped_column(String(64), index=True)
+    # "vote", "more" or "later".
+    action: Mapped[str] = mapped_column(String(8))
+    # Votes only: True for 👍, False for 👎.
+    helpful: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", "action"),)
+
+
+class LearningDay(Base):
+    """A local day on which the chat pressed a tip button or answered a quiz question."""
+
+    __tablename__ = "learning_days"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+class QuizCard(Base):
+    """A question's Leitner box for one chat: when it is due again and how it went."""
+
+    __tablename__ = "quiz_cards"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiz_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    box: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+
+class QuizRound(Base):
+    """A quiz of a few questions asked one at a time; `position` is the one awaiting an
+    answer. Starting a round expires the chat's other open ones, so old buttons go dead."""
+
+    __tablename__ = "quiz_rounds"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    quiz_ids: Mapped[list[str]] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    correct: Mapped[int] = mapped_column(Integer, default=0)
+    # "scheduled" (the weekly quiz) or "command" (/quiz).
+    source: Mapped[str] = mapped_column(String(16))
+    # "open", "done" or "expired".
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+    __table_args__ = (Index("ix_quiz_rounds_chat_status", "chat_id", "status"),)
+
+
+class QuizAnswer(Base):
+    """One answered question of a round; unique per position, so a double tap stores one."""
+
+    __tablename__ = "quiz_answers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("quiz_rounds.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    chosen: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    user_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "position"),
+        # /progress reads a chat's answers by date; /forget's cascade finds them by chat.
+        Index("ix_quiz_answers_chat_date", "chat_id", "local_date"),
+    )

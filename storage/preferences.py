@@ -20,11 +20,26 @@ from content.schedule import Frequency
 from storage.models import Chat
 
 FoodMode = Literal["with_tip", "weekly", "off"]
+# Questions in the weekly quiz; 0 = no scheduled quiz (/quiz still works).
+QuizSize = Literal[0, 3, 5]
 
 _T = TypeVar("_T")
 
-# Changing any of these moves the next delivery slot, so the caller must reschedule.
-SCHEDULE_FIELDS = frozenset({"timezone", "delivery_time", "frequency", "food_mode", "food_weekday"})
+# Changing any of these moves the next delivery slot, so the caller must reschedule: the
+# quiz day is a delivery day while quizzes are on, and quiet hours move a slot inside them.
+SCHEDULE_FIELDS = frozenset(
+    {
+        "timezone",
+        "delivery_time",
+        "frequency",
+        "food_mode",
+        "food_weekday",
+        "quiz_weekday",
+        "quiz_size",
+        "quiet_start",
+        "quiet_end",
+    }
+)
 
 
 def _iana(value: str) -> str:
@@ -56,13 +71,28 @@ class Preferences(BaseModel):
     age_band: AgeBand | None = None
     sex: Sex | None = None
     life_stage: LifeStage | None = None
+    quiz_weekday: Annotated[int, Field(ge=0, le=6)] = 6
+    quiz_size: QuizSize = 3
+    # Local wall-clock times; both None = no quiet hours. The window may wrap midnight.
+    quiet_start: dt.time | None = None
+    quiet_end: dt.time | None = None
 
-    @field_validator("delivery_time")
+    @field_validator("delivery_time", "quiet_start", "quiet_end")
     @classmethod
-    def _whole_minutes(cls, value: dt.time) -> dt.time:
+    def _whole_minutes(cls, value: dt.time | None) -> dt.time | None:
+        if value is None:
+            return None
         if value.tzinfo is not None:
             raise ValueError("a delivery time is a local wall-clock time, without a zone")
         return value.replace(second=0, microsecond=0)
+
+    @model_validator(mode="after")
+    def _quiet_window(self) -> Preferences:
+        if (self.quiet_start is None) != (self.quiet_end is None):
+            raise ValueError("quiet hours need both a start and an end")
+        if self.quiet_start is not None and self.quiet_start == self.quiet_end:
+            raise ValueError("quiet hours must start and end at different times")
+        return self
 
     @model_validator(mode="after")
     def _possible_life_stage(self) -> Preferences:

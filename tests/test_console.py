@@ -192,7 +192,7 @@ def test_a_second_session_after_settings_works(tmp_path: Path) -> None:
     off. The new session's Telegram has never seen that message: it answers 400 "message to
     edit not found", as Telegram does for a message it does not have, and the bot carries on."""
     chat(["/start", "/settings"], tmp_path)
-    out = chat(["/settings", "8"], tmp_path)  # 8: ✔️ Done
+    out = chat(["/settings", "10"], tmp_path)  # 10: ✔️ Done
     assert "⚙️ Settings" in out
     assert "buttons removed" not in out
     assert "(you pressed: ✔️ Done)" in out
@@ -204,7 +204,7 @@ def test_message_ids_carry_on_across_sessions(tmp_path: Path) -> None:
     """Had the second session numbered its messages from 1 again, its menu would get the
     first menu's id, which the bot remembers, and lose its buttons as "the old menu"."""
     chat(["/start", "/settings"], tmp_path)
-    out = chat(["/start", "/settings", "8"], tmp_path)  # the same ids, were they reused
+    out = chat(["/start", "/settings", "10"], tmp_path)  # the same ids, were they reused
     assert out.count("⚙️ Settings") == 1
     assert "buttons removed" not in out
     assert "(you pressed: ✔️ Done)" in out

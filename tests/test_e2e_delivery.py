@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.handlers.quiz import RIGHT_TOAST, WRONG_TOAST
+from scheduler.render import broadcast_text
 from scheduler.schedule import next_due_for
+from storage import broadcasts
 from storage.models import Chat
 from tests.harness import TOKEN, BotHarness
+from tests.test_e2e_quiz import set_clock
 
 # Starts real processes: left out of `make check`, run by `make test`.
 pytestmark = pytest.mark.process
@@ -100,12 +104,44 @@ async def test_tip_command_takes_the_next_tip_from_the_rotation(bot: BotHarness)
         assert len(replies) == 1
         asked.append(next(title for title in sleep_titles if title in replies[0].text))
     assert asked[0] != asked[1]
+    before = len(texts(bot, 1001))
     await tick(bot, "2026-11-22T09:00:00Z")
-    scheduled = texts(bot, 1001)[-1]
+    # Sunday is the quiz day: the day's tip, then a quiz on the tips already received.
+    scheduled, quiz = texts(bot, 1001)[before:]
     assert any(title in scheduled for title in sleep_titles - set(asked))
+    assert quiz.startswith("🧠 <b>Weekly quiz</b>")
 
 
 async def test_tip_for_a_stranger_suggests_start(bot: BotHarness) -> None:
     replies = await bot.send("/tip", chat_id=4242)
     assert len(replies) == 1
     assert "💡" in replies[0].text and "/start" in replies[0].text
+
+
+async def test_a_weekdays_subscriber_gets_the_sunday_quiz_the_bot_can_read(
+    bot: BotHarness,
+) -> None:
+    """The scheduler process signs the quiz buttons with the bot's token: the bot accepts
+    a press on them. Quiet hours hold a broadcast back until they end."""
+    await bot.send("/start")
+    quiet = {"quiet_start": dt.time(11, 0), "quiet_end": dt.time(13, 0)}
+    await pin_schedule(bot, 1001, frequency="weekdays", **quiet)
+    await bot.send("/tip")  # a tip received: the quiz has a question to ask
+    before = len(texts(bot, 1001))
+    assert await tick(bot, "2026-11-22T09:00:00Z") == (
+        "due=1 sent=1 skipped=0 failed=0 (blocked=0, recovered=0, retried=0)"
+    )
+    (quiz,) = bot.api.messages(1001)[before:]
+    assert (quiz.raw_text or "").startswith("🧠 <b>Weekly quiz</b> · question 1 of ")
+    set_clock(bot, dt.datetime(2026, 11, 22, 9, 1, tzinfo=dt.UTC))
+    _, answer = await bot.press(1001, quiz.message_id, quiz.button_data()[0])
+    assert answer is not None and answer.params.get("text") in (RIGHT_TOAST, WRONG_TOAST)
+
+    async with bot.db.session() as session:
+        broadcast_id = await broadcasts.create_draft(session, "Quiet please", 1, 0)
+        assert (await broadcasts.queue(session, broadcast_id, SUBSCRIBED_AT)).changed
+    count = len(texts(bot, 1001))
+    await tick(bot, "2026-11-22T12:00:00Z")
+    assert len(texts(bot, 1001)) == count  # 12:00 is inside 11:00-13:00
+    await tick(bot, "2026-11-22T13:00:00Z")
+    assert texts(bot, 1001)[count:] == [broadcast_text("Quiet please")]

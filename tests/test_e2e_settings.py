@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from bot.handlers.pause import STREAK_FROZEN, STREAK_KEPT
 from bot.menus.callbacks import CallbackCodec
 from bot.menus.kit import EXPIRED, STALE_BUTTON
 from content import AgeBand, LifeStage, Profile, Sex, Topic
@@ -325,7 +326,7 @@ async def test_every_button_fits_telegrams_limit(bot: BotHarness) -> None:
     await _subscribed(bot)
     await open_settings(bot)
     seen: list[Reply] = []
-    for screen in ["🌍", "⏰", "📅", "Topics", "Food", "Diet", "Profile"]:
+    for screen in ["🌍", "⏰", "📅", "Topics", "Food", "Diet", "Profile", "🌙", "🧠"]:
         replies, _ = await tap(bot, CHAT, screen)
         seen += replies
         await tap(bot, CHAT, "Back")
@@ -344,9 +345,11 @@ async def test_pause_and_resume(bot: BotHarness) -> None:
     await _subscribed(bot)
     replies = await bot.send("/pause")
     assert {"3 days", "A week", "Until I resume", "Cancel"} == {b[0] for b in menu(replies).buttons}
+    assert STREAK_FROZEN in replies[0].text
     before = dt.datetime.now(dt.UTC)
     replies, _ = await tap(bot, CHAT, "3 days")
     assert "Paused until" in replies[0].text and not replies[0].buttons
+    assert STREAK_FROZEN in replies[0].text
     chat = await _current(bot)
     assert chat.paused_until is not None and not chat.paused_indefinitely
     assert (
@@ -357,13 +360,14 @@ async def test_pause_and_resume(bot: BotHarness) -> None:
     assert "Paused until" in (await open_settings(bot)).text
 
     replies = await bot.send("/resume")
-    assert "Next tip" in replies[0].text
+    assert "Next tip" in replies[0].text and STREAK_KEPT in replies[0].text
     chat = await _current(bot)
     assert chat.paused_until is None and not chat.paused_indefinitely
     _assert_due_at_local_time(chat)
 
     await bot.send("/pause")
-    await tap(bot, CHAT, "Until I resume")
+    replies, _ = await tap(bot, CHAT, "Until I resume")
+    assert "/resume" in replies[0].text and STREAK_FROZEN in replies[0].text
     chat = await _current(bot)
     assert chat.paused_indefinitely and chat.paused_until is None
     await bot.send("/resume")

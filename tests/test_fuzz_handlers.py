@@ -238,7 +238,20 @@ def _forge(real: str, how: str, at: int, noise: str) -> str:
     at=st.integers(0, 64),
     noise=st.text(max_size=64)
     | st.sampled_from(
-        ["st|", "foods|", "log|", "plan|", "ask|", "vt|", "|||||", "st|zz|x||0000000000"]
+        [
+            "st|",
+            "foods|",
+            "log|",
+            "plan|",
+            "ask|",
+            "vt|",
+            "tp|",
+            "tp|u|",
+            "qz|",
+            "qz|1|0|",
+            "|||||",
+            "st|zz|x||0000000000",
+        ]
     ),
     target=st.sampled_from(["same", "missing", "first"]),
 )
@@ -246,7 +259,7 @@ def test_random_and_forged_button_presses(
     fuzzer: Fuzzer, chat_id: int, pick: int, how: str, at: int, noise: str, target: str
 ) -> None:
     if not _real_buttons(fuzzer, chat_id):
-        for command in ("/start", "/settings", "/foods", "/pause"):
+        for command in ("/start", "/settings", "/foods", "/pause", "/tip", "/quiz"):
             fuzzer.deliver(lambda c=command: fuzzer.api.send_text(chat_id, c))
     buttons = _real_buttons(fuzzer, chat_id)
     # An index, not sampled_from(buttons): the set of buttons grows between examples, and

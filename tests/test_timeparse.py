@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from content.timeparse import TimeParseError, parse_delivery_time
+from content.timeparse import TimeParseError, parse_delivery_time, parse_quiet_hours
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,67 @@ def test_any_text_is_a_valid_time_or_a_clear_refusal(text: str) -> None:
         assert str(error)
     else:
         assert at.second == 0 and at.tzinfo is None
+
+
+# ---------------------------------------------------------------------- quiet hours
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("22:00-07:00", (dt.time(22, 0), dt.time(7, 0))),
+        ("22:00 – 07:00", (dt.time(22, 0), dt.time(7, 0))),
+        ("10pm to 7am", (dt.time(22, 0), dt.time(7, 0))),
+        ("10 PM - 7 AM", (dt.time(22, 0), dt.time(7, 0))),
+        ("from 9:30pm until 6", (dt.time(21, 30), dt.time(6, 0))),
+        ("22.30 till 6", (dt.time(22, 30), dt.time(6, 0))),
+        ("midnight to 6", (dt.time(0, 0), dt.time(6, 0))),
+        ("13-14", (dt.time(13, 0), dt.time(14, 0))),
+        ("２２：００—０７：００", (dt.time(22, 0), dt.time(7, 0))),
+        ("off", None),
+        (" None ", None),
+    ],
+)
+def test_quiet_hours_examples(text: str, expected: tuple[dt.time, dt.time] | None) -> None:
+    assert parse_quiet_hours(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("22:00-22:00", "different start and end"),
+        ("10pm to 22:00", "different start and end"),
+        ("22:00", "e.g. 22:00-07:00"),
+        ("tonight", "e.g. 22:00-07:00"),
+        ("25:00-07:00", "e.g. 22:00-07:00"),
+        ("1-2-3", "e.g. 22:00-07:00"),
+        ("", "e.g. 22:00-07:00"),
+        ("9" * 5000, "too long"),
+        ("<b>9</b>-7", "e.g. 22:00-07:00"),
+    ],
+)
+def test_bad_quiet_hours_are_refused_with_a_reason(text: str, says: str) -> None:
+    with pytest.raises(TimeParseError) as error:
+        parse_quiet_hours(text)
+    assert says in str(error.value)
+
+
+@given(st.integers(0, 23), st.integers(0, 59), st.integers(0, 23), st.integers(0, 59))
+def test_every_window_round_trips(h1: int, m1: int, h2: int, m2: int) -> None:
+    start, end = dt.time(h1, m1), dt.time(h2, m2)
+    if start == end:
+        with pytest.raises(TimeParseError):
+            parse_quiet_hours(f"{start:%H:%M}-{end:%H:%M}")
+    else:
+        assert parse_quiet_hours(f"{start:%H:%M}-{end:%H:%M}") == (start, end)
+        assert parse_quiet_hours(f"{start:%H:%M} to {end:%H:%M}") == (start, end)
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_a_window_or_a_clear_refusal(text: str) -> None:
+    try:
+        window = parse_quiet_hours(text)
+    except TimeParseError as error:
+        assert str(error)
+    else:
+        assert window is None or window[0] != window[1]

@@ -70,9 +70,18 @@ def fake_bot_api(*options: str) -> Iterator[str]:
 
 
 def chat_rows(
-    count: int, due_at: dt.datetime, first_id: int = 1, spread_minutes: int = 1
+    count: int,
+    due_at: dt.datetime,
+    first_id: int = 1,
+    spread_minutes: int = 1,
+    *,
+    quiz_size: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """`count` active daily subscribers due at `due_at`, or spread over the minutes after it."""
+    """`count` active daily subscribers due at `due_at`, or spread over the minutes after it.
+
+    Scheduled quizzes are off unless `quiz_size` is given; then the slot's local day is
+    each chat's quiz day (see `history_rows` for the tips a quiz needs).
+    """
     defaults = {
         column.name: column.default.arg  # type: ignore[attr-defined]
         for column in CHATS.columns
@@ -99,16 +108,35 @@ def chat_rows(
             "next_due_at": due,
             "tip_cycle": 1,
             "food_cycle": 1,
+            "quiz_size": quiz_size,
+            "quiz_weekday": local.weekday() if quiz_size else 6,
         }
 
 
-def load_sqlite(path: Path, rows: Iterator[dict[str, Any]], chunk: int = 50_000) -> None:
+def history_rows(
+    count: int, tip_ids: Sequence[str], per_chat: int, first_id: int = 1
+) -> Iterator[dict[str, Any]]:
+    """Tips each of `count` chats received before (content_history rows), `per_chat` each
+    taken in turn from `tip_ids`, so the weekly quiz has questions to ask."""
+    for number in range(count):
+        for offset in range(per_chat):
+            yield {
+                "chat_id": first_id + number,
+                "kind": "tip",
+                "item_id": tip_ids[(number + offset) % len(tip_ids)],
+                "cycle": 1,
+            }
+
+
+def load_sqlite(
+    path: Path, rows: Iterator[dict[str, Any]], chunk: int = 50_000, *, table: str = "chats"
+) -> None:
     """Plain sqlite3 executemany: a million rows in seconds."""
     connection = sqlite3.connect(path)
     try:
         first = next(rows)
         columns = list(first)
-        sql = f"INSERT INTO chats ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
         def encode(row: dict[str, Any]) -> tuple[Any, ...]:
             values = []
@@ -137,7 +165,7 @@ def load_sqlite(path: Path, rows: Iterator[dict[str, Any]], chunk: int = 50_000)
         connection.close()
 
 
-async def load_postgres(dsn: str, rows: Iterator[dict[str, Any]]) -> None:
+async def load_postgres(dsn: str, rows: Iterator[dict[str, Any]], *, table: str = "chats") -> None:
     """COPY through asyncpg: the fastest way in."""
     import asyncpg
 
@@ -154,8 +182,8 @@ async def load_postgres(dsn: str, rows: Iterator[dict[str, Any]]) -> None:
             for row in rows:
                 yield encode(row)
 
-        await connection.copy_records_to_table("chats", records=records(), columns=columns)
-        await connection.execute("ANALYZE chats")
+        await connection.copy_records_to_table(table, records=records(), columns=columns)
+        await connection.execute(f"ANALYZE {table}")
     finally:
         await connection.close()
 

@@ -12,7 +12,10 @@ from bot.handlers import (
     pause,
     plan,
     privacy,
+    progress,
+    quiz,
     settings,
+    tip_actions,
     tips,
 )
 from bot.services import AnyApplication
@@ -20,6 +23,9 @@ from bot.services import AnyApplication
 FEATURES: tuple[Feature, ...] = (
     basics.FEATURE,
     tips.FEATURE,
+    tip_actions.FEATURE,
+    quiz.FEATURE,
+    progress.FEATURE,
     admin.FEATURE,
     settings.FEATURE,
     pause.FEATURE,

@@ -9,7 +9,6 @@ admin who types one in a group is told to use the private chat.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -22,16 +21,22 @@ from bot.formatting import clip, esc
 from bot.handlers import broadcast
 from bot.services import AnyApplication, attach, services_in, services_of
 from content import ContentError, Library, load_library
-from storage import broadcasts, stats
+from storage import broadcasts, learning, stats
 from storage.broadcasts import BroadcastStatus
+from storage.learning import LearningStats, QuestionStat, TipRate
 
 log = logging.getLogger(__name__)
 
 COMMANDS = [
-    CommandInfo("stats", "subscribers, deliveries, questions and feedback", public=False),
+    CommandInfo("stats", "subscribers, deliveries, questions, feedback and learning", public=False),
     CommandInfo("reload", "re-read and check the content files", public=False),
     CommandInfo("broadcast", "send a message to every subscriber", public=False),
 ]
+# Telegram's limit for one message; /stats is cut at a line boundary to stay under it.
+MESSAGE_LIMIT = 4096
+# Tips and quiz questions listed at each end of a ranking in /stats.
+RANKED = 3
+HARDEST = 5
 # Problems listed in a failed /reload; the rest are counted, `python -m content check` has all.
 MAX_PROBLEMS_SHOWN = 10
 ADMIN_COMMANDS = [command.name for command in COMMANDS]
@@ -67,7 +72,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     svc = services_of(context)
     await svc.served.flush()  # so the figures include the answers of the last seconds
     async with svc.db.session() as session:
-        figures = await stats.overview(session, dt.datetime.now(dt.UTC))
+        now = svc.now()
+        figures = await stats.overview(session, now)
+        learned = await learning.learning_stats(session, svc.library, now.date())
         latest = await broadcasts.recent(session, 1, statuses=[BroadcastStatus.QUEUED])
     by_status = figures.by_status
     lines = [
@@ -98,7 +105,109 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             f"{esc(_question(library, faq_id))} ({n})" for faq_id, n in figures.least_helpful
         )
         lines.append(f"Most 👎: {worst}")
-    await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
+    lines += learning_lines(learned, library)
+    await message.reply_text(fit(lines), parse_mode=ParseMode.HTML)
+
+
+def fit(lines: list[str], limit: int = MESSAGE_LIMIT) -> str:
+    """The lines joined, cut at a line boundary (so every HTML tag stays closed) to fit."""
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    size = len("…")
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join([*kept, "…"])
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(part / whole * 100) if whole else 0
+
+
+def _tip_title(library: Library, tip_id: str) -> str:
+    try:
+        return clip(library.tip(tip_id).title, 50)
+    except KeyError:
+        return f"{tip_id} (no longer in the tips)"
+
+
+def _tip_line(library: Library, rate: TipRate) -> str:
+    votes = rate.up + rate.down
+    return (
+        f"• {esc(_tip_title(library, rate.tip_id))}: 👍 {rate.up} · 👎 {rate.down} "
+        f"({_percent(rate.up, votes)}% 👍) · 📖 {rate.more} of {rate.sent} sent "
+        f"({_percent(rate.more, rate.sent)}%)"
+    )
+
+
+def _quiz_question(library: Library, quiz_id: str) -> str:
+    try:
+        return clip(library.quiz(quiz_id).question, 60)
+    except KeyError:
+        return f"{quiz_id} (no longer in the quizzes)"
+
+
+def _question_line(library: Library, stat: QuestionStat) -> str:
+    line = (
+        f"• {esc(_quiz_question(library, stat.quiz_id))}: {stat.correct} of {stat.answered} "
+        f"right ({_percent(stat.correct, stat.answered)}%)"
+    )
+    return f"{line} ⚠️ possibly confusing" if stat.confusing else line
+
+
+def _ends(ranked: list[TipRate]) -> tuple[list[TipRate], list[TipRate]]:
+    """The best and (worst first) the worst few of a ranking, no tip listed twice: a short
+    ranking splits in halves."""
+    best = min(RANKED, (len(ranked) + 1) // 2)
+    return ranked[:best], ranked[best:][-RANKED:][::-1]
+
+
+def learning_lines(learned: LearningStats, library: Library) -> list[str]:
+    """Tip buttons, quiz questions, weekly active learners and streaks, for /stats."""
+    lines = ["", "<b>Tip buttons</b> (👍 share of votes; 📖 Tell me more per tip sent)"]
+    voted = [rate for rate in learned.tips if rate.up + rate.down]
+    by_votes = sorted(voted, key=lambda r: (-r.up / (r.up + r.down), -(r.up + r.down), r.tip_id))
+    if by_votes:
+        top, bottom = _ends(by_votes)
+        lines.append("Most liked:")
+        lines += [_tip_line(library, rate) for rate in top]
+        if bottom:
+            lines.append("Least liked:")
+            lines += [_tip_line(library, rate) for rate in bottom]
+    else:
+        lines.append("no votes yet")
+    more = sorted(
+        (rate for rate in learned.tips if rate.more and rate.sent),
+        key=lambda r: (-r.more / r.sent, -r.more, r.tip_id),
+    )
+    if more:
+        lines.append("Most 📖 Tell me more:")
+        lines += [_tip_line(library, rate) for rate in more[:RANKED]]
+    answered = [stat for stat in learned.questions if stat.answered]
+    total = sum(stat.answered for stat in answered)
+    right = sum(stat.correct for stat in answered)
+    lines += ["", f"<b>Quiz questions</b>: {total} answers, {_percent(right, total)}% right"]
+    hardest = sorted(
+        answered,
+        key=lambda s: (not s.confusing, s.correct / s.answered, -s.answered, s.quiz_id),
+    )
+    if hardest:
+        lines.append("Hardest:")
+        lines += [_question_line(library, stat) for stat in hardest[:HARDEST]]
+    confusing = [stat for stat in hardest[HARDEST:] if stat.confusing]
+    if confusing:
+        lines.append(f"… and {len(confusing)} more flagged ⚠️ possibly confusing")
+    streaks = " · ".join(f"{esc(bucket)}: {n}" for bucket, n in learned.streaks.items())
+    lines += [
+        "",
+        f"<b>Learners</b>: {learned.weekly_active} active in the last 7 days",
+        f"Streaks (days): {streaks or 'none'}",
+    ]
+    return lines
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -33,6 +33,9 @@ COMMANDS = [
 ]
 DURATIONS = {"3d": dt.timedelta(days=3), "7d": dt.timedelta(days=7)}
 NOT_SUBSCRIBED = "You are not subscribed right now. Send /start to get daily tips."
+# The streak rule as it applies to a pause (docs/learning.md has the whole rule).
+STREAK_FROZEN = "🔥 Your learning streak is frozen while you're paused."
+STREAK_KEPT = "🔥 Your learning streak was kept while you were paused."
 
 
 def pause_menu(chat: Chat, view: MenuView) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -44,7 +47,7 @@ def pause_menu(chat: Chat, view: MenuView) -> tuple[str, InlineKeyboardMarkup | 
         .row(("Until I resume", "pa", "ind"))
         .row(("Cancel", "pa", "no"))
     )
-    return "⏸ Pause tips for how long?", keyboard.markup()
+    return f"⏸ Pause tips for how long?\n{STREAK_FROZEN}", keyboard.markup()
 
 
 async def choose(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
@@ -54,11 +57,14 @@ async def choose(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> O
         return Outcome("edit", NOT_SUBSCRIBED)
     if press.arg == "ind":
         preferences.pause(chat, None)
-        text = "⏸ Paused. No tips until you send /resume."
+        text = f"⏸ Paused. No tips until you send /resume.\n{STREAK_FROZEN}"
     elif press.arg in DURATIONS:
         until = view.now + DURATIONS[press.arg]
         preferences.pause(chat, until)
-        text = f"⏸ Paused until {when_text(until, chat)} (your time). /resume ends it early."
+        text = (
+            f"⏸ Paused until {when_text(until, chat)} (your time). /resume ends it early.\n"
+            f"{STREAK_FROZEN}"
+        )
     else:
         return Outcome("none", answer="This menu expired, open /pause again.")
     return Outcome("edit", text, answer="Paused")
@@ -87,7 +93,7 @@ async def resume_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             preferences.resume(row)
             reschedule(row, now)
             assert row.next_due_at is not None
-            text = f"▶️ Welcome back! Next tip: {when_text(row.next_due_at, row)}."
+            text = f"▶️ Welcome back! Next tip: {when_text(row.next_due_at, row)}.\n{STREAK_KEPT}"
     await message.reply_text(text)
 
 

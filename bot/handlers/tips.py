@@ -8,6 +8,7 @@ from telegram.ext import CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
 from bot.services import AnyApplication, services_of
+from scheduler.buttons import tip_keyboard
 from scheduler.ondemand import next_tip_text
 
 COMMANDS = [CommandInfo("tip", "the next tip right now")]
@@ -26,10 +27,14 @@ async def tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if result is None:
         await message.reply_text(NO_TIPS, parse_mode=ParseMode.HTML)
         return
-    text, known = result
-    if not known:
-        text = f"{text}\n\n{NOT_SUBSCRIBED_HINT}"
-    await message.reply_text(text, parse_mode=ParseMode.HTML)
+    if not result.known:
+        # No buttons: a chat we do not know has nowhere to keep a vote or a Later.
+        text = f"{result.text}\n\n{NOT_SUBSCRIBED_HINT}"
+        await message.reply_text(text, parse_mode=ParseMode.HTML)
+        return
+    # The same buttons as the daily tip (bot/handlers/tip_actions.py reads them back).
+    markup = tip_keyboard(svc.codec, chat.id, result.tip_id)
+    await message.reply_text(result.text, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 def register(application: AnyApplication) -> None:

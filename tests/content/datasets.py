@@ -24,6 +24,7 @@ def small_documents() -> Documents:
                     "body": "Low magnesium can let calcium over-excite muscle cells. "
                     "Add a handful of pumpkin seeds (156 mg per 1 oz) to your evening.",
                     "source": "articles",
+                    "faq": "what-does-magnesium-do",
                 },
                 {
                     "id": "sleep-glycinate",
@@ -31,6 +32,7 @@ def small_documents() -> Documents:
                     "title": "Glycinate and sleep",
                     "body": "Glycinate is often chosen for relaxation; ask a clinician first.",
                     "source": "articles",
+                    "faq": "what-does-magnesium-do",
                 },
             ]
         },

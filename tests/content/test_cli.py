@@ -36,6 +36,8 @@ def _complete_documents(docs: Documents) -> Documents:
             "title": f"Tip {name}",
             "body": f"Generated tip {name}.",
             "source": "articles",
+            # The first generated entry, in the first section (not 'about').
+            "faq": "faq-aa",
         }
         for index, name in enumerate(_names(99))
     ]

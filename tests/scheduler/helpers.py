@@ -55,9 +55,13 @@ async def add_chat(
     food_mode: str = "with_tip",
     food_weekday: int = 0,
     status: str = "active",
+    quiz_size: int = 0,
     **fields: Any,
 ) -> dt.datetime:
-    """Subscribe a chat as the bot would and return its first due instant after `now`."""
+    """Subscribe a chat as the bot would and return its first due instant after `now`.
+
+    Scheduled quizzes are off unless asked for (`quiz_size`): most delivery tests count
+    the daily messages alone, and a Sunday slot with tip history would add a quiz."""
     chat = Chat(
         id=chat_id,
         type="private",
@@ -71,6 +75,7 @@ async def add_chat(
         food_weekday=food_weekday,
         tip_cycle=1,
         food_cycle=1,
+        quiz_size=quiz_size,
         **{"paused_indefinitely": False, **fields},
     )
     chat.next_due_at = next_due_for(chat, now) if status == "active" else None

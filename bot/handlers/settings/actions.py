@@ -53,6 +53,30 @@ def time_notice(chat: Chat) -> str:
     )
 
 
+def quiet_notice(chat: Chat) -> str:
+    if chat.quiet_start is None:
+        return "✅ Quiet hours off: tips come at your chosen time."
+    notice = (
+        f"✅ Quiet hours: <b>{screens.quiet_text(chat)}</b> ({esc(zone_label(chat.timezone))}). "
+        "Nothing is sent in that window."
+    )
+    if note := screens.delivery_note(chat):
+        notice += f"\n{note}"
+    return notice
+
+
+def quiet_window(arg: str) -> tuple[dt.time | None, dt.time | None] | None:
+    """The window a quiet-hours button stands for: "off", or "HHMMHHMM"; None if neither."""
+    if arg == "off":
+        return None, None
+    try:
+        start = dt.datetime.strptime(arg[:4], "%H%M").time()
+        end = dt.datetime.strptime(arg[4:], "%H%M").time()
+    except ValueError:
+        return None
+    return (start, end) if len(arg) == 8 and start != end else None
+
+
 def _screen(name: str, chat: Chat, view: MenuView, notice: str = "") -> Outcome:
     text, markup = screens.SCREENS[name](chat, view, notice)
     return Outcome("edit", text, markup)
@@ -137,6 +161,30 @@ async def set_food_day(press: Press, chat: Chat, view: MenuView, _: AsyncSession
     return _screen("food", chat, view)
 
 
+async def set_quiet_hours(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    window = quiet_window(press.arg)
+    if window is None:
+        return _EXPIRED_OUTCOME
+    start, end = window
+    if not save(chat, {"quiet_start": start, "quiet_end": end}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    preferences.clear_awaiting(chat)
+    return _screen("main", chat, view, quiet_notice(chat))
+
+
+async def set_quiz_size(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    size = int(press.arg) if press.arg.isdigit() else None
+    if size not in screens.QUIZ_SIZES or not save(chat, {"quiz_size": size}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("quiz", chat, view)
+
+
+async def set_quiz_day(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
+    if not press.arg.isdigit() or not save(chat, {"quiz_weekday": int(press.arg)}, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("quiz", chat, view)
+
+
 async def toggle_diet(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
     chosen = [] if press.arg == "*" else _toggled(chat.diet, press.arg, [d.value for d in Diet])
     if not save(chat, {"diet": chosen}, view.now):
@@ -209,4 +257,7 @@ ACTIONS: dict[str, Action] = {
     "sx": set_sex,
     "ls": set_life_stage,
     "pr": clear_profile,
+    "qh": set_quiet_hours,
+    "qs": set_quiz_size,
+    "qd": set_quiz_day,
 }

@@ -16,7 +16,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.formatting import esc
 from bot.handlers.settings import screens
-from bot.handlers.settings.actions import save, time_notice, zone_notice
+from bot.handlers.settings.actions import quiet_notice, save, time_notice, zone_notice
 from bot.menus.kit import (
     UNKNOWN_CHAT,
     MenuView,
@@ -26,13 +26,14 @@ from bot.menus.kit import (
     utcnow,
 )
 from bot.services import Services, services_of
-from content.timeparse import TimeParseError, parse_delivery_time
+from content.timeparse import TimeParseError, parse_delivery_time, parse_quiet_hours
 from content.zones import ZoneMatch, ZoneParseError, default_resolver, zone_at
 from storage import preferences
 from storage.models import Chat as ChatRow
 
 TIMEZONE = "timezone"
 TIME = "time"
+QUIET = "quiet"
 _CANCEL_HINT = "Or tap ⬅️ Back in the menu above to cancel."
 
 
@@ -56,6 +57,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif question == TIME:
             at = parse_delivery_time(text)
             await _apply(update, context, TIME, {"delivery_time": at}, time_notice_of)
+        elif question == QUIET:
+            start, end = parse_quiet_hours(text) or (None, None)
+            changes = {"quiet_start": start, "quiet_end": end}
+            await _apply(update, context, QUIET, changes, quiet_notice_of)
     except (ZoneParseError, TimeParseError) as error:
         await message.reply_text(f"🤔 {esc(str(error))}\n{_CANCEL_HINT}")
     raise ApplicationHandlerStop
@@ -106,6 +111,10 @@ async def _open_question_for(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 def time_notice_of(chat: ChatRow, _now: dt.datetime) -> str:
     return time_notice(chat)
+
+
+def quiet_notice_of(chat: ChatRow, _now: dt.datetime) -> str:
+    return quiet_notice(chat)
 
 
 async def _apply_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch) -> None:

@@ -13,8 +13,9 @@ from bot.menus.keyboards import checked, marked
 from bot.menus.kit import MenuView
 from content import AgeBand, Diet, Intake, Library, LifeStage, Profile, Sex, Topic
 from content.schedule import FREQUENCY_LABELS, Frequency
-from content.timeparse import TIME_EXAMPLES
+from content.timeparse import QUIET_EXAMPLES, TIME_EXAMPLES
 from content.zones import ZONE_EXAMPLES, zone_label
+from scheduler.schedule import quiet_time
 from storage.models import Chat
 
 Screen = tuple[str, InlineKeyboardMarkup | None]
@@ -34,6 +35,13 @@ QUICK_ZONES = (
 QUICK_TIMES = tuple(dt.time(hour) for hour in (6, 7, 8, 9, 10, 12, 17, 18, 19, 20, 21, 22))
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FOOD_MODES = {"with_tip": "With each tip", "weekly": "Once a week", "off": "Off"}
+# Common sleeping hours; any other window can be typed.
+QUIET_PRESETS = (
+    (dt.time(22, 0), dt.time(7, 0)),
+    (dt.time(21, 0), dt.time(8, 0)),
+    (dt.time(23, 0), dt.time(6, 0)),
+)
+QUIZ_SIZES = (0, 3, 5)
 FREQUENCY_BUTTONS = {
     Frequency.DAILY: "Every day",
     Frequency.WEEKDAYS: "Weekdays (Mon-Fri)",
@@ -61,6 +69,33 @@ def food_text(chat: Chat) -> str:
     if chat.food_mode == "weekly":
         return f"once a week, on {WEEKDAYS[chat.food_weekday]}s"
     return "with each tip" if chat.food_mode == "with_tip" else "off"
+
+
+def window_text(start: dt.time, end: dt.time) -> str:
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def quiet_text(chat: Chat) -> str:
+    if chat.quiet_start is None or chat.quiet_end is None:
+        return "off"
+    return window_text(chat.quiet_start, chat.quiet_end)
+
+
+def delivery_note(chat: Chat) -> str:
+    """Why tips come later than the chosen time, when quiet hours cover it; else ''."""
+    sent_at = quiet_time(chat.delivery_time, chat.quiet_start, chat.quiet_end)
+    if sent_at == chat.delivery_time:
+        return ""
+    return (
+        f"Your tip time {chat.delivery_time:%H:%M} is inside them, so tips (and quizzes) "
+        f"will come at {sent_at:%H:%M}, when they end."
+    )
+
+
+def quiz_text(chat: Chat) -> str:
+    if chat.quiz_size == 0:
+        return "off (/quiz still works any time)"
+    return f"{chat.quiz_size} questions on {WEEKDAYS[chat.quiz_weekday]}s"
 
 
 def diet_text(chat: Chat) -> str:
@@ -161,11 +196,15 @@ def main(chat: Chat, view: MenuView, notice: str = "") -> Screen:
         f"🥗 Food ideas: {food_text(chat)}",
         f"🥦 Diet: {esc(diet_text(chat))}",
         f"👤 Profile: {esc(profile_text(chat))}",
+        f"🌙 Quiet hours: {quiet_text(chat)}",
+        f"🧠 Weekly quiz: {quiz_text(chat)}",
     ]
     if status := status_text(chat, view.now):
         lines.append(status)
     frequency = FREQUENCY_BUTTONS[Frequency(chat.frequency)]
     food = FOOD_MODES[chat.food_mode]
+    quiet = quiet_text(chat)
+    quiz = WEEKDAYS[chat.quiz_weekday][:3] if chat.quiz_size else "off"
     keyboard = (
         view.keyboard()
         .row(
@@ -174,6 +213,7 @@ def main(chat: Chat, view: MenuView, notice: str = "") -> Screen:
         )
         .row((f"📅 {frequency}", "m", "freq"), (f"📚 Topics ({len(chat.topics)})", "m", "topics"))
         .row((f"🥗 Food: {food}", "m", "food"), (f"🥦 Diet ({len(chat.diet)})", "m", "diet"))
+        .row((f"🌙 Quiet: {quiet}", "m", "quiet"), (f"🧠 Quiz: {quiz}", "m", "quiz"))
         .row(("👤 Profile", "m", "prof"), ("✔️ Done", "done"))
     )
     return "\n".join(lines), keyboard.markup()
@@ -281,6 +321,57 @@ def profile(chat: Chat, view: MenuView, notice: str = "") -> Screen:
     return "\n".join(lines), keyboard.back_done().markup()
 
 
+def quiet_hours(chat: Chat, view: MenuView, notice: str = "") -> Screen:
+    how = "reply to this message with" if view.is_group else "type"
+    lines = [notice, ""] if notice else []
+    lines += [
+        f"🌙 <b>Quiet hours</b>: {quiet_text(chat)} ({esc(zone_label(chat.timezone))})",
+        "Nothing is sent in this window: tips, food ideas, quizzes and “Later” reminders "
+        "wait until it ends.",
+    ]
+    if note := delivery_note(chat):
+        lines.append(note)
+    lines += ["", f"Pick a window, or {how} one (e.g. {esc(QUIET_EXAMPLES)}):"]
+    current = (chat.quiet_start, chat.quiet_end)
+    presets = (
+        (marked(window_text(start, end), current == (start, end)), "qh", f"{start:%H%M}{end:%H%M}")
+        for start, end in QUIET_PRESETS
+    )
+    keyboard = view.keyboard().grid(presets, per_row=3)
+    keyboard.row((marked("Off", chat.quiet_start is None), "qh", "off"))
+    return "\n".join(lines), keyboard.back_done().markup()
+
+
+def quiz(chat: Chat, view: MenuView, notice: str = "") -> Screen:
+    lines = [notice, ""] if notice else []
+    lines += [
+        f"🧠 <b>Weekly quiz</b>: {quiz_text(chat)}",
+        "A few questions on tips you have already had, at your tip time. Questions you "
+        "miss come back sooner; /quiz gives you one any time.",
+        "",
+        "How many questions?",
+    ]
+    keyboard = view.keyboard()
+    keyboard.row(
+        *(
+            (
+                marked(f"{size} questions" if size else "Off", chat.quiz_size == size),
+                "qs",
+                str(size),
+            )
+            for size in QUIZ_SIZES
+        )
+    )
+    if chat.quiz_size:
+        lines.append("Which day?")
+        days = (
+            (marked(day[:3], chat.quiz_weekday == number), "qd", str(number))
+            for number, day in enumerate(WEEKDAYS)
+        )
+        keyboard.grid(days, per_row=4)
+    return "\n".join(lines), keyboard.back_done().markup()
+
+
 def closed(chat: Chat, view: MenuView, notice: str = "") -> Screen:
     lines = [notice] if notice else []
     lines.append(
@@ -299,6 +390,8 @@ SCREENS: dict[str, Callable[[Chat, MenuView, str], Screen]] = {
     "food": food,
     "diet": diet,
     "prof": profile,
+    "quiet": quiet_hours,
+    "quiz": quiz,
 }
 # Screens that take a typed answer, and the question they open.
-QUESTIONS = {"tz": "timezone", "time": "time"}
+QUESTIONS = {"tz": "timezone", "time": "time", "quiet": "quiet"}

@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import json
 import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -123,8 +124,11 @@ async def _child(database_url: str, api_url: str) -> dict[str, Any]:
 def _run_child(database_url: str, api_url: str, server_pid: int) -> dict[str, Any]:
     server = psutil.Process(server_pid)
     server_cpu = server.cpu_times()
+    # DELIVERY_PROFILE=<file> runs the tick under cProfile, to see where its time goes.
+    profile = os.environ.get("DELIVERY_PROFILE")
+    profiler = ["-m", "cProfile", "-o", profile] if profile else []
     output = subprocess.run(
-        [sys.executable, __file__, "--child", database_url, api_url],
+        [sys.executable, *profiler, __file__, "--child", database_url, api_url],
         cwd=ROOT,
         check=True,
         capture_output=True,

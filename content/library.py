@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
@@ -12,6 +13,8 @@ from content.enums import Topic, UrgentAction
 from content.intake import IntakeTables
 from content.models import ActionText, Concept, FaqEntry, Food, RedFlag, Tip
 from content.quiz import Quiz, quizzes_by_tip
+
+T = TypeVar("T")
 
 
 class Library(BaseModel):
@@ -36,6 +39,9 @@ class Library(BaseModel):
     _faq: Mapping[str, FaqEntry] = PrivateAttr()
     _quizzes: Mapping[str, Quiz] = PrivateAttr()
     _quizzes_by_tip: Mapping[str, tuple[Quiz, ...]] = PrivateAttr()
+    # Answers derived from this library alone (candidate tips for a set of topics, foods for
+    # a diet), computed once each: the delivery engine asks for every chat it plans.
+    _memo: dict[Hashable, Any] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: object, /) -> None:
         self._tips = MappingProxyType({tip.id: tip for tip in self.tips})
@@ -43,6 +49,15 @@ class Library(BaseModel):
         self._faq = MappingProxyType({entry.id: entry for entry in self.faq})
         self._quizzes = MappingProxyType({quiz.id: quiz for quiz in self.quizzes})
         self._quizzes_by_tip = MappingProxyType(quizzes_by_tip(self.quizzes))
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, remembered under `key` for this library's lifetime; `compute` must
+        depend on the library and the key only (a reload builds a new library)."""
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def tip(self, tip_id: str) -> Tip:
         return self._tips[tip_id]

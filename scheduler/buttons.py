@@ -55,23 +55,48 @@ def _tip_button(
     )
 
 
+# A keyboard as Telegram's JSON: rows of buttons, each a label and its callback data.
+KeyboardJSON = dict[str, list[list[dict[str, str]]]]
+
+
+def _tip_rows(
+    codec: CallbackCodec, chat_id: int, tip_id: str, *, later: bool
+) -> list[list[tuple[str, str]]]:
+    """👍 👎 on the first row; 📖 Tell me more and ⏰ Later on the second (no Later on a tip
+    that already came back later, so it cannot bounce all day)."""
+    tip_ref = ref(tip_id)
+
+    def button(label: str, act: str) -> tuple[str, str]:
+        return label, codec.sign(chat_id, TIP_FAMILY, act, tip_ref)
+
+    second = [button("📖 Tell me more", TIP_MORE)]
+    if later:
+        second.append(button("⏰ Later", TIP_LATER))
+    return [[button("👍", TIP_UP), button("👎", TIP_DOWN)], second]
+
+
 def tip_keyboard(
     codec: CallbackCodec, chat_id: int, tip_id: str, *, later: bool = True
 ) -> InlineKeyboardMarkup:
-    """👍 👎 on the first row; 📖 Tell me more and ⏰ Later on the second (no Later on a tip
-    that already came back later, so it cannot bounce all day)."""
-    second = [_tip_button(codec, chat_id, tip_id, "📖 Tell me more", TIP_MORE)]
-    if later:
-        second.append(_tip_button(codec, chat_id, tip_id, "⏰ Later", TIP_LATER))
+    """A tip's buttons, for the bot's own replies (/tip, edits after a press)."""
+    rows = _tip_rows(codec, chat_id, tip_id, later=later)
     return InlineKeyboardMarkup(
-        [
-            [
-                _tip_button(codec, chat_id, tip_id, "👍", TIP_UP),
-                _tip_button(codec, chat_id, tip_id, "👎", TIP_DOWN),
-            ],
-            second,
-        ]
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+def tip_keyboard_json(
+    codec: CallbackCodec, chat_id: int, tip_id: str, *, later: bool = True
+) -> KeyboardJSON:
+    """The same buttons as Telegram's JSON, for the delivery engine's raw sends: building
+    python-telegram-bot's objects only to turn them back into dicts cost the engine about
+    50 µs a message (a tenth of its time per message)."""
+    rows = _tip_rows(codec, chat_id, tip_id, later=later)
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+        ]
+    }
 
 
 def later_keyboard(

@@ -14,13 +14,17 @@ from enum import Enum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
-
 from content import Food, Library, Tip
 from content.schedule import FREQUENCY_DAYS, Frequency
 from runtime.signing import CallbackCodec
 from scheduler import rotation
-from scheduler.buttons import LATER_AGAIN_HEADING, WEEKLY_QUIZ_HEADING, quiz_message, tip_keyboard
+from scheduler.buttons import (
+    LATER_AGAIN_HEADING,
+    WEEKLY_QUIZ_HEADING,
+    KeyboardJSON,
+    quiz_message,
+    tip_keyboard_json,
+)
 from scheduler.render import broadcast_text, delivery_text, profile_of
 from scheduler.schedule import (
     later_due_at,
@@ -82,7 +86,8 @@ class Outgoing:
     due_at: dt.datetime
     # A broadcast message: not tied to a local time, so it has no lateness to report.
     broadcast: bool = False
-    reply_markup: InlineKeyboardMarkup | None = None
+    # Telegram's JSON for the message's inline keyboard (the engine sends it as is).
+    reply_markup: KeyboardJSON | None = None
     # The message's place among the chat's messages of one batch (the tip 0, its quiz 1):
     # the dispatcher sends a chat's messages in this order, never at once.
     sequence: int = 0
@@ -338,7 +343,7 @@ def slot_message(
     due_at: dt.datetime,
 ) -> Outgoing:
     """A daily slot's message: the tip (with its buttons) and/or the food idea."""
-    markup = tip_keyboard(codec, chat.id, tip.id) if tip is not None else None
+    markup = tip_keyboard_json(codec, chat.id, tip.id) if tip is not None else None
     text = render(library, chat, tip, food)
     return Outgoing(chat.id, text, ledger_ids, due_at, reply_markup=markup)
 
@@ -353,7 +358,7 @@ def quiz_outgoing(
 ) -> Outgoing:
     """The weekly quiz's current question, with its answer buttons."""
     text, markup = quiz_message(codec, chat_id, round, library, heading=WEEKLY_QUIZ_HEADING)
-    return Outgoing(chat_id, text, (ledger_id,), due_at, reply_markup=markup)
+    return Outgoing(chat_id, text, (ledger_id,), due_at, reply_markup=markup.to_dict())
 
 
 def later_message(
@@ -366,7 +371,7 @@ def later_message(
 ) -> Outgoing:
     """A tip sent again as asked: no Later button this time, so it cannot bounce all day."""
     text = f"{LATER_AGAIN_HEADING}\n\n{render(library, chat, tip, None)}"
-    markup = tip_keyboard(codec, chat.id, tip.id, later=False)
+    markup = tip_keyboard_json(codec, chat.id, tip.id, later=False)
     return Outgoing(chat.id, text, (ledger_id,), due_at, reply_markup=markup)
 
 

@@ -73,6 +73,10 @@ def pick_next(
 
 def tip_candidates(library: Library, topics: Sequence[str]) -> tuple[Tip, ...]:
     """Tips of the chat's topics; unknown topic names are ignored, none chosen means all."""
+    return library.memo(("tip_candidates", tuple(topics)), lambda: _tip_candidates(library, topics))
+
+
+def _tip_candidates(library: Library, topics: Sequence[str]) -> tuple[Tip, ...]:
     valid = [Topic(t) for t in topics if t in _TOPICS]
     return library.tips_for_topics(valid) if valid else library.tips
 
@@ -83,6 +87,10 @@ def food_candidates(library: Library, diet: Sequence[str]) -> tuple[Food, ...]:
     A diet flag we do not know cannot be honoured, so it yields no food rather than a
     food that might break it.
     """
+    return library.memo(("food_candidates", tuple(diet)), lambda: _food_candidates(library, diet))
+
+
+def _food_candidates(library: Library, diet: Sequence[str]) -> tuple[Food, ...]:
     if any(flag not in _DIETS for flag in diet):
         return ()
     fitting = tuple(f for f in library.foods_for_diets(Diet(d) for d in diet) if f.everyday)

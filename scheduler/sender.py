@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -68,7 +68,7 @@ async def send_scheduled(
     *,
     retries: int,
     backoff: float,
-    reply_markup: InlineKeyboardMarkup | None = None,
+    reply_markup: Mapping[str, object] | None = None,
 ) -> Result:
     parameters: dict[str, Any] = {
         "chat_id": chat_id,
@@ -77,8 +77,8 @@ async def send_scheduled(
         "link_preview_options": {"is_disabled": True},
     }
     if reply_markup is not None:
-        # The raw call sends plain JSON: the keyboard goes as the dict Telegram expects.
-        parameters["reply_markup"] = reply_markup.to_dict()
+        # The raw call sends plain JSON: the keyboard is already the dict Telegram expects.
+        parameters["reply_markup"] = reply_markup
     attempt = 0
     while True:
         attempt += 1

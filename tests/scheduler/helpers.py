@@ -37,6 +37,9 @@ def engine_settings(api_url: str, database_url: str, **overrides: Any) -> Engine
         "telegram_api_url": api_url,
         "database_url": database_url,
         "broadcast_rate": 1000,
+        # Telegram's one message a second per chat, scaled down: the pacing is the same
+        # code, and a test with a tip and a quiz for one chat does not wait a second.
+        "chat_send_interval": 0.05,
     }
     values.update(overrides)
     return EngineSettings(_env_file=None, **values)

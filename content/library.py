@@ -62,6 +62,10 @@ class Library(BaseModel):
     def tip(self, tip_id: str) -> Tip:
         return self._tips[tip_id]
 
+    def has_tip(self, tip_id: str) -> bool:
+        """False for an id no tip has (any more: a reload may have removed it)."""
+        return tip_id in self._tips
+
     def food(self, food_id: str) -> Food:
         return self._foods[food_id]
 

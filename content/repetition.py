@@ -73,7 +73,7 @@ def choose(
     """
     if size <= 0:
         return []
-    received = [tip for tip in dict.fromkeys(received_tips) if _known_tip(library, tip)]
+    received = [tip for tip in dict.fromkeys(received_tips) if library.has_tip(tip)]
     allowed = frozenset(received)
     usable = [card for card in cards if _quiz_tip(library, card.quiz_id) in allowed]
     chosen: list[str] = []
@@ -100,14 +100,6 @@ def choose(
         )
         chosen.extend(card.quiz_id for card in later[: size - len(chosen)])
     return chosen
-
-
-def _known_tip(library: Library, tip_id: str) -> bool:
-    try:
-        library.tip(tip_id)
-    except KeyError:
-        return False
-    return True
 
 
 def _quiz_tip(library: Library, quiz_id: str) -> str | None:

@@ -214,7 +214,7 @@ def plan(
         assert chat.later_tip_id is not None
         later_at = later_due_at(chat)
         assert later_at is not None
-        if _known_tip(library, chat.later_tip_id):
+        if library.has_tip(chat.later_tip_id):
             later = LaterPlan(chat.later_tip_id, local_date_of(later_at, tz), later_at)
     due_at = slot_to_send(chat, now, catchup_window)
     if due_at is None:
@@ -244,15 +244,6 @@ def plan(
     if chat.quiz_size > 0 and weekday == chat.quiz_weekday:
         result.quiz_size = chat.quiz_size
     return result if result.kinds else None
-
-
-def _known_tip(library: Library, tip_id: str) -> bool:
-    """False for a tip that left the content since it was asked for again: dropped."""
-    try:
-        library.tip(tip_id)
-    except KeyError:
-        return False
-    return True
 
 
 def quiz_requests(

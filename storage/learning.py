@@ -118,24 +118,8 @@ async def start_round(
     nothing due and nothing new) or the chat is unknown; nothing is changed then. /quiz
     (Source.COMMAND) may also ask cards that are not due yet.
     """
-    # The chat's row lock makes two rounds started at once (a double /quiz) one after the
-    # other, so the second expires the first.
-    if not await _lock_chats(session, [chat_id]):
-        return None
-    cards = await _cards_of(session, [chat_id])
-    tips = await _received_tips(session, [chat_id])
-    quiz_ids = choose(
-        cards.get(chat_id, []),
-        tips.get(chat_id, []),
-        library,
-        local_date,
-        size,
-        practice=source is Source.COMMAND,
-    )
-    if not quiz_ids:
-        return None
-    rounds = await _insert_rounds(session, {chat_id: (local_date, quiz_ids)}, source)
-    return rounds[chat_id]
+    rounds = await _start(session, [(chat_id, local_date, size)], library, source)
+    return rounds.get(chat_id)
 
 
 async def start_rounds(
@@ -146,9 +130,20 @@ async def start_rounds(
     Returns the rounds started by chat id; chats without a question to ask are left out.
     A fixed handful of statements whatever the number of chats.
     """
+    return await _start(session, requests, library, Source.SCHEDULED)
+
+
+async def _start(
+    session: AsyncSession,
+    requests: Sequence[tuple[int, dt.date, int]],
+    library: Library,
+    source: Source,
+) -> dict[int, QuizRound]:
     wanted = {chat_id: (local_date, size) for chat_id, local_date, size in requests if size > 0}
     if not wanted:
         return {}
+    # The chats' row locks make two rounds started at once (a double /quiz) one after the
+    # other, so the second expires the first.
     ids = await _lock_chats(session, list(wanted))
     cards = await _cards_of(session, ids)
     tips = await _received_tips(session, ids)
@@ -161,11 +156,11 @@ async def start_rounds(
             library,
             local_date,
             size,
-            practice=False,
+            practice=source is Source.COMMAND,
         )
         if quiz_ids:
             chosen[chat_id] = (local_date, quiz_ids)
-    return await _insert_rounds(session, chosen, Source.SCHEDULED)
+    return await _insert_rounds(session, chosen, source)
 
 
 async def _lock_chats(session: AsyncSession, chat_ids: Sequence[int]) -> list[int]:

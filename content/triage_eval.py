@@ -22,18 +22,20 @@ DEFAULT_TRIAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "triage_
 MIN_RECALL = 0.99
 MIN_HOLDOUT_RECALL = 0.97
 MAX_FALSE_ALARMS = 0.02
-# The build's floors until the targets are met: today's measured level (2026-11-30, five
+# The build's floors until the targets are met: today's measured level (2026-11-30, six
 # writers, a learned second opinion), so no change can make triage worse unnoticed. The
 # held-out figures stay below the targets (content/README.md, "Triage: where it stands");
 # the floors rise as they do and never fall.
 FLOOR_TUNING_RECALL = 0.99
-FLOOR_HOLDOUT_RECALL = 0.95
+# Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
+# 96.6 % (653/676).
+FLOOR_HOLDOUT_RECALL = 0.96
 FLOOR_FALSE_ALARMS = 0.025
-# Was 0.10. A fifth writer's unseen messages joined the holdout (2026-11-30): its held-out
-# calm part raises 12.5 % false alarms (7/56), so the whole holdout measures 10.2 % (27/264)
-# while the earlier writers' holdout part is unchanged at 9.6 % (20/208). New data, not a
-# regression of the rules: the floor sits at today's measured level.
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.103
+# Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
+# held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
+# batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
+# part 8.1 % (6/74).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.10
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ from content.models import Concept, RedFlag
 MAX_TRIAGE_WORDS = 1000
 # Filler words allowed inside a multi-word term ("cant really breathe", "took way too many").
 TERM_GAP = 1
+# A filler never denies the term it sits in: "it wont settle" is not "it settled", and
+# "heart is not racing" is not "heart racing".
+_DENYING_FILLERS = frozenset(
+    "no not never dont doesnt didnt isnt arent wasnt werent wont cant cannot couldnt "
+    "wouldnt shouldnt havent hasnt hadnt aint".split()
+)
 # A negation word this many words before a concept cancels it ("no chest pain"), or up to
 # LIST_NEGATION_REACH words before it across a list joined by "or" / "nor" ("no fever, chest
 # pain or shortness of breath" is one clause of things denied).
@@ -133,6 +139,11 @@ _PERSON_WORDS = frozenset(
 _YEAR_WORDS = frozenset({"in", "during", "around", "circa"})
 FIRST_PAST_YEAR = 1950
 LAST_PAST_YEAR = 2029
+# "when i was 14", "back when she was 3": an age someone was, so the event is history.
+_AGE_WHEN = frozenset({"when", "since", "till", "until"})
+_AGE_SUBJECTS = frozenset({"i", "he", "she", "we", "they", "you"})
+_WAS_WORDS = frozenset({"was", "were"})
+MIN_AGE, MAX_AGE = 1, 110
 
 
 @dataclass(frozen=True)
@@ -299,6 +310,7 @@ class Triage:
                 if not m.negated and not any(0 <= m.start - end <= TAKING_REACH for end in taking)
             ]
             cues += [(p, p) for p in _past_years(tokens, numbers)]
+            cues += [(p, p) for p in _past_ages(tokens, numbers)]
             past = _history_windows(tokens, cues)
         fiction = _clause_windows(
             tokens, [(m.start, m.end) for m in matches("fiction") if not m.negated]
@@ -362,9 +374,10 @@ class Triage:
         if any(_present(matches(concept)) for concept in flag.ordinary_near):
             return []  # a guess yields to an ordinary cause anywhere ("my eyelid keeps ...")
         # A sign next to a denied one is denied with it: in "dont have any chest pain" the
-        # "pain" is out of the negation's reach, but "chest" is not.
+        # "pain" is out of the negation's reach, but "chest" is not; in "my heart is not
+        # racing" the sign comes just before the negation of its partner.
         denied = [
-            (m.start - 1, m.end + 1)
+            (m.start - NEGATION_REACH - 1, m.end + 1)
             for concept in self._signals[flag.id]
             for m in matches(concept)
             if m.negated
@@ -504,6 +517,8 @@ def _rest_from(
             end = _rest_from(p + 1, rest[1:], tokens, stands, exact)
             if end is not None:
                 return end
+        if token.text in _DENYING_FILLERS:
+            return None  # "it wont settle" is not "it settled"
     return None
 
 
@@ -621,6 +636,20 @@ def _past_years(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) 
         and len(tokens[position].text) == 4
         and FIRST_PAST_YEAR <= value <= LAST_PAST_YEAR
         and tokens[position - 1].text in _YEAR_WORDS
+    ]
+
+
+def _past_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> list[int]:
+    """Where the message places an event at an age someone was ("when i was 14", "when
+    she was 3"): an age told in the past tense is history, not now."""
+    return [
+        position
+        for position, value in numbers
+        if position >= 3
+        and MIN_AGE <= value <= MAX_AGE
+        and tokens[position - 1].text in _WAS_WORDS
+        and tokens[position - 2].text in _AGE_SUBJECTS
+        and tokens[position - 3].text in _AGE_WHEN
     ]
 
 

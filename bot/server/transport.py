@@ -105,6 +105,12 @@ def sieve_updates(payload: bytes, metrics: Metrics) -> bytes:
     return json.dumps(body).encode()
 
 
+# Parts of the bot's own sent messages that Telegram echoes back and nothing reads: building
+# python-telegram-bot objects for a reply's buttons and formatting cost 0.14 of the 0.20 ms
+# it took to parse the answer to a sendMessage with a keyboard.
+_UNREAD_ECHO = ("reply_markup", "entities", "caption_entities", "link_preview_options")
+
+
 class InstrumentedRequest(BaseRequest):
     """A request backend that reports every Bot API response to `metrics`.
 
@@ -132,6 +138,20 @@ class InstrumentedRequest(BaseRequest):
     @property
     def read_timeout(self) -> float | None:
         return self._inner.read_timeout
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The answer, minus what the bot never reads of a message it sent itself.
+
+        Only a single message (a send's or an edit's answer) is trimmed: updates come as a
+        list, and their messages (a button's message included) are kept whole.
+        """
+        body = BaseRequest.parse_json_payload(payload)
+        result = body.get("result")
+        if isinstance(result, dict) and "message_id" in result:
+            for key in _UNREAD_ECHO:
+                result.pop(key, None)
+        return body
 
     async def initialize(self) -> None:
         await self._inner.initialize()

@@ -29,6 +29,7 @@ if __package__ in (None, ""):
 from sqlalchemy import text
 
 from benchmarks.deliverykit import asyncpg_dsn, chat_rows, load_postgres, load_sqlite, print_table
+from benchmarks.report import emit
 from storage import Database, broadcasts, migrate
 from storage.deliveries import LedgerStatus, claim_broadcast_rows, mark, release_settled
 
@@ -130,6 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     table = []
     plans = []
+    results: dict[str, dict[str, float]] = {}
     for backend in ("sqlite", "postgresql"):
         with tempfile.TemporaryDirectory() as tmp:
             url, server = asyncio.run(prepare(backend, args.chats, Path(tmp)))
@@ -152,6 +154,14 @@ def main() -> None:
             ]
         )
         plans.append(f"{backend}: {figures['plan']}")
+        results[backend] = {
+            "recipients": figures["audience"],
+            "audience_count_ms": round(figures["count_ms"], 2),
+            "queue_s": round(figures["queue_s"], 3),
+            "claim_median_ms": round(statistics.median(claims), 2),
+            "claim_p95_ms": round(claims[int(len(claims) * 0.95) - 1], 2),
+            "idle_claim_ms": round(figures["idle_ms"], 3),
+        }
     print_table(
         f"Queueing a broadcast ({args.chats:,} subscribers, 1 in 20 paused)",
         ["backend", "subscribers", "recipients", "audience count ms", "queue (Send) s",
@@ -161,6 +171,7 @@ def main() -> None:
     print("Claim query plans:")
     for plan in plans:
         print(f"- {plan}")
+    emit("broadcast_queue", {"subscribers": args.chats, "backends": results})
 
 
 if __name__ == "__main__":

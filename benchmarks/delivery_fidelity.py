@@ -15,12 +15,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.delivery_throughput import AT
 from benchmarks.deliverykit import TOKEN, chat_rows, fake_bot_api, load_sqlite, print_table
+from benchmarks.report import emit
 from content import load_library
 from devtools.fakebotapi import FakeBotAPIClient
 from runtime.config import EngineSettings
@@ -31,7 +33,7 @@ from storage import Database, migrate
 from storage.deliveries import counts_by_status
 
 
-async def run(rate: int, seconds: float, workdir: Path) -> list[str]:
+async def run(rate: int, seconds: float, workdir: Path) -> tuple[list[str], dict[str, Any]]:
     chats = int(rate * seconds)
     url = f"sqlite+aiosqlite:///{workdir / f'fidelity-{rate}.db'}"
     db = Database(url)
@@ -64,7 +66,19 @@ async def run(rate: int, seconds: float, workdir: Path) -> list[str]:
     accepted = stats.sends_accepted
     achieved = accepted / wall
     lost = chats - len(stats.per_chat)
-    return [
+    figures = {
+        "rate": rate,
+        "subscribers": chats,
+        "accepted": accepted,
+        "seconds": round(wall, 2),
+        "msgs_per_s": round(achieved, 2),
+        "percent_of_rate": round(achieved / rate * 100, 2),
+        "rate_limited": stats.rate_limited,
+        "duplicates": stats.duplicates,
+        "lost": lost,
+        "failed": summary.failed,
+    }
+    row = [
         str(rate),
         f"{chats:,}",
         f"{accepted:,}",
@@ -77,6 +91,7 @@ async def run(rate: int, seconds: float, workdir: Path) -> list[str]:
         f"{ledger.get('sent', 0):,} sent"
         + ("" if summary.failed == 0 else f", {summary.failed} failed"),
     ]
+    return row, figures
 
 
 def main() -> None:
@@ -84,16 +99,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--rates", type=int, nargs="+", default=[30, 300])
     args = parser.parse_args()
-    rows = []
+    rows, runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for rate in args.rates:
-            rows.append(asyncio.run(run(rate, args.seconds, Path(tmp))))
+            row, figures = asyncio.run(run(rate, args.seconds, Path(tmp)))
+            rows.append(row)
+            runs.append(figures)
     print_table(
         f"Fidelity under a server enforcing R msg/s (and 1/s per chat), ~{args.seconds:.0f} s each",
         ["R", "subscribers", "accepted", "seconds", "msgs/s", "% of R", "429s", "duplicates",
          "lost", "ledger"],
         rows,
     )  # fmt: skip
+    emit("delivery_fidelity", {"seconds": args.seconds, "runs": runs})
 
 
 if __name__ == "__main__":

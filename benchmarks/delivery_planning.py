@@ -30,6 +30,7 @@ from benchmarks.deliverykit import (
     load_sqlite,
     print_table,
 )
+from benchmarks.report import emit
 from storage import Database, migrate
 from storage.deliveries import claim_due, due_query
 
@@ -102,6 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     table = []
     plans = []
+    figures: dict[str, dict[str, float]] = {}
     for backend in ("sqlite", "postgresql"):
         with tempfile.TemporaryDirectory() as tmp:
             url, server, load_seconds = asyncio.run(prepare(backend, args.chats, Path(tmp)))
@@ -123,6 +125,14 @@ def main() -> None:
             ]
         )
         plans.append(f"{backend}: {plan}")
+        figures[backend] = {
+            "due_per_tick": due,
+            "load_s": round(load_seconds, 1),
+            "due_query_median_ms": round(statistics.median(query_ms), 3),
+            "due_query_p95_ms": round(p95(query_ms), 3),
+            "claim_median_ms": round(statistics.median(claim_ms), 2),
+            "claim_p95_ms": round(p95(claim_ms), 2),
+        }
     print_table(
         f"Planning over {args.chats:,} subscriptions ({TICKS} ticks, batch {BATCH})",
         ["backend", "subscriptions", "load s", "due/tick", "due-query ms (median)", "p95",
@@ -132,6 +142,7 @@ def main() -> None:
     print("Query plans:")
     for plan in plans:
         print(f"- {plan}")
+    emit("delivery_planning", {"subscriptions": args.chats, "backends": figures})
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import resource
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,6 +44,7 @@ from benchmarks.deliverykit import (
     load_sqlite,
     print_table,
 )
+from benchmarks.report import emit
 from storage import Database, migrate
 
 AT = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
@@ -189,6 +190,7 @@ def main() -> None:
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     rows = []
+    figures: dict[str, dict[str, Any]] = {}
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp:
             url, server = asyncio.run(_prepare(backend, args.chats, Path(tmp), args.quiz))
@@ -200,6 +202,13 @@ def main() -> None:
                 if server is not None:
                     server.stop()
         wall = result["wall"]
+        figures[backend] = {
+            "sent": result["sent"],
+            "failed": result["failed"],
+            "seconds": round(wall, 2),
+            "msgs_per_s": round(result["sent"] / wall, 1),
+            "peak_rss_mb": round(result["peak_mb"], 1),
+        }
         rows.append(
             [
                 backend,
@@ -228,6 +237,10 @@ def main() -> None:
             "peak RSS MB",
         ],
         rows,
+    )
+    emit(
+        "delivery_throughput",
+        {"subscribers": args.chats, "quiz": args.quiz, "backends": figures},
     )
 
 

@@ -24,6 +24,7 @@ if __package__ in (None, ""):
 
 from telegram import Update
 
+from benchmarks.report import emit
 from bot.app import build_application, publish_menu
 from bot.config import BotSettings
 from bot.services import services_in
@@ -44,7 +45,7 @@ async def _answered(api: FakeBotAPI, chat_id: int, text: str) -> float:
     return time.perf_counter() - started
 
 
-async def run(taps: int) -> None:
+async def run(taps: int) -> dict[str, float]:
     logging.disable(logging.WARNING)
     workdir = Path(tempfile.mkdtemp(prefix="magbot-hol-"))
     async with FakeBotAPI() as api:
@@ -82,6 +83,13 @@ async def run(taps: int) -> None:
             print(f"taps dropped (chat backlog full):      {dropped:6.0f}")
             print(f"taps muted (flood control):            "
                   f"{metrics.value('magbot_updates_flood_muted_total'):6.0f}")  # fmt: skip
+            return {
+                "taps": taps,
+                "quiet_s": round(baseline, 3),
+                "during_s": round(during, 3),
+                "dropped": int(dropped),
+                "muted": int(metrics.value("magbot_updates_flood_muted_total")),
+            }
         finally:
             await application.updater.stop()
             await application.stop()
@@ -94,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=530)
     args = parser.parse_args()
-    asyncio.run(run(args.taps))
+    emit("head_of_line", asyncio.run(run(args.taps)))
 
 
 if __name__ == "__main__":

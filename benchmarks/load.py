@@ -39,6 +39,7 @@ if __package__ in (None, ""):
 
 import aiohttp
 
+from benchmarks.report import emit
 from devtools.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -348,6 +349,41 @@ def _table(runs: list[Run], users: int, rate: float) -> str:
     return "\n".join(lines)
 
 
+def _figures(runs: list[Run], users: int, rate: float, database_url: str | None) -> dict[str, Any]:
+    """The key figures of each run, for run_all.py (benchmarks/report.py)."""
+    script = os.environ.get("LOAD_SCRIPT")
+    results = []
+    for run in runs:
+        ms = [v * 1000 for v in run.latencies]
+        results.append(
+            {
+                "mode": run.mode,
+                "offered": run.offered,
+                "handled": run.handled,
+                "updates_per_s": round(run.throughput(), 1),
+                "p50_ms": round(statistics.median(ms), 2) if ms else 0.0,
+                "p99_ms": round(_percentile(ms, 0.99), 2),
+                "max_ms": round(max(ms, default=0.0), 2),
+                "errors": run.errors + run.api_errors,
+                "bot_cpu_ms_per_update": (
+                    round(run.bot_cpu * 1000 / run.handled, 3)
+                    if run.bot_cpu and run.handled
+                    else None
+                ),
+                "driver_cpu_ms_per_update": (
+                    round(run.driver_cpu * 1000 / run.handled, 3) if run.handled else None
+                ),
+            }
+        )
+    return {
+        "users": users,
+        "rate": rate,
+        "script": "conversation" if not script else "help" if script == "help" else script,
+        "database": "postgresql" if (database_url or "").startswith("postgres") else "sqlite",
+        "runs": results,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=2000)
@@ -365,6 +401,7 @@ def main() -> None:
         for run in runs:
             for step, values in sorted(run.by_step.items()):
                 print(run.mode, SCRIPT[step], f"{statistics.median(values) * 1000:.1f} ms")
+    emit("load", _figures(runs, args.users, args.rate, args.database_url))
 
 
 if __name__ == "__main__":

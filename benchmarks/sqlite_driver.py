@@ -35,6 +35,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import sessionmaker
 
+from benchmarks.report import emit
 from storage import Database, migrate
 from storage.models import Chat, FaqServed
 
@@ -174,9 +175,19 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=4000)
     args = parser.parse_args()
     print(f"{'path':<11} {'at once':>7} {'tx/s':>8} {'CPU ms/tx':>10}")
+    paths = []
     for name in ("aiosqlite", "thread", "thread-raw"):
         for path, concurrency, rate, cpu_ms in asyncio.run(measure(name, args.transactions)):
             print(f"{path:<11} {concurrency:>7} {rate:>8,.0f} {cpu_ms:>10.3f}")
+            paths.append(
+                {
+                    "path": path,
+                    "concurrency": concurrency,
+                    "tx_per_s": round(rate, 1),
+                    "cpu_ms_per_tx": round(cpu_ms, 4),
+                }
+            )
+    emit("sqlite_driver", {"transactions": args.transactions, "paths": paths})
 
 
 if __name__ == "__main__":

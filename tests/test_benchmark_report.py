@@ -1,0 +1,242 @@
+"""benchmarks/report.py and run_all.py's selection: parsing results and judging goals.
+
+Pure: no benchmark runs here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from benchmarks import run_all
+from benchmarks.report import PREFIX, Row, emit, judge, markdown_table, missing, parse_results
+
+
+def _line(name: str, figures: dict[str, Any]) -> str:
+    return PREFIX + json.dumps({"name": name, "figures": figures})
+
+
+def _ask(p99: float = 3.0, long_p99: float = 12.0) -> dict[str, Any]:
+    return {
+        "messages": 425,
+        "answers": 8500,
+        "p50_ms": 1.1,
+        "p99_ms": p99,
+        "max_ms": 8.0,
+        "long_p50_ms": 5.8,
+        "long_p99_ms": long_p99,
+        "index_build_ms": 318.0,
+    }
+
+
+def _load(
+    script: str = "conversation",
+    database: str = "sqlite",
+    mode: str = "polling",
+    rate: float = 310.0,
+    p99: float = 150.0,
+    cpu: float | None = 2.9,
+    errors: int = 0,
+) -> dict[str, Any]:
+    run = {
+        "mode": mode,
+        "offered": 6000,
+        "handled": 6000,
+        "updates_per_s": rate,
+        "p50_ms": 5.0,
+        "p99_ms": p99,
+        "max_ms": 300.0,
+        "errors": errors,
+        "bot_cpu_ms_per_update": cpu,
+        "driver_cpu_ms_per_update": 1.0,
+    }
+    return {"users": 1000, "rate": 300.0, "script": script, "database": database, "runs": [run]}
+
+
+def _one(name: str, figures: dict[str, Any]) -> Row:
+    rows = judge(name, figures)
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_emit_prints_one_line_that_parses_back(capsys: pytest.CaptureFixture[str]) -> None:
+    emit("ask", _ask())
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith(PREFIX)
+    assert parse_results(out.splitlines()) == [("ask", _ask())]
+
+
+def test_parse_results_skips_everything_but_well_formed_result_lines() -> None:
+    lines = [
+        "| a table | 1 |",
+        PREFIX + "{not json",
+        PREFIX + json.dumps({"name": "ask"}),  # no figures
+        PREFIX + json.dumps(["ask", {}]),
+        "  " + _line("ask", {"p99_ms": 1.0}) + "\n",
+        "text " + _line("load", {}),  # not at the start of the line
+        _line("load", {"users": 1}),
+    ]
+    assert parse_results(lines) == [("ask", {"p99_ms": 1.0}), ("load", {"users": 1})]
+
+
+def test_ask_goals_are_strict_upper_bounds() -> None:
+    assert _one("ask", _ask()).met is True
+    assert _one("ask", _ask(p99=5.0)).met is False
+    assert _one("ask", _ask(long_p99=15.0)).met is False
+    row = _one("ask", _ask(p99=3.06, long_p99=12.92))
+    assert "p99 3.06 ms" in row.measured and "12.9 ms" in row.measured
+    assert row.verdict == "met"
+
+
+def _throughput(**backends: tuple[float, float]) -> dict[str, Any]:
+    return {
+        "subscribers": 100_000,
+        "quiz": False,
+        "backends": {
+            name: {"sent": 100_000, "seconds": 60.0, "msgs_per_s": rate, "peak_rss_mb": rss}
+            for name, (rate, rss) in backends.items()
+        },
+    }
+
+
+def test_throughput_and_memory_must_hold_on_both_backends() -> None:
+    rate, memory = judge(
+        "delivery_throughput", _throughput(sqlite=(1834, 118), postgresql=(1377, 117))
+    )
+    assert rate.met is True and memory.met is True
+    assert "SQLite 1,834, PostgreSQL 1,377 msg/s" in rate.measured
+    rate, memory = judge(
+        "delivery_throughput", _throughput(sqlite=(1834, 118), postgresql=(999, 250))
+    )
+    assert rate.met is False and memory.met is False
+    # One backend measured is not "both backends".
+    rate, memory = judge("delivery_throughput", _throughput(sqlite=(1834, 118)))
+    assert rate.met is False and memory.met is False
+
+
+def _fidelity(*runs: tuple[int, float, int, int]) -> dict[str, Any]:
+    return {
+        "seconds": 20.0,
+        "runs": [
+            {"rate": r, "percent_of_rate": pct, "duplicates": dup, "lost": lost}
+            for r, pct, dup, lost in runs
+        ],
+    }
+
+
+def test_fidelity_needs_the_rate_and_no_duplicate_or_loss() -> None:
+    assert _one("delivery_fidelity", _fidelity((30, 99.1, 0, 0), (300, 95.0, 0, 0))).met is True
+    assert _one("delivery_fidelity", _fidelity((30, 99.1, 0, 0), (300, 94.9, 0, 0))).met is False
+    assert _one("delivery_fidelity", _fidelity((30, 99.1, 1, 0))).met is False
+    assert _one("delivery_fidelity", _fidelity((30, 99.1, 0, 2))).met is False
+    assert _one("delivery_fidelity", _fidelity()).met is False
+
+
+def test_due_query_median_under_50_ms() -> None:
+    def planning(sqlite: float, postgresql: float) -> dict[str, Any]:
+        return {
+            "subscriptions": 1_000_000,
+            "backends": {
+                "sqlite": {"due_query_median_ms": sqlite},
+                "postgresql": {"due_query_median_ms": postgresql},
+            },
+        }
+
+    assert _one("delivery_planning", planning(3.54, 2.4)).met is True
+    assert _one("delivery_planning", planning(3.54, 50.0)).met is False
+
+
+@pytest.mark.parametrize(
+    ("figures", "met"),
+    [
+        (_load(), True),
+        (_load(rate=299.9), False),
+        (_load(p99=200.0), False),
+        (_load(errors=1), False),
+        (_load(cpu=3.0), True),
+        (_load(cpu=3.1), False),
+        (_load(cpu=None), False),  # a CPU goal the run cannot report is not met
+        (_load(database="postgresql", cpu=2.5), True),
+        (_load(database="postgresql", cpu=2.6), False),
+        # /help only and webhook workers: throughput and latency only, no CPU budget.
+        (_load(script="help", cpu=9.0), True),
+        (_load(mode="webhook x2", database="postgresql", cpu=6.3), True),
+        (_load(mode="webhook x2", database="postgresql", cpu=6.3, rate=231), False),
+    ],
+)
+def test_load_goals(figures: dict[str, Any], met: bool) -> None:
+    assert _one("load", figures).met is met
+
+
+def test_load_row_names_the_run_and_its_cpu_budget() -> None:
+    row = _one("load", _load(database="postgresql"))
+    assert "full conversation" in row.benchmark and "PostgreSQL" in row.benchmark
+    assert "bot CPU <= 2.5 ms/update" in row.goal
+    help_row = _one("load", _load(script="help"))
+    assert "`/help` only" in help_row.benchmark and "CPU" not in help_row.goal
+
+
+def test_informational_rows_have_no_verdict() -> None:
+    broadcast = {
+        "subscribers": 100_000,
+        "backends": {
+            "sqlite": {"recipients": 95_000, "queue_s": 0.2, "claim_median_ms": 46.7},
+            "postgresql": {"recipients": 95_000, "queue_s": 1.16, "claim_median_ms": 31.6},
+        },
+    }
+    head_of_line = {"taps": 530, "quiet_s": 1.0, "during_s": 0.99, "dropped": 520, "muted": 0}
+    driver = {
+        "transactions": 4000,
+        "paths": [
+            {"path": "aiosqlite", "concurrency": 1, "tx_per_s": 462, "cpu_ms_per_tx": 1.97},
+            {"path": "aiosqlite", "concurrency": 32, "tx_per_s": 455, "cpu_ms_per_tx": 2.01},
+            {"path": "thread-raw", "concurrency": 1, "tx_per_s": 6677, "cpu_ms_per_tx": 0.14},
+        ],
+    }
+    informational: list[tuple[str, dict[str, Any]]] = [
+        ("broadcast_queue", broadcast),
+        ("head_of_line", head_of_line),
+        ("sqlite_driver", driver),
+    ]
+    for name, figures in informational:
+        row = _one(name, figures)
+        assert row.met is None and row.verdict == "" and not row.failed
+    assert "95,000-recipient" in _one("broadcast_queue", broadcast).benchmark
+    assert "aiosqlite 1.970 / 2.010" in _one("sqlite_driver", driver).measured
+
+
+def test_malformed_or_missing_results_are_failed_rows() -> None:
+    row = _one("ask", {"p99_ms": 1.0})
+    assert row.failed and row.verdict == "**no result**"
+    row = missing("load", "no result (exit status 1)")
+    assert row.failed and "300 updates/s" in row.goal
+
+
+def test_markdown_table_escapes_pipes() -> None:
+    table = markdown_table([Row("a|b", "goal", "1", True), Row("c", "(none set)", "2", None)])
+    lines = table.splitlines()
+    assert lines[0] == "| Benchmark | Goal | Measured | Verdict |"
+    assert lines[2] == "| a\\|b | goal | 1 | met |"
+    assert lines[3] == "| c | (none set) | 2 |  |"
+
+
+def test_run_all_selects_by_script_name() -> None:
+    assert [s.name for s in run_all.select("ask, sqlite_driver.py")] == ["ask", "sqlite_driver"]
+    loads = run_all.select("load")
+    assert len(loads) == 4 and sum(s.postgres_database is not None for s in loads) == 2
+    assert len(run_all.select(None)) == len(run_all.STEPS)
+    with pytest.raises(SystemExit):
+        run_all.select("ask,nonesuch")
+
+
+def test_run_all_command_lines() -> None:
+    webhook = run_all.STEPS[-1]
+    command = webhook.command(quick=False, database_url="postgresql+asyncpg://x/db")
+    assert command[1:3] == ["-u", "benchmarks/load.py"]
+    assert command[3:] == [
+        *("--users", "1000", "--rate", "300", "--modes", "webhook", "--workers", "2"),
+        *("--database-url", "postgresql+asyncpg://x/db"),
+    ]
+    assert "--rounds" in run_all.STEPS[0].command(quick=True)

@@ -47,7 +47,7 @@ async def overview(session: AsyncSession, now: dt.datetime, *, top: int = 5) -> 
     deliveries = await session.execute(
         select(Delivery.status, func.count())
         .where(
-            # Daily tips and foods; broadcasts have their own line.
+            # Scheduled rows (tips, foods, quizzes, tips sent again); broadcasts apart.
             Delivery.broadcast_id.is_(None),
             or_(
                 Delivery.sent_at >= day_start,

@@ -22,7 +22,7 @@ DEFAULT_TRIAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "triage_
 MIN_RECALL = 0.99
 MIN_HOLDOUT_RECALL = 0.97
 MAX_FALSE_ALARMS = 0.02
-# The build's floors until the targets are met: today's measured level (2026-11-30, six
+# The build's floors until the targets are met: today's measured level (2026-11-30, seven
 # writers, a learned second opinion), so no change can make triage worse unnoticed. The
 # held-out figures stay below the targets (content/README.md, "Triage: where it stands");
 # the floors rise as they do and never fall.
@@ -34,8 +34,10 @@ FLOOR_FALSE_ALARMS = 0.025
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
-# part 8.1 % (6/74).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.10
+# part 8.1 % (6/74). 0.09 with the seventh writer's batch (2026-11-30): the whole holdout
+# measures 8.6 % (34/394); the seventh writer's unseen part alone is 10.7 % (6/56), as it
+# was before any tuning.
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.09
 
 
 @dataclass(frozen=True)

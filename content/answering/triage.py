@@ -70,6 +70,11 @@ TAKING_REACH = 3
 # floppy", "my phone is unresponsive"), unless a person is named in between.
 SUBJECT_REACH = 6
 
+# Blood-pressure words whose stated normal reading, this many words after, says the pressure
+# is known and normal ("bp is 110/70").
+_BP_CONCEPTS = frozenset({"bp", "blood-pressure"})
+NORMAL_READING_REACH = 4
+
 # Project triage thresholds (not content: they only decide when to show urgent advice).
 PILL_COUNT = 5
 BIG_DOSE_MG = 2000
@@ -129,6 +134,9 @@ MIN_PULSE, MAX_PULSE = 20, 250
 _REPEATS = re.compile(r"(.)\1+")
 # "b.p." and "a.m." are one word: "b.p. is really low" reads as "bp is really low".
 _DOTTED = re.compile(r"\b([^\W\d_])\.([^\W\d_])\b\.?")
+# "not able to breathe", "wasnt able to stand": an inability, not a denial ("not" would
+# otherwise cancel "breathe"), so it reads as "unable".
+_NOT_ABLE = re.compile(r"\b(?:not|isnt|arent|wasnt|werent|never|no longer) able\b")
 # Words that name a person, so a state after them is a person's even after an animal or thing.
 _PERSON_WORDS = frozenset(
     "i im ive id me my myself he hes him his himself she shes her herself they theyre them "
@@ -285,15 +293,21 @@ class Triage:
         same = self._word_matches(words)
         found, excepted = self._scan(tokens, same)
         negations = frozenset(end for _, end in found.get("negation", ()))
-        numbers = [(p, v) for p, t in enumerate(tokens) if (v := _number(t.text)) is not None]
+        numbers = _numbers(tokens)
         cache: dict[str, list[Match]] = {}
 
         def matches(concept: str) -> list[Match]:
             if concept not in cache:
                 found_here = self._matches(concept, tokens, found, excepted, negations, numbers)
                 if concept in self._person_state:
-                    subjects = [m.end for m in matches("not-a-person") if not m.negated]
-                    found_here = [_about_a_thing(m, tokens, subjects) for m in found_here]
+                    things = [m for m in matches("not-a-person") if not m.negated]
+                    subjects = [m.end for m in things]
+                    described = frozenset(m.start for m in things)
+                    found_here = [
+                        _about_a_thing(m, tokens, subjects, described) for m in found_here
+                    ]
+                if concept in _BP_CONCEPTS:
+                    found_here = [_unless_normal(m, tokens, numbers) for m in found_here]
                 cache[concept] = found_here
             return cache[concept]
 
@@ -547,7 +561,7 @@ def _term(text: str) -> _Term:
 
 
 def _tokens(text: str) -> list[_Token]:
-    folded = _DOTTED.sub(r"\1\2", fold(text))
+    folded = _NOT_ABLE.sub("unable", _DOTTED.sub(r"\1\2", fold(text)))
     found: list[_Token] = []
     for match in _TOKEN.finditer(folded):
         word = match.group(0)
@@ -591,10 +605,33 @@ def _clause_windows(
     return windows
 
 
-def _about_a_thing(match: Match, tokens: Sequence[_Token], subjects: Sequence[int]) -> Match:
-    """The match, not counting when an animal or thing just before it is its subject."""
+def _unless_normal(
+    match: Match, tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]
+) -> Match:
+    """A blood pressure word followed by a normal reading ("my bp is 110/70, is that too
+    low?") states a known, normal pressure: it does not count as a low one."""
+    for position, value in numbers:
+        if (
+            0 < position - match.end <= NORMAL_READING_REACH
+            and _reading_after(tokens, position)
+            and LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
+        ):
+            return Match(match.concept, match.start, match.end, match.words, True)
+    return match
+
+
+def _about_a_thing(
+    match: Match,
+    tokens: Sequence[_Token],
+    subjects: Sequence[int],
+    described: frozenset[int] = frozenset(),
+) -> Match:
+    """The match, not counting when an animal or thing just before it is its subject, or
+    the word right after it names the animal or thing it describes ("fainting goats")."""
     if match.negated:
         return match
+    if match.end + 1 in described:
+        return Match(match.concept, match.start, match.end, match.words, True)
     for subject in subjects:
         if subject >= match.start or match.start - subject > SUBJECT_REACH:
             continue
@@ -762,7 +799,11 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             or after[:2] == ["at", "rest"]
         )
         later = {t.text for t in tokens[position + 1 : position + 6]}
-        if not near or reading or later & _EXERCISE_WORDS:
+        earlier = {t.text for t in tokens[max(0, position - EXERCISE_BEFORE) : position]}
+        exercise = later & _EXERCISE_WORDS or (
+            earlier & _EXERCISE_WORDS and not (earlier | later) & _AT_REST
+        )
+        if not near or reading or exercise:
             return False  # a fast pulse during exercise is expected
         if not MIN_PULSE <= value <= MAX_PULSE or _NOT_BEATS.intersection(after[:1]):
             return False
@@ -789,14 +830,17 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         return (bool(_KIDNEY_WORDS.intersection(wider)) or named_after) and value < LOW_EGFR
     if concept == "low-sats":
         # "sats 88", "spo2 89", "oxygen 85", "88 sats": an oxygen saturation under 92 %.
-        near = _SATS_WORDS.intersection(before[-3:]) or _SATS_WORDS.intersection(after[:1])
+        following = tokens[position + 1].text if position + 1 < len(tokens) else ""
+        near = _SATS_WORDS.intersection(before[-3:]) or following in _SATS_WORDS
         in_range = MIN_SATS <= value < LOW_SATS
         return bool(near) and in_range and not _NOT_BEATS.intersection(after[:1])
     if concept == "low-gcs":
         near_gcs = bool({"gcs", "glasgow"}.intersection(before[-3:]))
         return near_gcs and MIN_GCS <= value <= LOW_GCS
     if concept == "weeks-pregnant":
-        weeks = after[:1] in (["weeks"], ["wks"], ["week"], ["wk"], ["w"])
+        # "35/40": weeks of a forty-week pregnancy, as midwives write it.
+        gestation = [t.text for t in tokens[position + 1 : position + 3]] == ["/", "40"]
+        weeks = gestation or after[:1] in (["weeks"], ["wks"], ["week"], ["wk"], ["w"])
         return weeks and 10 <= value <= 42 and not {"ago", "old"}.intersection(after[1:3])
     if concept == "child-age":
         unit = after[0] if after else ""
@@ -823,9 +867,13 @@ def _reading_after(tokens: Sequence[_Token], position: int) -> bool:
 # exercise ("160 while sitting on the sofa").
 _EXERCISE_WORDS = frozenset(
     "workout workouts exercise exercising running run runs ran spin gym class training sprint "
+    "treadmill elliptical stairmaster rower spinning crosstrainer "
     "sprints sprinting intervals race cycling jog jogs jogging jogged hiit cardio swim "
     "swimming bike biking rowing tennis football squash dancing zumba hike hiking".split()
 )
+# Exercise this many words before a pulse counts too, unless the pulse is said to be at rest.
+EXERCISE_BEFORE = 8
+_AT_REST = frozenset("rest resting sitting lying asleep sleeping bed sofa couch".split())
 _SATS_WORDS = frozenset("sats sat spo o o2 oxygen saturation saturations sao2 oximeter ox".split())
 _BP_WORDS = frozenset({"bp", "pressure", "systolic", "reading", "blood"})
 _KIDNEY_WORDS = frozenset({"gfr", "egfr", "function", "kidney", "kidneys"})
@@ -851,6 +899,23 @@ _WORD_NUMBERS = {
     )
 } | {"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0}
 _WORD_NUMBERS |= {"eighty": 80.0, "ninety": 90.0, "hundred": 100.0, "dozen": 12.0}
+_TENS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety".split())
+
+
+def _numbers(tokens: Sequence[_Token]) -> list[tuple[int, float]]:
+    """The numbers of a message by position; "thirty six" (or "thirty-six") is one number,
+    36, at the position of its last word."""
+    found: list[tuple[int, float]] = []
+    for position, token in enumerate(tokens):
+        value = _number(token.text)
+        if value is None:
+            continue
+        follows_tens = found and found[-1][0] == position - 1
+        if follows_tens and tokens[position - 1].text in _TENS and 1 <= value <= 9:
+            found[-1] = (position, found[-1][1] + value)
+            continue
+        found.append((position, value))
+    return found
 
 
 def _number(text: str) -> float | None:

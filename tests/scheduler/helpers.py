@@ -149,14 +149,16 @@ async def running_engine(
     api_url: str,
     database_url: str,
     *,
-    chat_interval: float = 1.0,
+    chat_interval: float = 0.05,
     limiter_retries: int = 5,
     clock: Callable[[], float] = time.monotonic,
     broadcast_per_tick: int | None = None,
     **overrides: Any,
 ) -> AsyncIterator[DeliveryEngine]:
-    """An engine with its own Bot API client; `chat_interval=0` lets tests that stand for
-    many days, or retry one chat, run without waiting a real second per message;
+    """An engine with its own Bot API client. Its per-chat pacing is Telegram's one message a
+    second scaled down to 50 ms (the same code, without a real second's wait between a
+    chat's tip and its quiz); `chat_interval=0` lets tests that stand for many days, or
+    retry one chat, run without any wait;
     `limiter_retries=0` gives up on the first 429; `clock` is the engine's own."""
     settings = engine_settings(api_url, database_url, **overrides)
     limiter = SendLimiter(

@@ -148,6 +148,9 @@ async def test_a_general_question_gets_the_advice_worded_conditionally(bot: BotH
     emergency = bot.library.actions[UrgentAction.EMERGENCY]
     assert emergency.conditional in _plain(replies[0])
     assert emergency.now not in _plain(replies[0])
+    # Nothing was seen: the reply names the signs it is about, not what it "noticed".
+    assert "The warning signs this is about: seizure" in _plain(replies[0])
+    assert "What I noticed" not in _plain(replies[0])
 
 
 async def test_a_child_swallowing_supplements_gets_poison_control_and_childrens_limit(

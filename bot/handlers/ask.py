@@ -102,7 +102,10 @@ def urgent_text(library: Library, triage: TriageResult) -> str:
         lines.append(f"{_ACTION_ICONS[action]} <b>{esc(first)}</b>")
     lines.extend(f"• {esc(flag.advice)}" for flag in triage.flags)
     signs = ", ".join(flag.label.lower() for flag in triage.flags)
-    lines.append(f"<i>What I noticed: {esc(signs)}. I'm a bot and can't assess you.</i>")
+    # A general question describes nothing that is happening: say what the advice is
+    # about, not that these signs were seen ("can magnesium cause diarrhoea?").
+    lead = "The warning signs this is about" if triage.hypothetical else "What I noticed"
+    lines.append(f"<i>{lead}: {esc(signs)}. I'm a bot and can't assess you.</i>")
     return "\n\n".join(lines)
 
 

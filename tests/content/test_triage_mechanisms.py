@@ -58,3 +58,14 @@ def test_new_wordings_fire(triage: Triage, message: str, flag: str) -> None:
 )
 def test_ordinary_wordings_stay_quiet(triage: Triage, message: str) -> None:
     assert not triage.check(message).flags, triage.check(message).explain()
+
+
+def test_both_arms_and_legs_are_not_one_side(triage: Triage) -> None:
+    """'arm and leg' on one side is a stroke sign; 'arms and legs' is both sides: weakness
+    there that has lasted is no stroke (sudden weakness all over is its own red flag)."""
+    lasting = triage.check("weakness in my arms and legs for months that never goes away")
+    assert "stroke" not in {f.id for f in lasting.flags}, lasting.explain()
+    one_side = triage.check("his left arm and leg suddenly went numb")
+    assert "stroke" in {f.id for f in one_side.flags}, one_side.explain()
+    sudden = triage.check("suddenly i cant lift my arms and legs")
+    assert "paralysis-sudden-weakness" in {f.id for f in sudden.flags}, sudden.explain()

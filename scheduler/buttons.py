@@ -12,6 +12,7 @@ sees only data this bot made for that chat. The families:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -47,28 +48,34 @@ WEEKLY_QUIZ_HEADING: Final = "Weekly quiz"
 QUIZ_HEADING: Final = "Quiz"
 
 
-def _tip_button(
-    codec: CallbackCodec, chat_id: int, tip_id: str, label: str, act: str
-) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        label, callback_data=codec.sign(chat_id, TIP_FAMILY, act, ref(tip_id))
-    )
-
-
 # A keyboard as Telegram's JSON: rows of buttons, each a label and its callback data.
 KeyboardJSON = dict[str, list[list[dict[str, str]]]]
+# Rows of (label, signed callback data): the one description both forms are built from.
+Rows = list[list[tuple[str, str]]]
 
 
-def _tip_rows(
-    codec: CallbackCodec, chat_id: int, tip_id: str, *, later: bool
-) -> list[list[tuple[str, str]]]:
-    """👍 👎 on the first row; 📖 Tell me more and ⏰ Later on the second (no Later on a tip
-    that already came back later, so it cannot bounce all day)."""
+def _tip_button(
+    codec: CallbackCodec, chat_id: int, tip_id: str
+) -> Callable[[str, str], tuple[str, str]]:
+    """A maker of (label, data) for one tip's buttons in one chat."""
     tip_ref = ref(tip_id)
 
     def button(label: str, act: str) -> tuple[str, str]:
         return label, codec.sign(chat_id, TIP_FAMILY, act, tip_ref)
 
+    return button
+
+
+def _markup(rows: Rows) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def _tip_rows(codec: CallbackCodec, chat_id: int, tip_id: str, *, later: bool) -> Rows:
+    """👍 👎 on the first row; 📖 Tell me more and ⏰ Later on the second (no Later on a tip
+    that already came back later, so it cannot bounce all day)."""
+    button = _tip_button(codec, chat_id, tip_id)
     second = [button("📖 Tell me more", TIP_MORE)]
     if later:
         second.append(button("⏰ Later", TIP_LATER))
@@ -79,10 +86,7 @@ def tip_keyboard(
     codec: CallbackCodec, chat_id: int, tip_id: str, *, later: bool = True
 ) -> InlineKeyboardMarkup:
     """A tip's buttons, for the bot's own replies (/tip, edits after a press)."""
-    rows = _tip_rows(codec, chat_id, tip_id, later=later)
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+    return _markup(_tip_rows(codec, chat_id, tip_id, later=later))
 
 
 def tip_keyboard_json(
@@ -104,10 +108,11 @@ def later_keyboard(
 ) -> InlineKeyboardMarkup:
     """The Later choices: in an hour, this evening (left out once the evening has begun)
     and back to the tip's buttons."""
-    row = [_tip_button(codec, chat_id, tip_id, "⏰ In an hour", TIP_HOUR)]
+    button = _tip_button(codec, chat_id, tip_id)
+    row = [button("⏰ In an hour", TIP_HOUR)]
     if evening:
-        row.append(_tip_button(codec, chat_id, tip_id, "🌙 This evening", TIP_EVENING))
-    return InlineKeyboardMarkup([row, [_tip_button(codec, chat_id, tip_id, "↩️ Back", TIP_BACK)]])
+        row.append(button("🌙 This evening", TIP_EVENING))
+    return _markup([row, [button("↩️ Back", TIP_BACK)]])
 
 
 def quiz_data(codec: CallbackCodec, chat_id: int, round_id: int, position: int, option: int) -> str:

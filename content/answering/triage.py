@@ -50,6 +50,8 @@ _DENYING_FILLERS = frozenset(
 NEGATION_REACH = 3
 LIST_NEGATION_REACH = 8
 _LIST_WORDS = frozenset({"or", "nor"})
+# A denying word this many words before a past or resolution cue ("wont settle") denies it.
+DENIED_CUE_REACH = 2
 # Matches of one concept considered per rule: bounds the work on a pasted wall of text.
 MAX_MATCHES = 24
 # An acute event this many words from a remote-past phrase ("years ago"), in its sentence,
@@ -75,10 +77,19 @@ SUBJECT_REACH = 6
 _BP_CONCEPTS = frozenset({"bp", "blood-pressure"})
 NORMAL_READING_REACH = 4
 
+# What makes a slow pulse a warning even in an athlete.
+_SLOW_PULSE_SYMPTOMS = ("dizzy-faint", "faint", "weak", "breathless", "chest", "confused")
+
 # Project triage thresholds (not content: they only decide when to show urgent advice).
 PILL_COUNT = 5
 BIG_DOSE_MG = 2000
+# Doses stated in mg, none above this, make a doubled dose an ordinary slip (section 8: "a
+# large overdose"); an adult's supplement limit is 350 mg, a dose of it doubled stays far
+# from harm for working kidneys (kidney failure is its own red flag).
+SMALL_DOSE_MG = 500
 SLOW_PULSE = 50
+# A pulse under this stays a warning even in an athlete or in sleep.
+ORDINARY_SLOW_PULSE = 40
 FAST_PULSE = 120
 LOW_SYSTOLIC = 90
 HIGH_SYSTOLIC = 140
@@ -137,6 +148,38 @@ _DOTTED = re.compile(r"\b([^\W\d_])\.([^\W\d_])\b\.?")
 # "not able to breathe", "wasnt able to stand": an inability, not a denial ("not" would
 # otherwise cancel "breathe"), so it reads as "unable".
 _NOT_ABLE = re.compile(r"\b(?:not|isnt|arent|wasnt|werent|never|no longer) able\b")
+# "an' my hands" (Caribbean and Scots English): "an'" is "and", not the article before a
+# clinical "an MI". Read before folding drops the apostrophe.
+_AN_APOSTROPHE = re.compile(r"\ban['\u2019\u2018`\u00b4\u02bc](?!\w)", re.IGNORECASE)
+# "2 y/o": years old.
+_YEARS_OLD = re.compile(r"\b(\d+)\s*y\s*/\s*o\b")
+# Words of other Englishes read as the standard word, for triage only: Scots ("cannae",
+# "aff"), Caribbean ("cyaan", "mout", "han", "nuh"), West African pidgin ("pikin").
+_DIALECT = {
+    "cyaan": "cant",
+    "kyaan": "cant",
+    "caan": "cant",
+    "cannae": "cant",
+    "canna": "cant",
+    "dinnae": "dont",
+    "dinna": "dont",
+    "didnae": "didnt",
+    "doesnae": "doesnt",
+    "isnae": "isnt",
+    "wasnae": "wasnt",
+    "wouldnae": "wouldnt",
+    "couldnae": "couldnt",
+    "aff": "off",
+    "mout": "mouth",
+    "han": "hand",
+    "nuh": "no",
+    "inna": "in",
+    "pikin": "child",
+    "pickney": "child",
+}
+# "mi" is "my" in Caribbean English and Spanish ("mi granny", "mi abuela"), except as the
+# clinical abbreviation after these words ("an MI", "suspected MI").
+_MI_CLINICAL = frozenset("a an suspected query possible acute".split())
 # Words that name a person, so a state after them is a person's even after an animal or thing.
 _PERSON_WORDS = frozenset(
     "i im ive id me my myself he hes him his himself she shes her herself they theyre them "
@@ -295,6 +338,10 @@ class Triage:
         negations = frozenset(end for _, end in found.get("negation", ()))
         numbers = _numbers(tokens)
         cache: dict[str, list[Match]] = {}
+        values = dict(numbers)
+
+        def numeric_value(match: Match) -> float:
+            return values.get(match.start, 0.0)
 
         def matches(concept: str) -> list[Match]:
             if concept not in cache:
@@ -308,6 +355,10 @@ class Triage:
                     ]
                 if concept in _BP_CONCEPTS:
                     found_here = [_unless_normal(m, tokens, numbers) for m in found_here]
+                if concept == "slow-pulse" and found_here and self._athletic(matches):
+                    found_here = [m for m in found_here if numeric_value(m) < ORDINARY_SLOW_PULSE]
+                if concept == "double-dose" and _small_stated_dose(tokens, numbers):
+                    found_here = []
                 cache[concept] = found_here
             return cache[concept]
 
@@ -321,7 +372,9 @@ class Triage:
             cues = [
                 (m.start, m.end)
                 for m in matches("remote-past")
-                if not m.negated and not any(0 <= m.start - end <= TAKING_REACH for end in taking)
+                if not m.negated
+                and not any(0 <= m.start - end <= TAKING_REACH for end in taking)
+                and not _denied_before(tokens, m.start)
             ]
             cues += [(p, p) for p in _past_years(tokens, numbers)]
             cues += [(p, p) for p in _past_ages(tokens, numbers)]
@@ -356,7 +409,7 @@ class Triage:
         # not asked at all (numeric signals come from numbers, not words).
         maybe_signal = bool(numbers) or not self._signal_words.isdisjoint(found)
         if not findings and self._model is not None and maybe_signal:
-            findings.extend(self._second_opinion(text, matches, quiet))
+            findings.extend(self._second_opinion(text, tokens, numbers, matches, quiet))
         return TriageResult(
             findings=tuple(findings),
             hypothetical=bool(findings) and self._general_question(text, words, matches),
@@ -366,6 +419,8 @@ class Triage:
     def _second_opinion(
         self,
         text: str,
+        tokens: Sequence[_Token],
+        numbers: Sequence[tuple[int, float]],
         matches: Callable[[str], list[Match]],
         quiet: dict[str, list[tuple[int, int]]],
     ) -> list[Finding]:
@@ -383,6 +438,10 @@ class Triage:
         if prediction is None or prediction.category not in self._by_id:
             return []
         flag = self._by_id[prediction.category]
+        if flag.id == "overdose" and _small_stated_dose(tokens, numbers):
+            return []  # "took my 150 mg tablet twice": no large overdose
+        if flag.id == "abnormal-heartbeat" and self._athletic(matches):
+            return []  # "resting heart rate 46 since I started training"
         if not all(_present(matches(concept)) for concept in self._shared.get(flag.id, ())):
             return []
         if any(_present(matches(concept)) for concept in flag.ordinary_near):
@@ -412,6 +471,13 @@ class Triage:
             return []
         evidence = (f"p={prediction.probability:.2f}", cue.words)
         return [Finding(flag, ("model", cue.concept), evidence)]
+
+    def _athletic(self, matches: Callable[[str], list[Match]]) -> bool:
+        """A slow pulse in a trained athlete, in sleep, or one a doctor has checked, is
+        ordinary when the message names no symptom with it ("44 at night, I'm a cyclist")."""
+        if not _present(matches("ordinary-slow-pulse")):
+            return False
+        return not any(_present(matches(concept)) for concept in _SLOW_PULSE_SYMPTOMS)
 
     def _general_question(
         self, text: str, words: Sequence[str], matches: Callable[[str], list[Match]]
@@ -541,7 +607,7 @@ def _term(text: str) -> _Term:
     words: list[str] = []
     for chunk in text.split():
         exact, prefix = chunk.startswith("="), chunk.endswith("*")
-        found = [t.text for t in _tokens(chunk.strip("=*")) if not t.is_break]
+        found = [t.text for t in _tokens(chunk.strip("=*"), dialect=False) if not t.is_break]
         if found and exact:
             found[0] = "=" + found[0]
         if found and prefix:
@@ -560,14 +626,21 @@ def _term(text: str) -> _Term:
     )
 
 
-def _tokens(text: str) -> list[_Token]:
-    folded = _NOT_ABLE.sub("unable", _DOTTED.sub(r"\1\2", fold(text)))
+def _tokens(text: str, *, dialect: bool = True) -> list[_Token]:
+    """A message's words and breaks; `dialect` reads other Englishes' words (not for terms,
+    which are written in standard words already: "an mi" stays clinical)."""
+    folded = _NOT_ABLE.sub("unable", _DOTTED.sub(r"\1\2", fold(_AN_APOSTROPHE.sub("and", text))))
+    folded = _YEARS_OLD.sub(r"\1 yo", folded)
     found: list[_Token] = []
     for match in _TOKEN.finditer(folded):
         word = match.group(0)
         if word in _CLAUSE_WORDS:
             found.append(_Token(word, True))
             continue
+        if dialect:
+            word = _DIALECT.get(word, word)
+            if word == "mi" and not (found and found[-1].text in _MI_CLINICAL):
+                word = "my"
         found.append(_Token(RESPELLINGS.get(word, word), word in _BREAKS))
         if len(found) >= MAX_TRIAGE_WORDS:
             break
@@ -583,6 +656,13 @@ def _negated(tokens: Sequence[_Token], start: int, negations: frozenset[int]) ->
             return True
         listed = listed or tokens[p].text in _LIST_WORDS
     return False
+
+
+def _denied_before(tokens: Sequence[_Token], start: int) -> bool:
+    """Is the cue at `start` denied by the word or two before it? "it wont settle", "hasnt
+    settled down" say the event goes on, not that it is over."""
+    before = [t.text for t in tokens[max(0, start - DENIED_CUE_REACH) : start] if not t.is_break]
+    return not _DENYING_FILLERS.isdisjoint(before)
 
 
 def _clause_windows(
@@ -762,10 +842,19 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
     before = [t.text for t in tokens[max(0, position - 4) : position] if not t.is_break]
     reading = _reading_after(tokens, position)
     if concept == "pill-count":
+        if after[:1] and after[0] in _STRENGTH_UNITS:
+            return False  # "a 150 mg tablet" is a strength, not a count of tablets
         if value >= 2 and after[:1] in (["bottles"], ["packets"], ["boxes"], ["packs"]):
             return True
-        counted = bool(_PILL_WORDS.intersection(after[:3])) or (
-            after[:1] == ["of"] and not _PEOPLE.intersection(after[1:2])  # not "six of us"
+        # "30 x Mg oxide 400mg tabs": a count, then the tablet's name and strength.
+        wider = [t.text for t in tokens[position + 1 : position + 7] if not t.is_break]
+        times_tabs = after[:1] == ["x"] and bool(_PILL_WORDS.intersection(wider))
+        counted = (
+            times_tabs
+            or bool(_PILL_WORDS.intersection(after[:3]))
+            or (
+                after[:1] == ["of"] and not _PEOPLE.intersection(after[1:2])  # not "six of us"
+            )
         )
         dose_number = before[-1:] == ["dose"]  # "on dose 9 today"
         named = (
@@ -820,6 +909,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             reading = bool(_BP_WORDS.intersection(preceding))
         if not (reading or near_bp) or not 40 <= value <= 300:
             return False
+        if concept == "low-bp-reading" and _normal_on_recheck(tokens, position):
+            return False  # "85/55 once, but the next reading was 118/76"
         return value < LOW_SYSTOLIC if concept == "low-bp-reading" else value >= HIGH_SYSTOLIC
     if concept == "low-egfr":
         wider = [t.text for t in tokens[max(0, position - 6) : position]]
@@ -851,6 +942,34 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
     return False
 
 
+def _small_stated_dose(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> bool:
+    """Does the message state its doses, all small ("2 x 100 mg", "my 150mg tablet twice")?
+    A doubled dose of a stated small amount is no large overdose; a count of tablets, a
+    big amount or no amount at all leaves the doubling as it was."""
+    doses = [value for position, value in numbers if _unit_after(tokens, position) in _MG_UNITS]
+    if not doses or max(doses) > SMALL_DOSE_MG:
+        return False
+    return not any(_fires("pill-count", value, tokens, position) for position, value in numbers)
+
+
+def _unit_after(tokens: Sequence[_Token], position: int) -> str:
+    return tokens[position + 1].text if position + 1 < len(tokens) else ""
+
+
+def _normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
+    """Is the reading at `position` followed by a recheck word and then a normal reading
+    ("85/55, rechecked and it was 118/76")? A low reading a normal recheck replaces is a
+    cuff's error; a low reading after a normal one still counts."""
+    recheck = False
+    for later in range(position + 1, len(tokens)):
+        text = tokens[later].text
+        recheck = recheck or text in _RECHECK_WORDS
+        value = _number(text)
+        if recheck and value is not None and _reading_after(tokens, later):
+            return LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
+    return False
+
+
 def _following_on(tokens: Sequence[_Token], position: int) -> bool:
     """Is the number at `position` followed by "on" and a number ("70 on 40")?"""
     following = [t.text for t in tokens[position + 1 : position + 3]]
@@ -869,6 +988,8 @@ _EXERCISE_WORDS = frozenset(
     "workout workouts exercise exercising running run runs ran spin gym class training sprint "
     "treadmill elliptical stairmaster rower spinning crosstrainer "
     "sprints sprinting intervals race cycling jog jogs jogging jogged hiit cardio swim "
+    "k km mile miles marathon parkrun tempo hills climb lifting deadlifts squats crossfit wod "
+    "match rugby basketball boxing sparring burpees session "
     "swimming bike biking rowing tennis football squash dancing zumba hike hiking".split()
 )
 # Exercise this many words before a pulse counts too, unless the pulse is said to be at rest.
@@ -886,6 +1007,11 @@ _TAKE_WORDS = frozenset(
     "took taken take taking had swallowed popped magnesium mag mags dose doses pills "
     "tablets gummies it".split()
 )
+_RECHECK_WORDS = frozenset(
+    "next again second repeat repeated recheck rechecked retook retested redid remeasured".split()
+)
+_MG_UNITS = frozenset("mg mgs milligrams".split())
+_STRENGTH_UNITS = frozenset("mg mgs milligrams mcg ug g grams ml iu".split())
 _MONTHS = frozenset({"month", "months", "mo", "mth", "mths", "mos"})
 _YEARS = frozenset({"year", "years", "yr", "yrs", "y"})
 

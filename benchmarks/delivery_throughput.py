@@ -45,6 +45,7 @@ from benchmarks.deliverykit import (
     print_table,
 )
 from benchmarks.report import emit
+from runtime.eventloop import loop_factory
 from storage import Database, migrate
 
 AT = dt.datetime(2026, 11, 22, 7, 0, tzinfo=dt.UTC)
@@ -186,7 +187,9 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "API_URL"))
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(_child(*args.child))))
+        # The engine's own process runs on the loop production uses (runtime.eventloop).
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            print(json.dumps(runner.run(_child(*args.child))))
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     rows = []

@@ -94,7 +94,7 @@ async def run(taps: int) -> dict[str, float]:
             await application.updater.stop()
             await application.stop()
             await application.shutdown()
-            await services_in(application).served.close()
+            await services_in(application).close()
             await db.close()
 
 

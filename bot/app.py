@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 from bot.commands import menu
 from bot.config import BotSettings
 from bot.handlers import admin, all_commands, register_all
+from bot.menu_ledger import MenuLedger
 from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
 from bot.server import errors, flood
@@ -91,6 +92,7 @@ def build_application(
             commands=all_commands(),
             answerer=Answerer.build(library),
             served=ServedTally(db),
+            menus=MenuLedger(db),
             metrics=metrics,
             # Polling (and the console) means this process alone sees every update.
             open_questions=OpenQuestions(sole_handler=settings.webhook_url is None),

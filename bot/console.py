@@ -536,7 +536,7 @@ async def chat() -> None:
                         await updater.stop()
                     if application.running:
                         await application.stop()
-            await services_in(application).served.close()
+            await services_in(application).close()
         finally:
             await db.close()
     finally:

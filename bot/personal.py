@@ -143,8 +143,7 @@ def _usable_timezone(name: str | None, fallback: str) -> str:
 
 
 async def needs_of(svc: Services, chat_id: int) -> Needs:
-    async with svc.db.session() as session:
-        chat = await chats.get_chat(session, chat_id)
+    chat = await svc.db.run(chats.get_chat, chat_id)
     tables = svc.library.intake
     if chat is None:
         return Needs(

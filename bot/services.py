@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.commands import CommandInfo
 from bot.config import BotSettings
+from bot.menu_ledger import MenuLedger
 from bot.menus.callbacks import CallbackCodec
 from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
@@ -48,6 +49,8 @@ class Services:
     answerer: Answerer
     # How often each answer was shown, written in batches (see bot.served_tally).
     served: ServedTally
+    # Which message holds each chat's menu, written in batches (see bot.menu_ledger).
+    menus: MenuLedger
     # This Application's own Prometheus registry and metrics (see bot.server.metrics).
     metrics: Metrics = field(default_factory=Metrics)
     # The delivery engine running in this process (SCHEDULER_ENABLED), if any.
@@ -60,6 +63,11 @@ class Services:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    async def close(self) -> None:
+        """Write what is kept in memory for batched writes (before the database closes)."""
+        await self.menus.close()
+        await self.served.close()
 
     @cached_property
     def codec(self) -> CallbackCodec:

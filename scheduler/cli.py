@@ -14,6 +14,7 @@ import logging
 import signal
 
 from runtime.config import EngineSettings, load_settings
+from runtime.eventloop import loop_factory
 from runtime.logs import configure_logging
 from runtime.ratelimit import SendLimiter
 from runtime.startup import initialize_bot, load_content, make_bot, open_database
@@ -95,7 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "tick":
         at = args.at or dt.datetime.now(dt.UTC)
     try:
-        summary = asyncio.run(_with_engine(settings, at))
+        with asyncio.Runner(loop_factory=loop_factory()) as runner:
+            summary = runner.run(_with_engine(settings, at))
     except KeyboardInterrupt:
         return
     if summary is not None:

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Chat
 
@@ -54,18 +55,22 @@ class SubscribeResult:
     was_active: bool
 
 
-async def get_chat(session: AsyncSession, chat_id: int) -> Chat | None:
-    return await session.get(Chat, chat_id)
+# The functions of an ordinary update are synchronous: `Database.run` runs them as one
+# transaction in SQLite's database thread, and async code calls them via `run_sync`.
 
 
-async def subscribe(
-    session: AsyncSession, chat_id: int, chat_type: str, defaults: NewChatDefaults
+def get_chat(session: Session, chat_id: int) -> Chat | None:
+    return session.get(Chat, chat_id)
+
+
+def subscribe(
+    session: Session, chat_id: int, chat_type: str, defaults: NewChatDefaults
 ) -> SubscribeResult:
     """Subscribe a chat, creating it with defaults or resuming it with its preferences kept.
 
     Safe to call twice, and from two processes at once: the primary key decides who inserts.
     """
-    chat = await session.get(Chat, chat_id, with_for_update=True)
+    chat = session.get(Chat, chat_id, with_for_update=True)
     if chat is None:
         chat = Chat(
             id=chat_id,
@@ -84,12 +89,10 @@ async def subscribe(
             food_cycle=1,
         )
         try:
-            async with session.begin_nested():
+            with session.begin_nested():
                 session.add(chat)
         except IntegrityError:
-            existing = await session.get(
-                Chat, chat_id, with_for_update=True, populate_existing=True
-            )
+            existing = session.get(Chat, chat_id, with_for_update=True, populate_existing=True)
             assert existing is not None
             return SubscribeResult(existing, created=False, was_active=True)
         return SubscribeResult(chat, created=True, was_active=False)

@@ -7,12 +7,14 @@ no topics, a profile that cannot exist) is refused before anything is written.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, TypeVar
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from content import AgeBand, Diet, LifeStage, Sex, Topic
 from content.enums import CHILDBEARING_AGE_BANDS
@@ -136,9 +138,12 @@ def _column_value(value: Any) -> Any:
     return value
 
 
-async def chat_for_update(session: AsyncSession, chat_id: int) -> Chat | None:
-    """The chat row, locked until the transaction ends so two taps cannot interleave."""
-    return await session.get(Chat, chat_id, with_for_update=True, populate_existing=True)
+def chat_for_update(session: Session, chat_id: int) -> Chat | None:
+    """The chat row, locked until the transaction ends so two taps cannot interleave.
+
+    Synchronous, for `Database.run`; async code calls it via `session.run_sync`.
+    """
+    return session.get(Chat, chat_id, with_for_update=True, populate_existing=True)
 
 
 # ---------------------------------------------------------------------- pausing
@@ -172,9 +177,19 @@ def open_menu(chat: Chat) -> int:
     return chat.menu_version
 
 
-async def remember_menu(session: AsyncSession, chat_id: int, message_id: int) -> None:
-    """Note which message holds the chat's current menu (one UPDATE, no row loaded)."""
-    await session.execute(update(Chat).where(Chat.id == chat_id).values(menu_message_id=message_id))
+def remember_menus(session: Session, menus: Mapping[int, int]) -> None:
+    """Note which message holds each chat's current menu (chat id -> message id).
+
+    One UPDATE by primary key for them all, no row loaded; a chat deleted meanwhile
+    (/forget) is simply not there to update.
+    """
+    table = cast(Table, Chat.__table__)
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("chat"))
+        .values(menu_message_id=bindparam("menu")),
+        [{"chat": chat_id, "menu": message_id} for chat_id, message_id in menus.items()],
+    )
 
 
 def await_answer(chat: Chat, question: str, user_id: int) -> None:

@@ -172,5 +172,5 @@ async def stop_harness(harness: BotHarness) -> None:
     if application.running:
         await application.stop()
     await application.shutdown()
-    await services_in(application).served.close()
+    await services_in(application).close()
     await harness.db.close()

@@ -277,7 +277,7 @@ async def test_commands_are_not_taken_for_questions(bot: BotHarness) -> None:
 async def _chat(db: Database, chat_id: int = CHAT) -> None:
     defaults = NewChatDefaults("UTC", dt.time(9, 0), [])
     async with db.session() as session:
-        await chats.subscribe(session, chat_id, "private", defaults)
+        await session.run_sync(chats.subscribe, chat_id, "private", defaults)
 
 
 async def test_served_counts_accumulate(db: Database) -> None:

@@ -208,8 +208,8 @@ async def test_repository_keeps_days_and_chats_apart(db: Database) -> None:
     defaults = chats.NewChatDefaults("UTC", dt.time(9), [])
     day = dt.date(2024, 3, 10)
     async with db.session() as session:
-        await chats.subscribe(session, 1, "private", defaults)
-        await chats.subscribe(session, 2, "private", defaults)
+        await session.run_sync(chats.subscribe, 1, "private", defaults)
+        await session.run_sync(chats.subscribe, 2, "private", defaults)
     async with db.session() as session:
         for food_id, when in [("a", day), ("b", day), ("c", day + dt.timedelta(days=1))]:
             await intake.add_entry(session, 1, when, food_id, 1, 10)

@@ -47,7 +47,7 @@ def tips_of(library: Library, topic: str, count: int) -> list[str]:
 
 async def add_chat(db: Database, chat_id: int, tips: Sequence[str] = ()) -> None:
     async with db.session() as session:
-        await chats.subscribe(session, chat_id, "private", DEFAULTS)
+        await session.run_sync(chats.subscribe, chat_id, "private", DEFAULTS)
     if tips:
         async with db.session() as session:
             await record(session, [Shown(chat_id, Kind.TIP, tip, 1) for tip in tips])

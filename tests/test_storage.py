@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from storage import Database, chats, migrate
 from storage.models import Base, Chat, Delivery
@@ -35,18 +37,61 @@ async def test_upgrade_twice_is_harmless(db: Database) -> None:
 
 async def test_subscribe_is_idempotent(db: Database) -> None:
     async with db.session() as session:
-        first = await chats.subscribe(session, 7, "private", DEFAULTS)
+        first = await session.run_sync(chats.subscribe, 7, "private", DEFAULTS)
     async with db.session() as session:
-        second = await chats.subscribe(session, 7, "private", DEFAULTS)
+        second = await session.run_sync(chats.subscribe, 7, "private", DEFAULTS)
     assert first.created and not second.created and second.was_active
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Chat)) == 1
 
 
+async def test_run_commits_one_transaction_and_rolls_back_on_error(db: Database) -> None:
+    result = await db.run(chats.subscribe, 12, "private", DEFAULTS)
+    assert result.created and result.chat.id == 12
+
+    def subscribe_then_fail(session: Session) -> None:
+        chats.subscribe(session, 13, "private", DEFAULTS)
+        session.flush()
+        raise RuntimeError("after the insert")
+
+    with pytest.raises(RuntimeError):
+        await db.run(subscribe_then_fail)
+    assert await db.run(chats.get_chat, 13) is None
+    async with db.session() as session:
+        # What the database thread wrote is what the async connections read.
+        assert await session.scalar(select(Chat.status).where(Chat.id == 12)) == "active"
+
+
+async def test_run_and_async_sessions_take_turns_without_waiting_on_the_file(
+    db: Database,
+) -> None:
+    async def through_run(chat_id: int) -> None:
+        await db.run(chats.subscribe, chat_id, "private", DEFAULTS)
+
+    async def through_session(chat_id: int) -> None:
+        async with db.session() as session:
+            await session.run_sync(chats.subscribe, chat_id, "private", DEFAULTS)
+            await asyncio.sleep(0)
+
+    work = [through_run(n) if n % 2 else through_session(n) for n in range(100, 160)]
+    await asyncio.gather(*work)
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Chat)) == 60
+
+
+async def test_run_inside_an_open_transaction_uses_a_connection_of_its_own(
+    db: Database,
+) -> None:
+    async with db.session() as session:
+        await session.run_sync(chats.subscribe, 14, "private", DEFAULTS)
+        await session.commit()
+        # Nested in this task's transaction: no deadlock on SQLite's lock.
+        assert await db.run(chats.get_chat, 14) is not None
+
+
 async def test_concurrent_subscribes_make_one_row(db: Database) -> None:
     async def one() -> bool:
-        async with db.session() as session:
-            return (await chats.subscribe(session, 8, "private", DEFAULTS)).created
+        return (await db.run(chats.subscribe, 8, "private", DEFAULTS)).created
 
     created = await asyncio.gather(*(one() for _ in range(5)))
     assert created.count(True) == 1
@@ -56,13 +101,13 @@ async def test_concurrent_subscribes_make_one_row(db: Database) -> None:
 
 async def test_stop_keeps_preferences_and_start_resumes(db: Database) -> None:
     async with db.session() as session:
-        result = await chats.subscribe(session, 9, "private", DEFAULTS)
+        result = await session.run_sync(chats.subscribe, 9, "private", DEFAULTS)
         result.chat.timezone = "Europe/Berlin"
     async with db.session() as session:
         assert await chats.unsubscribe(session, 9)
         assert not await chats.unsubscribe(session, 9)
     async with db.session() as session:
-        resumed = await chats.subscribe(session, 9, "private", DEFAULTS)
+        resumed = await session.run_sync(chats.subscribe, 9, "private", DEFAULTS)
         assert not resumed.created and not resumed.was_active
         assert resumed.chat.timezone == "Europe/Berlin"
         assert resumed.chat.status == chats.Status.ACTIVE
@@ -70,7 +115,7 @@ async def test_stop_keeps_preferences_and_start_resumes(db: Database) -> None:
 
 async def test_forget_cascades(db: Database) -> None:
     async with db.session() as session:
-        await chats.subscribe(session, 10, "private", DEFAULTS)
+        await session.run_sync(chats.subscribe, 10, "private", DEFAULTS)
     async with db.session() as session:
         session.add(
             Delivery(
@@ -88,7 +133,7 @@ async def test_forget_cascades(db: Database) -> None:
 async def test_timestamps_come_back_aware_utc(db: Database) -> None:
     instant = dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
     async with db.session() as session:
-        result = await chats.subscribe(session, 11, "private", DEFAULTS)
+        result = await session.run_sync(chats.subscribe, 11, "private", DEFAULTS)
         result.chat.next_due_at = instant
     async with db.session() as session:
         chat = await session.get(Chat, 11)

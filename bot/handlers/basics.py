@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -19,7 +20,7 @@ from telegram.ext import (
 from bot.commands import CommandInfo, Feature, help_lines
 from bot.formatting import esc, schedule_summary
 from bot.menus.keyboards import Keyboard
-from bot.menus.kit import STALE_BUTTON, admin_or_refuse, codec_of, remember_menu
+from bot.menus.kit import STALE_BUTTON, admin_or_refuse, codec_of
 from bot.pipeline import Stage
 from bot.services import AnyApplication, services_of
 from content import Topic
@@ -34,6 +35,9 @@ COMMANDS = [
     CommandInfo("help", "what I can do"),
     CommandInfo("stop", "stop daily tips (your settings are kept)"),
 ]
+
+# What /start's transaction hands back: the subscription, its summary, the onboarding menu.
+Subscribed = tuple[chats.SubscribeResult, str, InlineKeyboardMarkup | None]
 
 WELCOME = (
     "👋 <b>Welcome to MagBot!</b>\n"
@@ -57,15 +61,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         topics=[str(t) for t in Topic],
     )
     now = dt.datetime.now(dt.UTC)
-    async with svc.db.session() as session:
-        result = await chats.subscribe(session, chat.id, chat.type, defaults)
+
+    def subscribe(
+        session: Session,
+    ) -> tuple[chats.SubscribeResult, str, InlineKeyboardMarkup | None]:
+        result = chats.subscribe(session, chat.id, chat.type, defaults)
         if not result.was_active:
             result.chat.next_due_at = next_due_for(result.chat, now)
         # An active chat with no next delivery time is never due: /start repairs it.
         elif chats.ensure_next_due(result.chat, lambda row: next_due_for(row, now)):
             log.warning("repaired a subscription without a next delivery chat_id=%s", chat.id)
-        summary = schedule_summary(result.chat)
         markup = onboarding_keyboard(result.chat, context) if result.created else None
+        return result, schedule_summary(result.chat), markup
+
+    result, summary, markup = await svc.db.run(subscribe)
     if result.created:
         text = (
             f"{WELCOME}\n\n<i>{esc(svc.library.onboarding_disclaimer)}</i>\n\n"
@@ -82,7 +91,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     sent = await message.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     if markup is not None:
-        await remember_menu(svc, chat.id, sent.message_id)
+        svc.menus.note(chat.id, sent.message_id)
 
 
 def onboarding_keyboard(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> InlineKeyboardMarkup:

@@ -81,7 +81,7 @@ async def resume_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     now = utcnow()
     async with services_of(context).db.session() as session:
-        row = await preferences.chat_for_update(session, chat.id)
+        row = await session.run_sync(preferences.chat_for_update, chat.id)
         if row is None:
             text = UNKNOWN_CHAT
         elif row.status != "active":

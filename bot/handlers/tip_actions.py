@@ -170,7 +170,7 @@ async def _record(
 ) -> Recorded:
     now = svc.now()
     async with svc.db.session() as session:
-        row = await preferences.chat_for_update(session, message.chat.id)
+        row = await session.run_sync(preferences.chat_for_update, message.chat.id)
         if row is None:
             return Recorded.UNKNOWN_CHAT
         return await learning.record_tip_action(
@@ -256,7 +256,7 @@ async def _later(
     chat_id, now = message.chat.id, svc.now()
     markup: InlineKeyboardMarkup | None = None
     async with svc.db.session() as session:
-        row = await preferences.chat_for_update(session, chat_id)
+        row = await session.run_sync(preferences.chat_for_update, chat_id)
         times = later_instant(row, act, now) if row is not None else None
         if row is None:
             text = UNKNOWN_CHAT

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Chat, ChatMember, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
@@ -142,7 +143,7 @@ async def on_press(
     )
     message_id = query.message.message_id if query.message is not None else None
     async with svc.db.session() as session:
-        row = await preferences.chat_for_update(session, chat.id)
+        row = await session.run_sync(preferences.chat_for_update, chat.id)
         if row is None or row.menu_version != press.version:
             outcome = Outcome("none", answer=EXPIRED)
         else:
@@ -167,7 +168,7 @@ async def _carry_out(
         sent = await context.bot.send_message(
             query.message.chat.id, outcome.text, reply_markup=outcome.markup
         )
-        await remember_menu(svc, sent.chat_id, sent.message_id)
+        svc.menus.note(sent.chat_id, sent.message_id)
 
 
 async def strip_keyboard(query: CallbackQuery) -> None:
@@ -189,11 +190,6 @@ async def strip_message_keyboard(
         log.debug("old menu %s not stripped: %s", message_id, error)
 
 
-async def remember_menu(svc: Services, chat_id: int, message_id: int) -> None:
-    async with svc.db.session() as session:
-        await preferences.remember_menu(session, chat_id, message_id)
-
-
 async def send_menu(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -207,21 +203,25 @@ async def send_menu(
         return False
     svc, codec = services_of(context), codec_of(context)
     user_id = update.effective_user.id if update.effective_user else chat.id
-    async with svc.db.session() as session:
-        row = await preferences.chat_for_update(session, chat.id)
+
+    unwritten = svc.menus.take(chat.id)
+
+    def open_menu(session: Session) -> tuple[str, InlineKeyboardMarkup | None, int | None] | None:
+        row = preferences.chat_for_update(session, chat.id)
         if row is None:
-            text, markup, old_menu = unknown, None, None
-        else:
-            old_menu = row.menu_message_id
-            version = preferences.open_menu(row)
-            view = MenuView(
-                svc, codec, chat.id, version, user_id, chat.type != Chat.PRIVATE, utcnow()
-            )
-            text, markup = render(row, view)
-    sent = await message.reply_text(text, reply_markup=markup)
-    if row is None:
+            return None
+        old_menu = unwritten or row.menu_message_id
+        version = preferences.open_menu(row)
+        view = MenuView(svc, codec, chat.id, version, user_id, chat.type != Chat.PRIVATE, utcnow())
+        return (*render(row, view), old_menu)
+
+    opened = await svc.db.run(open_menu)
+    if opened is None:
+        await message.reply_text(unknown)
         return False
+    text, markup, old_menu = opened
+    sent = await message.reply_text(text, reply_markup=markup)
     if old_menu is not None:
         await strip_message_keyboard(context, chat.id, old_menu)
-    await remember_menu(svc, chat.id, sent.message_id)
+    svc.menus.note(chat.id, sent.message_id)
     return True

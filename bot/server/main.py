@@ -18,6 +18,7 @@ from bot.server.health import Health
 from bot.server.webhook import HttpServer, build_ops_server, build_server, register_webhook
 from bot.services import attach, services_in
 from runtime.config import load_settings
+from runtime.eventloop import loop_factory
 from runtime.logs import configure_logging
 from runtime.startup import initialize_bot, load_content, open_database
 from scheduler.embedded import EmbeddedDelivery
@@ -99,7 +100,7 @@ async def serve(settings: BotSettings) -> None:
             await delivery.stop()
         if initialized:
             await application.shutdown()
-        await services_in(application).served.close()
+        await services_in(application).close()
         await db.close()
 
 
@@ -109,5 +110,6 @@ def main() -> None:
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
     configure_logging(settings.log_level, secrets)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+    runner = asyncio.Runner(loop_factory=loop_factory())
+    with contextlib.suppress(KeyboardInterrupt), runner:
+        runner.run(serve(settings))

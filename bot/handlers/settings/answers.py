@@ -21,7 +21,6 @@ from bot.menus.kit import (
     UNKNOWN_CHAT,
     MenuView,
     codec_of,
-    remember_menu,
     strip_message_keyboard,
     utcnow,
 )
@@ -90,7 +89,7 @@ async def drop_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     svc = services_of(context)
     async with svc.db.session() as session:
-        row = await preferences.chat_for_update(session, chat.id)
+        row = await session.run_sync(preferences.chat_for_update, chat.id)
         if row is not None:
             preferences.clear_awaiting(row)
 
@@ -140,14 +139,14 @@ async def _apply(
     old_menu: int | None = None
     markup = None
     async with svc.db.session() as session:
-        row = await preferences.chat_for_update(session, chat.id)
+        row = await session.run_sync(preferences.chat_for_update, chat.id)
         if row is None:
             text = UNKNOWN_CHAT
         elif not save(row, changes, now):
             text = "That value is not allowed. Please try another."
         else:
             preferences.clear_awaiting(row)
-            old_menu = row.menu_message_id
+            old_menu = svc.menus.take(chat.id) or row.menu_message_id
             view = MenuView(
                 svc, codec_of(context), chat.id, row.menu_version, user_id,
                 chat.type != Chat.PRIVATE, now,
@@ -159,4 +158,4 @@ async def _apply(
     sent = await message.reply_text(text, reply_markup=markup)
     if old_menu is not None:
         await strip_message_keyboard(context, chat.id, old_menu)
-    await remember_menu(svc, chat.id, sent.message_id)
+    svc.menus.note(chat.id, sent.message_id)

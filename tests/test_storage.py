@@ -79,6 +79,30 @@ async def test_run_and_async_sessions_take_turns_without_waiting_on_the_file(
         assert await session.scalar(select(func.count()).select_from(Chat)) == 60
 
 
+async def test_transactions_run_together_still_commit_and_fail_each_on_its_own(
+    db: Database,
+) -> None:
+    def subscribe_or_fail(session: Session, chat_id: int) -> int:
+        chats.subscribe(session, chat_id, "private", DEFAULTS)
+        session.flush()
+        if chat_id % 3 == 0:
+            raise ValueError(chat_id)
+        return chat_id
+
+    outcomes = await asyncio.gather(
+        *(db.run(subscribe_or_fail, chat_id) for chat_id in range(300, 330)),
+        return_exceptions=True,
+    )
+    for chat_id, outcome in zip(range(300, 330), outcomes, strict=True):
+        if chat_id % 3 == 0:
+            assert isinstance(outcome, ValueError) and outcome.args == (chat_id,)
+        else:
+            assert outcome == chat_id
+    async with db.session() as session:
+        stored = set(await session.scalars(select(Chat.id).where(Chat.id >= 300)))
+    assert stored == {chat_id for chat_id in range(300, 330) if chat_id % 3}
+
+
 async def test_run_inside_an_open_transaction_uses_a_connection_of_its_own(
     db: Database,
 ) -> None:

@@ -97,6 +97,9 @@ LOW_EGFR = 30
 CHILD_YEARS = 12
 LOW_SATS = 92
 MIN_SATS = 50
+MAX_SATS = 100
+# An oxygen reading on a recheck this high is normal.
+NORMAL_SATS = 95
 LOW_GCS = 8
 MIN_GCS = 3
 
@@ -176,6 +179,8 @@ _DIALECT = {
     "inna": "in",
     "pikin": "child",
     "pickney": "child",
+    # Voice-to-text mishearings: "hes not breeding right" is "not breathing right".
+    "breeding": "breathing",
 }
 # "mi" is "my" in Caribbean English and Spanish ("mi granny", "mi abuela"), except as the
 # clinical abbreviation after these words ("an MI", "suspected MI").
@@ -195,6 +200,38 @@ _AGE_WHEN = frozenset({"when", "since", "till", "until"})
 _AGE_SUBJECTS = frozenset({"i", "he", "she", "we", "they", "you"})
 _WAS_WORDS = frozenset({"was", "were"})
 MIN_AGE, MAX_AGE = 1, 110
+# A qualified check ("poison control said she's fine") settles a swallowing told near it, for
+# the ingestion flags; for the others only a sign told before the check ("my doctor checked
+# my heart and said it's fine"): it says nothing of a chest pain told after it.
+CHECKED_FLAGS = frozenset({"child-ingestion", "overdose"})
+# The fine-word this many words after the one who checked ("poison control said that's fine").
+CHECKED_REACH = 8
+# Words typed without spaces ("myheartisracing"): split into at most this many known words.
+MAX_RUN_PARTS = 6
+MIN_RUN_LENGTH = 7
+# Letters held down ("chesssst", "pleeease"): three or more of one letter in a row.
+_STRETCHED = re.compile(r"(.)\1{2,}")
+# The only words of one or two letters a run of words may hold ("re" + "checked" is no split
+# of "rechecked").
+_SHORT_WORDS = frozenset(
+    "i a my me im is in it on to of at up so no do go he we us an or be by as am".split()
+)
+# A CKD stage ("stage 2 kidney disease") is no eGFR: stage 4 and 5 mean an eGFR under 30.
+SEVERE_CKD_STAGE = 4
+# What a learned guess of these flags needs, one of: the child-ingestion guess something a
+# child could be poisoned by ("my 2 year old had a lick of chocolate" names only food); the
+# dehydration guess a loss of fluid ("lightheaded when I stand up" alone is no dehydration).
+_MODEL_NEEDS = {
+    "child-ingestion": (
+        "medicine-in-reach",
+        "swallow-magnesium",
+        "pill-count",
+        "magnesium-product",
+        "epsom",
+        "liquid-product",
+    ),
+    "dehydration": ("gut-loss", "cant-keep-down", "gut-illness", "severe-gut", "dehydrated"),
+}
 
 
 @dataclass(frozen=True)
@@ -299,6 +336,7 @@ class Triage:
             if not word.endswith("*") and not word.startswith("=")
         }
         self._vocabulary = sorted(vocabulary)
+        self._term_words = frozenset(vocabulary)
         # No typo is more than two letters longer than the word it stands for.
         self._longest = max(map(len, vocabulary), default=0) + 2
         self._by_first: dict[str, list[tuple[str, _Term, bool]]] = {}
@@ -332,10 +370,17 @@ class Triage:
 
     def check(self, text: str) -> TriageResult:
         tokens = _tokens(text)
+        same = self._word_matches([t.text for t in tokens])
+        tokens = self._respaced(tokens, same)
         words = [t.text for t in tokens]
-        same = self._word_matches(words)
+        same |= self._word_matches([word for word in words if word not in same])
         found, excepted = self._scan(tokens, same)
-        negations = frozenset(end for _, end in found.get("negation", ()))
+        # "never mind my chest is hurting" denies nothing: an excepted negation is none.
+        negations = frozenset(
+            end
+            for start, end in found.get("negation", ())
+            if not any(s <= end and start <= e for s, e in excepted.get("negation", ()))
+        )
         numbers = _numbers(tokens)
         cache: dict[str, list[Match]] = {}
         values = dict(numbers)
@@ -379,13 +424,47 @@ class Triage:
             cues += [(p, p) for p in _past_years(tokens, numbers)]
             cues += [(p, p) for p in _past_ages(tokens, numbers)]
             past = _history_windows(tokens, cues)
+            # "it stopped after a minute": over, but only what was told before it.
+            past += [
+                (first, m.end)
+                for m in matches("resolved")
+                if not m.negated and not _denied_before(tokens, m.start)
+                for first, _ in _history_windows(tokens, [(m.start, m.end)])
+            ]
         fiction = _clause_windows(
             tokens, [(m.start, m.end) for m in matches("fiction") if not m.negated]
         )
+        # Someone qualified checked and said all is well: an ingestion anywhere near it is
+        # settled; any other sign told before it is too, unless the message goes on to say
+        # it got worse or came back ("... said it's fine, but now it's worse").
+        checked: list[tuple[int, int]] = []
+        checked_before: list[tuple[int, int]] = []
+        if not _present(matches("happening-now")):
+            fine = [m for m in matches("said-fine") if not m.negated]
+            checks = [
+                (by.start, said.end)
+                for by in matches("checked-by")
+                if not by.negated
+                for said in fine
+                if 0 < said.start - by.end <= CHECKED_REACH
+                and not any(t.is_break for t in tokens[by.end : said.start])
+            ]
+            checked = _history_windows(tokens, checks)
+            worse = [m.start for m in matches("worsening") if not m.negated]
+            checked_before = [
+                (first, end)
+                for (first, _), (_, end) in zip(checked, checks, strict=True)
+                if not any(w > end for w in worse)
+            ]
         findings: list[Finding] = []
         quiet: dict[str, list[tuple[int, int]]] = {}  # per flag: history, fiction, ordinary
         for flag in self._flags:
-            history = [*(past if flag.acute else []), *fiction]
+            history = [
+                *(past if flag.acute else []),
+                *fiction,
+                *(checked if flag.id in CHECKED_FLAGS else []),
+                *(checked_before if flag.acute else []),
+            ]
             ordinary = [
                 (m.start - ORDINARY_REACH, m.end + ORDINARY_REACH)
                 for concept in flag.ordinary_near
@@ -409,7 +488,9 @@ class Triage:
         # not asked at all (numeric signals come from numbers, not words).
         maybe_signal = bool(numbers) or not self._signal_words.isdisjoint(found)
         if not findings and self._model is not None and maybe_signal:
-            findings.extend(self._second_opinion(text, tokens, numbers, matches, quiet))
+            findings.extend(
+                self._second_opinion(text, tokens, numbers, matches, quiet, checked=bool(checked))
+            )
         return TriageResult(
             findings=tuple(findings),
             hypothetical=bool(findings) and self._general_question(text, words, matches),
@@ -423,6 +504,8 @@ class Triage:
         numbers: Sequence[tuple[int, float]],
         matches: Callable[[str], list[Match]],
         quiet: dict[str, list[tuple[int, int]]],
+        *,
+        checked: bool = False,
     ) -> list[Finding]:
         """The model's red flag, if it is confident and the message says at least one thing
         the flag's rules look for: the model completes a rule half-matched in words no rule
@@ -434,14 +517,21 @@ class Triage:
         assert self._model is not None
         if _present(matches("reassured")):
             return []  # "my urine is a normal colour", "i feel fine": no learned alarm
+        if _present(matches("content-question")):
+            return []  # "how much magnesium is in a spoon of milk of magnesia?"
         prediction = self._model.predict(text)
         if prediction is None or prediction.category not in self._by_id:
             return []
         flag = self._by_id[prediction.category]
+        if checked and flag.id in CHECKED_FLAGS:
+            return []  # "poison control said she's fine": no learned ingestion guess
         if flag.id == "overdose" and _small_stated_dose(tokens, numbers):
             return []  # "took my 150 mg tablet twice": no large overdose
         if flag.id == "abnormal-heartbeat" and self._athletic(matches):
             return []  # "resting heart rate 46 since I started training"
+        needs = _MODEL_NEEDS.get(flag.id)
+        if needs is not None and not any(_present(matches(concept)) for concept in needs):
+            return []  # a child who ate food, dizziness on standing: nothing to guess at
         if not all(_present(matches(concept)) for concept in self._shared.get(flag.id, ())):
             return []
         if any(_present(matches(concept)) for concept in flag.ordinary_near):
@@ -478,6 +568,31 @@ class Triage:
         if not _present(matches("ordinary-slow-pulse")):
             return False
         return not any(_present(matches(concept)) for concept in _SLOW_PULSE_SYMPTOMS)
+
+    def _respaced(self, tokens: Sequence[_Token], same: dict[str, frozenset[str]]) -> list[_Token]:
+        """Words typed in a hurry: letters held down ("chesssst") read as the word, and words
+        run together ("myheartisracing") split into known words, when the word is not one
+        triage or the library knows and no term word matches it through a typo."""
+        respaced: list[_Token] = []
+        for token in tokens:
+            word = token.text
+            if token.is_break or word in self._known or same.get(word) or word.isdigit():
+                respaced.append(token)
+                continue
+            held = _held_letters(word, self._known)
+            if held is not None:
+                respaced.append(_Token(held, False))
+                continue
+            parts = _split_run(word, self._known) if len(word) >= MIN_RUN_LENGTH else None
+            if parts is None or not self._signal_words_in(parts, same):
+                respaced.append(token)
+                continue
+            respaced += [_Token(part, False) for part in parts]
+        return respaced
+
+    def _signal_words_in(self, parts: Sequence[str], same: dict[str, frozenset[str]]) -> bool:
+        """Does a split name at least one word of a term (else it changes nothing)?"""
+        return any(part in self._term_words or same.get(part) for part in parts)
 
     def _general_question(
         self, text: str, words: Sequence[str], matches: Callable[[str], list[Match]]
@@ -647,6 +762,37 @@ def _tokens(text: str, *, dialect: bool = True) -> list[_Token]:
     return found
 
 
+def _held_letters(word: str, known: frozenset[str]) -> str | None:
+    """ "chesssst" -> "chest", "pleeease" -> "please": a letter held down, read as the known
+    word with the run cut to two letters or to one (None when neither is a word)."""
+    if not _STRETCHED.search(word):
+        return None
+    for keep in (r"\1\1", r"\1"):
+        shorter = _STRETCHED.sub(keep, word)
+        if shorter in known:
+            return shorter
+    return None
+
+
+def _split_run(word: str, known: frozenset[str]) -> list[str] | None:
+    """The fewest known words that spell `word` ("cantcatchmybreath" -> cant catch my
+    breath), or None."""
+    best: list[list[str] | None] = [[]] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 20), end):
+            before = best[start]
+            piece = word[start:end]
+            if before is None or len(before) >= MAX_RUN_PARTS:
+                continue
+            if piece not in known or (len(piece) <= 2 and piece not in _SHORT_WORDS):
+                continue
+            current = best[end]
+            if current is None or len(before) + 1 < len(current):
+                best[end] = [*before, piece]
+    found = best[len(word)]
+    return found if found is not None and len(found) > 1 else None
+
+
 def _negated(tokens: Sequence[_Token], start: int, negations: frozenset[int]) -> bool:
     listed = False  # an "or" / "nor" between: the concept is one item of a denied list
     for p in range(start - 1, max(-1, start - 1 - LIST_NEGATION_REACH), -1):
@@ -689,14 +835,13 @@ def _unless_normal(
     match: Match, tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]
 ) -> Match:
     """A blood pressure word followed by a normal reading ("my bp is 110/70, is that too
-    low?") states a known, normal pressure: it does not count as a low one."""
+    low?"), or by a low one a normal recheck replaced ("bp 85/55, again 5 minutes later
+    122/80"), states a known, normal pressure: it does not count as a low one."""
     for position, value in numbers:
-        if (
-            0 < position - match.end <= NORMAL_READING_REACH
-            and _reading_after(tokens, position)
-            and LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
-        ):
-            return Match(match.concept, match.start, match.end, match.words, True)
+        if 0 < position - match.end <= NORMAL_READING_REACH and _reading_after(tokens, position):
+            normal = LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
+            if normal or (value < LOW_SYSTOLIC and _normal_on_recheck(tokens, position)):
+                return Match(match.concept, match.start, match.end, match.words, True)
     return match
 
 
@@ -918,12 +1063,16 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         named_after = after[:2] in (["kidney", "function"], ["renal", "function"])
         if _TIME_UNITS.intersection(after[:1]):
             return False  # "donated a kidney 5 years ago": a time, not a kidney function
+        if before[-1:] == ["stage"]:
+            return value >= SEVERE_CKD_STAGE  # "kidneys are stage 2": a stage, not an eGFR
         return (bool(_KIDNEY_WORDS.intersection(wider)) or named_after) and value < LOW_EGFR
     if concept == "low-sats":
         # "sats 88", "spo2 89", "oxygen 85", "88 sats": an oxygen saturation under 92 %.
         following = tokens[position + 1].text if position + 1 < len(tokens) else ""
         near = _SATS_WORDS.intersection(before[-3:]) or following in _SATS_WORDS
         in_range = MIN_SATS <= value < LOW_SATS
+        if _sats_normal_on_recheck(tokens, position):
+            return False  # "89 with cold hands, retested and it was 98": the probe's error
         return bool(near) and in_range and not _NOT_BEATS.intersection(after[:1])
     if concept == "low-gcs":
         near_gcs = bool({"gcs", "glasgow"}.intersection(before[-3:]))
@@ -967,6 +1116,20 @@ def _normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
         value = _number(text)
         if recheck and value is not None and _reading_after(tokens, later):
             return LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
+    return False
+
+
+def _sats_normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
+    """Is the oxygen reading at `position` followed by a recheck word and then a normal one
+    ("89, retested with warm hands: 98")? A low reading a normal recheck replaces is the
+    probe's error (cold fingers, nail polish)."""
+    recheck = False
+    for later in range(position + 1, len(tokens)):
+        text = tokens[later].text
+        recheck = recheck or text in _RECHECK_WORDS
+        value = _number(text)
+        if recheck and value is not None and MIN_SATS <= value <= MAX_SATS:
+            return value >= NORMAL_SATS
     return False
 
 

@@ -76,6 +76,8 @@ LOAD_UPDATES_PER_S = 300.0
 LOAD_P99_MS = 200.0
 # Bot CPU per update for the full conversation in polling mode, per database.
 LOAD_BOT_CPU_MS = {"sqlite": 3.0, "postgresql": 2.5}
+# Past capacity (load.py --overload): see _overload.
+OVERLOAD_SLACK = 1.5
 NO_GOAL = "(none set)"
 
 BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -199,6 +201,27 @@ def _head_of_line(figures: Figures) -> list[Row]:
     ]
 
 
+def _overload(figures: Figures, run: Mapping[str, Any], name: str) -> Row:
+    """Past capacity: every update answered, and the time in the bot held by its backlog.
+
+    Updates the bot has no room for wait at Telegram (polling stops fetching), so the
+    bound is on the time from the bot taking an update to its reply: at most the backlog
+    (MAX_PENDING_UPDATES) worked off at the rate measured, with half again for the
+    steps that wait twice (a database turn, then a send).
+    """
+    bound_ms = OVERLOAD_SLACK * figures["max_pending"] * 1000 / max(run["updates_per_s"], 1.0)
+    lost = int(run["offered"]) - int(run["handled"]) + int(run["errors"])
+    met = lost == 0 and run["p99_in_bot_ms"] <= bound_ms
+    return Row(
+        name,
+        f"nothing lost; p99 in the bot <= {OVERLOAD_SLACK:g} x backlog / rate",
+        f"{run['updates_per_s']:.0f} updates/s served, {lost} lost; p99 in the bot "
+        f"{run['p99_in_bot_ms']:,.0f} ms (bound {bound_ms:,.0f} ms for a backlog of "
+        f"{figures['max_pending']:,}); p99 from offer {run['p99_ms']:,.0f} ms",
+        met,
+    )
+
+
 def _load(figures: Figures) -> list[Row]:
     database = str(figures["database"])
     script = str(figures["script"])
@@ -206,6 +229,13 @@ def _load(figures: Figures) -> list[Row]:
     rows = []
     for run in figures["runs"]:
         mode = str(run["mode"])
+        name = (
+            f"Load, {what} (`load.py`, {figures['users']:,} users, "
+            f"{figures['rate']:.0f}/s offered, {mode}, {_backend(database)})"
+        )
+        if figures.get("overload"):
+            rows.append(_overload(figures, run, name.replace("Load,", "Overload,", 1)))
+            continue
         cpu = run.get("bot_cpu_ms_per_update")
         # The CPU budget is the full conversation's, in polling mode (one bot process).
         cpu_limit = (
@@ -226,8 +256,7 @@ def _load(figures: Figures) -> list[Row]:
         )
         rows.append(
             Row(
-                f"Load, {what} (`load.py`, {figures['users']:,} users, "
-                f"{figures['rate']:.0f}/s offered, {mode}, {_backend(database)})",
+                name,
                 goal,
                 f"{run['updates_per_s']:.0f} updates/s, p50 {run['p50_ms']:,.1f} ms, "
                 f"p99 {run['p99_ms']:,.1f} ms, {cpu_text}"

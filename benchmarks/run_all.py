@@ -65,6 +65,7 @@ class Step:
 
 LOAD_CONVERSATION = ("--users", "1000", "--rate", "300")
 LOAD_QUICK = ("--users", "30", "--rate", "100")
+LOAD_OVERLOAD = ("--users", "2000", "--rate", "700")
 STEPS = [
     Step("ask", quick=("--rounds", "1")),
     Step("delivery_throughput", quick=("--chats", "2000")),
@@ -89,6 +90,12 @@ STEPS = [
         (*LOAD_CONVERSATION, "--modes", "polling"),
         (*LOAD_QUICK, "--modes", "polling"),
         postgres_database="magbot_load",
+    ),
+    # About twice what one process serves (item 4 of issue 16): nothing may be lost.
+    Step(
+        "load",
+        (*LOAD_OVERLOAD, "--modes", "polling", "--overload"),
+        (*LOAD_QUICK, "--modes", "polling", "--overload"),
     ),
     Step(
         "load",

@@ -47,7 +47,7 @@ def build_application(
 ) -> AnyApplication:
     token = settings.bot_token.get_secret_value()
     metrics = Metrics()
-    backlog = Backlog(settings.max_pending_updates)
+    backlog = Backlog(settings.pending_limit)
     metrics.watch_pending(lambda: backlog.count)
     processor = PerChatUpdateProcessor(
         MAX_CONCURRENT_UPDATES,

@@ -18,6 +18,9 @@ from runtime.config import EngineSettings, parse_duration
 RESERVED_PATHS = frozenset({"/healthz", "/metrics"})
 # A guessable secret lets anyone post updates as Telegram; 16 characters is the floor.
 MIN_SECRET_LENGTH = 16
+# MAX_PENDING_UPDATES when unset (BotSettings.pending_limit).
+POLLING_PENDING = 300
+WEBHOOK_PENDING = 1000
 
 
 class BotSettings(EngineSettings):
@@ -41,8 +44,8 @@ class BotSettings(EngineSettings):
     metrics_port: int = Field(default=8081, ge=1, le=65535, validate_default=True)
     # Updates this process accepted and has not finished. Past it the webhook answers 503
     # (Telegram keeps the update and retries) and polling waits before fetching more, so
-    # the backlog, and what a crash could lose, stays bounded.
-    max_pending_updates: int = Field(default=1000, ge=1, le=100_000)
+    # the backlog, and what a crash could lose, stays bounded. Unset: see pending_limit.
+    max_pending_updates: int | None = Field(default=None, ge=1, le=100_000)
     # Updates of one chat waiting their turn (a chat's updates run one at a time). Beyond
     # it new ones are dropped with one notice: a chat's backlog takes about a second per
     # update to work off, so this also bounds how long a shutdown waits for it.
@@ -129,6 +132,19 @@ class BotSettings(EngineSettings):
         if value < dt.timedelta(0):
             raise ValueError("must not be negative (e.g. 90d, 30d, or 0 to keep none)")
         return value
+
+    @property
+    def pending_limit(self) -> int:
+        """MAX_PENDING_UPDATES, or its default for the way updates arrive.
+
+        Polling fetches only when there is room, so what does not fit waits at Telegram
+        for free; 300 keeps an update's time inside an overloaded bot near a second
+        (docs/benchmarks.md, "Past capacity"). A webhook cannot wait: past the limit it
+        answers 503 and Telegram retries later, so it keeps more before refusing.
+        """
+        if self.max_pending_updates is not None:
+            return self.max_pending_updates
+        return WEBHOOK_PENDING if self.webhook_url else POLLING_PENDING
 
     @property
     def webhook_path(self) -> str:

@@ -168,6 +168,15 @@ class Database:
         await self.engine.dispose()
 
 
+def _settle(future: asyncio.Future[Any], succeeded: bool, value: Any) -> None:
+    if future.done():  # its caller gave up waiting
+        return
+    if succeeded:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
 # Database.exclusive: the process's SQLite lock, as a context manager factory.
 Exclusive = Callable[[], AbstractAsyncContextManager[None]]
 
@@ -209,33 +218,29 @@ class _SqliteThread:
             async with exclusive():
                 batch, self._waiting = self._waiting, []
                 try:
-                    outcomes = await loop.run_in_executor(
-                        self._executor, self._transactions, [work for work, _ in batch]
-                    )
+                    await loop.run_in_executor(self._executor, self._transactions, loop, batch)
                 except BaseException as error:
                     for _, future in batch:
                         if not future.done():
                             future.set_exception(error)
                     raise
-            for (_, future), (succeeded, value) in zip(batch, outcomes, strict=True):
-                if future.done():  # its caller gave up waiting
-                    continue
-                if succeeded:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
 
-    def _transactions(self, works: list[Callable[[Session], Any]]) -> list[tuple[bool, Any]]:
+    def _transactions(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        batch: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]],
+    ) -> None:
+        """Each in its own transaction; each caller resumes as soon as its own is done."""
         if self._sessions is None:
             self._sessions = sessionmaker(self._engine(), expire_on_commit=False)
-        outcomes: list[tuple[bool, Any]] = []
-        for work in works:
+        for work, future in batch:
             try:
                 with self._sessions() as session, session.begin():
-                    outcomes.append((True, work(session)))
+                    result = work(session)
             except Exception as error:
-                outcomes.append((False, error))
-        return outcomes
+                loop.call_soon_threadsafe(_settle, future, False, error)
+            else:
+                loop.call_soon_threadsafe(_settle, future, True, result)
 
     def _engine(self) -> Engine:
         engine = create_engine(self._url)

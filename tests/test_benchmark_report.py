@@ -170,6 +170,31 @@ def test_load_goals(figures: dict[str, Any], met: bool) -> None:
     assert _one("load", figures).met is met
 
 
+def _overload(*, handled: int = 6000, p99_in_bot: float = 3000.0) -> dict[str, Any]:
+    figures = _load(rate=400.0, p99=9000.0)
+    figures.update(overload=True, max_pending=1000)
+    figures["runs"][0].update(handled=handled, p99_in_bot_ms=p99_in_bot)
+    return figures
+
+
+@pytest.mark.parametrize(
+    ("figures", "met"),
+    [
+        # 1,000 updates of backlog at 400/s: 2.5 s, with half again 3.75 s.
+        (_overload(), True),
+        (_overload(p99_in_bot=3750.0), True),
+        (_overload(p99_in_bot=3751.0), False),
+        (_overload(handled=5999), False),  # one update never answered
+    ],
+)
+def test_overload_goal_is_nothing_lost_and_a_bounded_time_in_the_bot(
+    figures: dict[str, Any], met: bool
+) -> None:
+    row = _one("load", figures)
+    assert row.met is met
+    assert row.benchmark.startswith("Overload,")
+
+
 def test_load_row_names_the_run_and_its_cpu_budget() -> None:
     row = _one("load", _load(database="postgresql"))
     assert "full conversation" in row.benchmark and "PostgreSQL" in row.benchmark
@@ -225,7 +250,7 @@ def test_markdown_table_escapes_pipes() -> None:
 def test_run_all_selects_by_script_name() -> None:
     assert [s.name for s in run_all.select("ask, sqlite_driver.py")] == ["ask", "sqlite_driver"]
     loads = run_all.select("load")
-    assert len(loads) == 4 and sum(s.postgres_database is not None for s in loads) == 2
+    assert len(loads) == 5 and sum(s.postgres_database is not None for s in loads) == 2
     assert len(run_all.select(None)) == len(run_all.STEPS)
     with pytest.raises(SystemExit):
         run_all.select("ask,nonesuch")

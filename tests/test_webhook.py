@@ -71,7 +71,11 @@ def test_operations_listener_and_backlog_settings() -> None:
     defaults = _settings()
     # /healthz and /metrics are not public unless an operator opens them up.
     assert (defaults.metrics_listen, defaults.metrics_port) == ("127.0.0.1", 8081)
-    assert defaults.max_pending_updates == 1000 and defaults.max_pending_per_chat == 10
+    # Polling waits at Telegram for free; a webhook would have to refuse (503) instead.
+    assert defaults.pending_limit == 300 and defaults.max_pending_per_chat == 10
+    hooked = _settings(webhook_url="https://bot.example.org/hook", webhook_secret="s" * 16)
+    assert hooked.pending_limit == 1000
+    assert _settings(max_pending_updates="50", webhook_url="").pending_limit == 50
     assert defaults.flood_tap_limit == 60
     assert defaults.question_retention == dt.timedelta(days=90)
     opened = _settings(metrics_listen=" 0.0.0.0 ", metrics_port="9100", question_retention="30d")

@@ -26,7 +26,6 @@ from bot.services import AnyApplication, services_of
 from content import Topic
 from scheduler.schedule import next_due_for
 from storage import chats, preferences
-from storage.models import Chat
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +35,9 @@ COMMANDS = [
     CommandInfo("stop", "stop daily tips (your settings are kept)"),
 ]
 
-# What /start's transaction hands back: the subscription, its summary, the onboarding menu.
-Subscribed = tuple[chats.SubscribeResult, str, InlineKeyboardMarkup | None]
+# What /start's transaction hands back: the subscription, its summary, and for a new chat
+# the version of its onboarding menu.
+Subscribed = tuple[chats.SubscribeResult, str, int | None]
 
 WELCOME = (
     "👋 <b>Welcome to MagBot!</b>\n"
@@ -62,19 +62,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     now = dt.datetime.now(dt.UTC)
 
-    def subscribe(
-        session: Session,
-    ) -> tuple[chats.SubscribeResult, str, InlineKeyboardMarkup | None]:
+    def subscribe(session: Session) -> Subscribed:
         result = chats.subscribe(session, chat.id, chat.type, defaults)
         if not result.was_active:
             result.chat.next_due_at = next_due_for(result.chat, now)
         # An active chat with no next delivery time is never due: /start repairs it.
         elif chats.ensure_next_due(result.chat, lambda row: next_due_for(row, now)):
             log.warning("repaired a subscription without a next delivery chat_id=%s", chat.id)
-        markup = onboarding_keyboard(result.chat, context) if result.created else None
-        return result, schedule_summary(result.chat), markup
+        # A new chat's first menu: its version now, its buttons once the row is written.
+        version = preferences.open_menu(result.chat) if result.created else None
+        return result, schedule_summary(result.chat), version
 
-    result, summary, markup = await svc.db.run(subscribe)
+    result, summary, version = await svc.db.run(subscribe)
+    markup = onboarding_keyboard(chat.id, version, context) if version is not None else None
     if result.created:
         text = (
             f"{WELCOME}\n\n<i>{esc(svc.library.onboarding_disclaimer)}</i>\n\n"
@@ -94,10 +94,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         svc.menus.note(chat.id, sent.message_id)
 
 
-def onboarding_keyboard(chat: Chat, context: ContextTypes.DEFAULT_TYPE) -> InlineKeyboardMarkup:
+def onboarding_keyboard(
+    chat_id: int, version: int, context: ContextTypes.DEFAULT_TYPE
+) -> InlineKeyboardMarkup:
     """Time zone and time right away; the welcome text stays, the screens open below it."""
-    version = preferences.open_menu(chat)
-    keyboard = Keyboard(codec_of(context), chat.id, version)
+    keyboard = Keyboard(codec_of(context), chat_id, version)
     keyboard.row(("🌍 Set time zone", "ob", "tz"), ("⏰ Set time", "ob", "time"))
     keyboard.row(("Skip for now", "skip"))
     return keyboard.markup()

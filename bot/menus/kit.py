@@ -206,20 +206,21 @@ async def send_menu(
 
     unwritten = svc.menus.take(chat.id)
 
-    def open_menu(session: Session) -> tuple[str, InlineKeyboardMarkup | None, int | None] | None:
+    def open_menu(session: Session) -> tuple[ChatRow, int, int | None] | None:
+        # Only what must be atomic; the screen is drawn after, off the database's turn.
         row = preferences.chat_for_update(session, chat.id)
         if row is None:
             return None
         old_menu = unwritten or row.menu_message_id
-        version = preferences.open_menu(row)
-        view = MenuView(svc, codec, chat.id, version, user_id, chat.type != Chat.PRIVATE, utcnow())
-        return (*render(row, view), old_menu)
+        return row, preferences.open_menu(row), old_menu
 
     opened = await svc.db.run(open_menu)
     if opened is None:
         await message.reply_text(unknown)
         return False
-    text, markup, old_menu = opened
+    row, version, old_menu = opened
+    view = MenuView(svc, codec, chat.id, version, user_id, chat.type != Chat.PRIVATE, utcnow())
+    text, markup = render(row, view)
     sent = await message.reply_text(text, reply_markup=markup)
     if old_menu is not None:
         await strip_message_keyboard(context, chat.id, old_menu)

@@ -4,10 +4,12 @@ The bot's ordinary update reads the chat's row, counts a served answer (an upser
 writes the chat back: three statements in one transaction. Each path runs that
 transaction many times, one after another and 32 at once, on a fresh SQLite file:
 
-- `aiosqlite` (today): SQLAlchemy's async session over aiosqlite; every statement is a
-  round trip to aiosqlite's thread (a queue put, a future and a wake-up of the loop).
+- `aiosqlite` (the async sessions, e.g. the delivery engine's): SQLAlchemy's async session
+  over aiosqlite; every statement is a round trip to aiosqlite's thread (a queue put, a
+  future and a wake-up of the loop).
 - `thread`: the same ORM code, synchronous, with the whole transaction run in one
-  dedicated database thread, one hop per transaction.
+  dedicated database thread, one hop per transaction (what `Database.run` does for an
+  ordinary update's transactions).
 - `thread-raw`: the standard library's sqlite3 in one dedicated thread, no ORM: the floor.
 
 CPU is the process's (all threads) per transaction; it is what a busy bot pays.

@@ -1047,7 +1047,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             return False  # the bottom number of a reading
         if before[-1:] == ["on"] and _number(before[-2] if len(before) > 1 else "") is not None:
             return False  # "70 on 40": the bottom number, in words some people use
-        near_bp = bool(_BP_WORDS.intersection(before))
+        # "it was like 70 systolic": the blood-pressure word can follow the number.
+        near_bp = bool(_BP_WORDS.intersection(before)) or after[:1] == ["systolic"]
         if not reading and _following_on(tokens, position):
             # "pressure of my father is 70 on 40": a reading only near a blood-pressure word.
             preceding = {t.text for t in tokens[max(0, position - 8) : position]}

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh small data set per test, and a loader that expects it to fail."""
+"""Fixtures: a fresh small data set per test, a loader that expects it to fail, and the
+real triage (with and without its learned second opinion) for the mechanism tests."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from content import ContentError, Problem, load_library
+from content import ContentError, Library, Problem, load_library
+from content.answering import Answerer
+from content.answering.triage import Triage
 from tests.content.datasets import Documents, small_documents, write_documents
 
 _SMALL = small_documents()
@@ -33,3 +36,15 @@ def problems_of(tmp_path: Path) -> LoadProblems:
         return caught.value.problems
 
     return load
+
+
+@pytest.fixture(scope="session")
+def triage(library: Library) -> Triage:
+    """The triage the bot runs: the rules and the learned second opinion."""
+    return Answerer.build(library).triage
+
+
+@pytest.fixture(scope="session")
+def rules(library: Library, triage: Triage) -> Triage:
+    """The rules alone: each mechanism must work without the learned second opinion."""
+    return Triage(library.red_flags, library.concepts, triage._stemmer)

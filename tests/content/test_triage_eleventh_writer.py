@@ -6,20 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from content import Library
-from content.answering import Answerer
 from content.answering.triage import Triage
-
-
-@pytest.fixture(scope="module")
-def triage(library: Library) -> Triage:
-    return Answerer.build(library).triage
-
-
-@pytest.fixture(scope="module")
-def rules(library: Library) -> Triage:
-    """The rules alone: each mechanism must work without the learned second opinion."""
-    return Triage(library.red_flags, library.concepts, Answerer.build(library).triage._stemmer)
 
 
 @pytest.mark.parametrize(

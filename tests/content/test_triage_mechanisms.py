@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from content import Library
-from content.answering import Answerer
 from content.answering.triage import Triage
-
-
-@pytest.fixture(scope="module")
-def triage(library: Library) -> Triage:
-    return Answerer.build(library).triage
 
 
 @pytest.mark.parametrize(

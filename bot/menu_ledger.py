@@ -44,9 +44,6 @@ class MenuLedger:
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
 
-    async def close(self) -> None:
-        await self.flush()
-
     async def _write(self) -> None:
         while self._noted:
             self._writing, self._noted = self._noted, {}

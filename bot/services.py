@@ -66,7 +66,7 @@ class Services:
 
     async def close(self) -> None:
         """Write what is kept in memory for batched writes (before the database closes)."""
-        await self.menus.close()
+        await self.menus.flush()
         await self.served.close()
 
     @cached_property

@@ -120,8 +120,9 @@ class Database:
 
         thread = self._thread
         if thread is None or _holding_sqlite_lock.get():
-            # PostgreSQL, an in-memory SQLite database, or called inside an open
-            # transaction of this task: that transaction's connection must do the work.
+            # PostgreSQL, an in-memory SQLite database, or called while this task holds
+            # the SQLite lock (inside its own transaction): the thread would wait for that
+            # lock for ever, so the work runs on an async connection of its own.
             async with self.session() as session:
                 return await session.run_sync(transaction)
         return await thread.run(transaction, self.exclusive)

@@ -58,7 +58,7 @@ async def test_a_forgotten_chat_is_skipped(db: Database) -> None:
     ledger = MenuLedger(db)
     ledger.note(5, 50)
     ledger.note(6, 60)  # /forget ran meanwhile
-    await ledger.close()
+    await ledger.flush()
     assert await _menu_ids(db) == {5: 50}
 
 
@@ -72,7 +72,7 @@ async def test_a_failed_write_is_logged_and_the_ledger_goes_on(
     assert ledger.take(7) is None
     assert any(record.levelname == "ERROR" for record in caplog.records)
     ledger.note(7, 71)  # and a later menu is written again (and fails again) without a hang
-    await ledger.close()
+    await ledger.flush()
     await broken.close()
 
 

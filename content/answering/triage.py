@@ -456,6 +456,7 @@ class Triage:
                 for (first, _), (_, end) in zip(checked, checks, strict=True)
                 if not any(w > end for w in worse)
             ]
+        persisting = _present(matches("not-settling"))
         findings: list[Finding] = []
         quiet: dict[str, list[tuple[int, int]]] = {}  # per flag: history, fiction, ordinary
         for flag in self._flags:
@@ -465,11 +466,13 @@ class Triage:
                 *(checked if flag.id in CHECKED_FLAGS else []),
                 *(checked_before if flag.acute else []),
             ]
+            # An ordinary cause does not excuse a sign the message says is not settling
+            # ("gasping for air after my run and it's not settling after 30 min").
             ordinary = [
                 (m.start - ORDINARY_REACH, m.end + ORDINARY_REACH)
                 for concept in flag.ordinary_near
                 for m in matches(concept)
-                if not m.negated
+                if not m.negated and not persisting
             ]
             quiet[flag.id] = [*history, *ordinary]
             for rule in flag.when:
@@ -534,7 +537,9 @@ class Triage:
             return []  # a child who ate food, dizziness on standing: nothing to guess at
         if not all(_present(matches(concept)) for concept in self._shared.get(flag.id, ())):
             return []
-        if any(_present(matches(concept)) for concept in flag.ordinary_near):
+        if not _present(matches("not-settling")) and any(
+            _present(matches(concept)) for concept in flag.ordinary_near
+        ):
             return []  # a guess yields to an ordinary cause anywhere ("my eyelid keeps ...")
         # A sign next to a denied one is denied with it: in "dont have any chest pain" the
         # "pain" is out of the negation's reach, but "chest" is not; in "my heart is not

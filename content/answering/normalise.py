@@ -49,10 +49,13 @@ MAX_WORDS = 120
 def fold(text: str) -> str:
     """Compatibility-normalise, lowercase and strip accents ("Magnésium" -> "magnesium")."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if not text.isascii():
+        # ASCII has no accents to strip (checked in C; most messages are ASCII).
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        text = unicodedata.normalize("NFC", stripped)
     # Contractions become one word: "can't" -> "cant", matching how people type them anyway.
-    return unicodedata.normalize("NFC", stripped).replace("'", "")
+    return text.replace("'", "")
 
 
 def words(text: str, limit: int | None = MAX_WORDS) -> list[str]:

@@ -626,17 +626,15 @@ class Triage:
             for t in tokens
         ]
         present = frozenset().union(*stands)
+        # A word that comes back (long messages repeat themselves) tries the same terms.
+        tried: dict[tuple[frozenset[str], str], list[tuple[str, _Term, bool]]] = {}
         for start, token in enumerate(tokens):
             if token.is_break:
                 continue
-            candidates = [entry for key in stands[start] for entry in self._by_first.get(key, ())]
             text = token.text
-            candidates += [
-                entry
-                for length in self._prefix_lengths
-                if length <= len(text)
-                for entry in self._prefixed.get(text[:length], ())
-            ]
+            candidates = tried.get((stands[start], text))
+            if candidates is None:
+                candidates = tried[stands[start], text] = self._candidates(stands[start], text)
             for concept, term, exception in candidates:
                 if not (term.exact_needs if exception else term.needs) <= present:
                     continue
@@ -649,6 +647,17 @@ class Triage:
                 else:
                     found.setdefault(concept, set()).add((start, end))
         return found, excepted
+
+    def _candidates(self, stands: frozenset[str], text: str) -> list[tuple[str, _Term, bool]]:
+        """The terms (and exception phrases) that could start at a word."""
+        candidates = [entry for key in stands for entry in self._by_first.get(key, ())]
+        candidates += [
+            entry
+            for length in self._prefix_lengths
+            if length <= len(text)
+            for entry in self._prefixed.get(text[:length], ())
+        ]
+        return candidates
 
     def _matches(
         self,

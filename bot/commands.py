@@ -26,6 +26,9 @@ class Feature:
 
     commands: Sequence[CommandInfo]
     register: Callable[[AnyApplication], None]
+    # Slow one-off work (loading tables) done before the first update is taken, so that
+    # neither the first person nor the first busy seconds pay for it.
+    warm_up: Callable[[], object] | None = None
 
 
 def menu(commands: Sequence[CommandInfo]) -> list[BotCommand]:

@@ -29,6 +29,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application, publish_menu
 from bot.config import BotSettings
+from bot.handlers import warm_up_all
 from bot.services import AnyApplication, services_in
 from devtools.fakebotapi import FakeTelegram, UploadedFile
 from devtools.fakebotapi.wire import JsonDict, decode_form_value
@@ -508,6 +509,8 @@ async def chat() -> None:
                 settings, library, db, request=console.request(), updates_request=console.request()
             )
             console.attach(application)
+            # Someone at a prompt types slower than the tables load: no need to wait.
+            threading.Thread(target=warm_up_all, name="warm-up", daemon=True).start()
             print(
                 "MagBot console: you are chatting with the real bot (database: "
                 f"{db.safe_url()}).\nType /start, /help or a question; a number presses a "

@@ -7,11 +7,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnDefault, Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from storage.models import Chat
 
@@ -64,42 +65,82 @@ def get_chat(session: Session, chat_id: int) -> Chat | None:
 
 
 def subscribe(
-    session: Session, chat_id: int, chat_type: str, defaults: NewChatDefaults
+    session: Session,
+    chat_id: int,
+    chat_type: str,
+    defaults: NewChatDefaults,
+    *,
+    setup: Callable[[Chat], object] | None = None,
 ) -> SubscribeResult:
     """Subscribe a chat, creating it with defaults or resuming it with its preferences kept.
 
+    `setup` fills in what a new chat needs beyond the defaults (its first delivery, its
+    first menu) before the row is written, so creating a chat is a single INSERT. It is
+    given the candidate row, which is dropped if the chat already exists.
     Safe to call twice, and from two processes at once: the primary key decides who inserts.
     """
-    chat = session.get(Chat, chat_id, with_for_update=True)
-    if chat is None:
-        chat = Chat(
-            id=chat_id,
-            type=chat_type,
-            status=Status.ACTIVE,
-            menu_version=first_menu_version(),
-            timezone=defaults.timezone,
-            delivery_time=defaults.delivery_time,
-            topics=list(defaults.topics),
-            diet=[],
-            frequency="daily",
-            food_mode="with_tip",
-            food_weekday=0,
-            paused_indefinitely=False,
-            tip_cycle=1,
-            food_cycle=1,
-        )
-        try:
-            with session.begin_nested():
-                session.add(chat)
-        except IntegrityError:
-            existing = session.get(Chat, chat_id, with_for_update=True, populate_existing=True)
-            assert existing is not None
-            return SubscribeResult(existing, created=False, was_active=True)
-        return SubscribeResult(chat, created=True, was_active=False)
+    fresh = _new_chat(chat_id, chat_type, defaults)
+    if setup is not None:
+        setup(fresh)
+    # Twice at most: a chat deleted (/forget) between the two statements is then new again.
+    for _ in range(2):
+        if _insert_if_new(session, fresh):
+            return SubscribeResult(fresh, created=True, was_active=False)
+        chat = session.get(Chat, chat_id, with_for_update=True)
+        if chat is not None:
+            break
+    else:
+        raise LookupError(f"chat {chat_id} could be neither created nor found")
     was_active = chat.status == Status.ACTIVE
     chat.status = Status.ACTIVE
     chat.type = chat_type
     return SubscribeResult(chat, created=False, was_active=was_active)
+
+
+def _new_chat(chat_id: int, chat_type: str, defaults: NewChatDefaults) -> Chat:
+    chat = Chat(
+        id=chat_id,
+        type=chat_type,
+        status=Status.ACTIVE,
+        menu_version=first_menu_version(),
+        timezone=defaults.timezone,
+        delivery_time=defaults.delivery_time,
+        topics=list(defaults.topics),
+    )
+    # Every column as the row will hold it (its default, or NULL), so reading the object
+    # later needs no query; only what the server fills in (timestamps) is left unloaded.
+    for column in Chat.__table__.columns:
+        if column.key in chat.__dict__:
+            continue
+        default = column.default
+        if isinstance(default, ColumnDefault):
+            setattr(chat, column.key, default.arg(None) if default.is_callable else default.arg)
+        elif column.server_default is None:
+            setattr(chat, column.key, None)
+    return chat
+
+
+def _insert_if_new(session: Session, chat: Chat) -> bool:
+    """Write `chat` unless its id exists; if written, it joins the session as that row.
+
+    One INSERT ... ON CONFLICT DO NOTHING: the ORM's way (look up, add, flush inside a
+    savepoint in case another process inserted first) took four statements and made
+    /start the costliest step of a busy minute.
+    """
+    table = cast(Table, Chat.__table__)
+    values = {
+        column.key: getattr(chat, column.key)
+        for column in table.columns
+        if column.key in chat.__dict__
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=[table.c.id])
+    if session.connection().execute(statement).rowcount != 1:
+        return False
+    make_transient_to_detached(chat)
+    session.add(chat)
+    return True
 
 
 def ensure_next_due(chat: Chat, next_due: Callable[[Chat], dt.datetime | None]) -> bool:

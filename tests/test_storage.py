@@ -123,6 +123,30 @@ async def test_concurrent_subscribes_make_one_row(db: Database) -> None:
         assert await session.scalar(select(func.count()).select_from(Chat)) == 1
 
 
+async def test_a_new_chat_is_the_row_it_wrote_with_its_setup(db: Database) -> None:
+    due = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+
+    def first_delivery(chat: Chat) -> None:
+        chat.next_due_at = due
+
+    result = await db.run(chats.subscribe, 15, "group", DEFAULTS, setup=first_delivery)
+    assert result.created
+    async with db.session() as session:
+        stored = await session.get(Chat, 15)
+    assert stored is not None
+    columns = [c.key for c in Chat.__table__.columns if c.key not in ("created_at", "updated_at")]
+    # Defaults included (quiz day, quiz size, cycles): the object needs no reload.
+    assert {k: getattr(result.chat, k) for k in columns} == {k: getattr(stored, k) for k in columns}
+    assert stored.next_due_at == due and stored.type == "group" and stored.quiz_size == 3
+
+    def another_delivery(chat: Chat) -> None:
+        chat.next_due_at = due + dt.timedelta(days=3)
+
+    # What setup fills in is for a new row only: a second /start keeps the row as it is.
+    again = await db.run(chats.subscribe, 15, "group", DEFAULTS, setup=another_delivery)
+    assert not again.created and again.chat.next_due_at == due
+
+
 async def test_stop_keeps_preferences_and_start_resumes(db: Database) -> None:
     async with db.session() as session:
         result = await session.run_sync(chats.subscribe, 9, "private", DEFAULTS)

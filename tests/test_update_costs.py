@@ -1,6 +1,7 @@
-"""The two shortcuts that keep a reply to a few database round trips: open settings
+"""The shortcuts that keep a reply to a few database round trips: open settings
 questions known in memory (bot.open_questions) and served counts written in batches
-(bot.served_tally). Both must never change what the person sees or what /stats counts."""
+(bot.served_tally). Both must never change what the person sees or what /stats counts.
+Slow tables are loaded before the first update (Feature.warm_up)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.handlers import warm_up_all
 from bot.open_questions import OpenQuestions
 from bot.served_tally import ServedTally
 from bot.services import services_in
 from content import Library
+from content.zones import default_resolver
 from devtools.fakebotapi import FakeBotAPI
 from storage import Database, feedback
 from storage.models import Chat, FaqServed
@@ -137,3 +140,11 @@ async def test_answers_are_counted_once_each_by_stats(bot: BotHarness) -> None:
         await bot.send("why do my legs cramp at night")
     await services_in(bot.application).served.flush()
     assert (await _served(bot.db)).get("night-leg-cramps") == 3
+
+
+def test_warm_up_loads_the_city_tables_before_any_update() -> None:
+    default_resolver.cache_clear()
+    warm_up_all()
+    # Built once, here: the first /settings city lookup finds it ready.
+    assert default_resolver.cache_info().currsize == 1
+    assert default_resolver().resolve("Berlin").zone == "Europe/Berlin"

@@ -45,3 +45,10 @@ def register_all(application: AnyApplication) -> None:
     for feature in FEATURES:
         feature.register(application)
     basics.register_fallbacks(application)
+
+
+def warm_up_all() -> None:
+    """Each feature's one-off loading; blocking, so run it off the event loop."""
+    for feature in FEATURES:
+        if feature.warm_up is not None:
+            feature.warm_up()

@@ -26,6 +26,7 @@ from bot.services import AnyApplication, services_of
 from content import Topic
 from scheduler.schedule import next_due_for
 from storage import chats, preferences
+from storage.models import Chat
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +63,21 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     now = dt.datetime.now(dt.UTC)
 
+    def first_steps(new: Chat) -> None:
+        # Written with the new row itself: its first delivery time and its first menu.
+        new.next_due_at = next_due_for(new, now)
+        preferences.open_menu(new)
+
     def subscribe(session: Session) -> Subscribed:
-        result = chats.subscribe(session, chat.id, chat.type, defaults)
+        result = chats.subscribe(session, chat.id, chat.type, defaults, setup=first_steps)
+        if result.created:
+            return result, schedule_summary(result.chat), result.chat.menu_version
         if not result.was_active:
             result.chat.next_due_at = next_due_for(result.chat, now)
         # An active chat with no next delivery time is never due: /start repairs it.
         elif chats.ensure_next_due(result.chat, lambda row: next_due_for(row, now)):
             log.warning("repaired a subscription without a next delivery chat_id=%s", chat.id)
-        # A new chat's first menu: its version now, its buttons once the row is written.
-        version = preferences.open_menu(result.chat) if result.created else None
-        return result, schedule_summary(result.chat), version
+        return result, schedule_summary(result.chat), None
 
     result, summary, version = await svc.db.run(subscribe)
     markup = onboarding_keyboard(chat.id, version, context) if version is not None else None

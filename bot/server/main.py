@@ -14,6 +14,7 @@ from telegram import Update
 
 from bot.app import build_application, publish_menu
 from bot.config import BotSettings
+from bot.handlers import warm_up_all
 from bot.server.health import Health
 from bot.server.webhook import HttpServer, build_ops_server, build_server, register_webhook
 from bot.services import attach, services_in
@@ -42,6 +43,10 @@ async def serve(settings: BotSettings) -> None:
         await application.initialize()
         initialized = True
         await publish_menu(application)
+        # Before any update is taken: loaded while the first updates arrive, the tables
+        # held the interpreter for a second and the backlog took the rest of a busy
+        # minute to drain. Loaded now, they are also frozen below with the rest.
+        await asyncio.to_thread(warm_up_all)
         # The content, the /ask index and the libraries' own tables live as long as the
         # process: frozen, the garbage collector stops rescanning them (about 200,000
         # objects, a 0.2 s pause per full collection under load) while the bot serves.

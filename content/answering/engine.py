@@ -176,12 +176,14 @@ class Answerer:
         overlap = self.index.wording_overlap(query.text, position)
         order = self.index.wording_order(query.text, position)
         strength = min(score / STRONG_SCORE, 1.0)
-        return (
+        confidence = (
             WEIGHT_COVERAGE * coverage
             + WEIGHT_OVERLAP * overlap
             + WEIGHT_ORDER * order
             + WEIGHT_STRENGTH * strength
         )
+        # Another nutrient ("low ferritin") or another use of magnesium (alloy wheels).
+        return confidence * self.index.foreign_factor(query.terms, position)
 
 
 def _best_positions(scores: npt.NDArray[np.floating[Any]], count: int) -> list[int]:

@@ -57,6 +57,26 @@ ANCHOR_MISSING_FACTOR = 0.5
 # The share of that reduction applied to the fuzzy wording overlap as well.
 ANCHOR_OVERLAP_SHARE = 0.5
 
+# Words that put a question in another topic than magnesium and health, in two kinds.
+# Other nutrients and supplements ("low ferritin symptoms", "does melatonin help jet lag"):
+# they only count when the question never names magnesium, since "zinc or magnesium for
+# sleep" is a fair question. Non-health uses of magnesium (gardens, aquariums, alloys,
+# fireworks, chemistry lessons) count even when magnesium is named: "epsom salt for tomato
+# plants" is not about drinking it. Either kind scales confidence down, unless the entry's
+# own curated wordings use the word (the zinc entry for "zinc").
+OTHER_NUTRIENTS = frozenset(
+    """iron ferritin melatonin collagen creatine ashwagandha protein whey calorie calories
+    kcal keto omega turmeric biotin probiotic probiotics caffeine testosterone
+    cholesterol""".split()
+)
+OTHER_USES = frozenset(
+    """garden gardening soil tomato tomatoes roses lawn fertiliser fertilizer compost
+    houseplant houseplants seedlings aquarium aquariums reef coral alloy alloys wheel
+    wheels rims firework fireworks sparkler sparklers flare flares ribbon welding anode
+    atomic periodic isotope isotopes electrons""".split()
+)
+FOREIGN_FACTOR = 0.75
+
 # "you"/"your" are kept as words for questions about the bot ("are you a doctor"), but in an
 # answer's prose they are everywhere ("your muscles"), so answers do not index them.
 ANSWER_SKIPPED = frozenset({"you", "your"})
@@ -76,6 +96,11 @@ EXTRA_FILLER = frozenset(
         "curious",
         # "ur muscles": the bot's own about-entries are found by "you", not by "your".
         "your",
+        # "so many kinds of magnesium": known words, so never corrected to "kids".
+        "kind",
+        "kinds",
+        "sort",
+        "sorts",
     ]
 )
 
@@ -90,6 +115,8 @@ WEAK_FACTOR = 0.25
 PARTIAL_KEYWORD = 0.5
 ANCHOR_STEMS = frozenset(Stemmer("english").stemWords(sorted(ANCHOR_WORDS)))
 WEAK_STEMS = frozenset(Stemmer("english").stemWords(sorted(WEAK_WORDS)))
+NUTRIENT_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_NUTRIENTS)))
+OTHER_USE_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_USES)))
 
 
 class Analyzer:
@@ -185,6 +212,8 @@ class FaqIndex:
     entry_terms: tuple[frozenset[str], ...]
     # Each entry's question and phrasings, folded, for fuzzy comparison.
     wordings: tuple[tuple[str, ...], ...]
+    # The same without one-word wordings (see `wording_overlap`).
+    overlap_wordings: tuple[tuple[str, ...], ...]
     idf: Mapping[str, float]
     unseen_idf: float
     # The curated fields as term sets: each wording (question, phrasings) and each keyword
@@ -237,6 +266,9 @@ class FaqIndex:
             bm25=bm25,
             entry_terms=entry_terms,
             wordings=wordings,
+            overlap_wordings=tuple(
+                tuple(wording for wording in wordings_ if " " in wording) for wordings_ in wordings
+            ),
             idf=MappingProxyType(idf),
             unseen_idf=_idf(total, 0),
             wording_terms=wording_terms,
@@ -281,6 +313,16 @@ class FaqIndex:
         if self.anchored[position] and ANCHOR_STEMS.isdisjoint(terms):
             return ANCHOR_MISSING_FACTOR
         return 1.0
+
+    def foreign_factor(self, terms: Iterable[str], position: int) -> float:
+        """1, or FOREIGN_FACTOR when the question is about another nutrient or another use.
+
+        Words the entry's curated fields use are not foreign to it."""
+        distinct = set(terms)
+        foreign = distinct & OTHER_USE_STEMS
+        if ANCHOR_STEMS.isdisjoint(distinct):
+            foreign |= distinct & NUTRIENT_STEMS
+        return FOREIGN_FACTOR if foreign - self.curated_terms[position] else 1.0
 
     def weight(self, terms: Iterable[str]) -> float:
         """The summed curated idf of `terms`; words no curated text uses weigh the most."""
@@ -347,7 +389,9 @@ class FaqIndex:
         Scaled down, like coverage, when the entry is about magnesium and the question
         never names it.
         """
-        best = _best(text, self.wordings[position], fuzz.token_set_ratio)
+        # A one-word wording ("help") is a subset of any question that has the word, which
+        # token_set_ratio scores as a perfect match: only longer wordings count here.
+        best = _best(text, self.overlap_wordings[position], fuzz.token_set_ratio)
         if self.anchored[position]:
             terms = self.analyzer.terms(text.split())
             factor = self.anchor_factor(terms, position)

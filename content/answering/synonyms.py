@@ -36,6 +36,11 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "twitchy",
             "locks up",
             "seizes up",
+            "seize up",
+            "seizing up",
+            "seized up",
+            "lock up",
+            "locking up",
             "knots up",
         ),
         "weak": (
@@ -161,6 +166,12 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "granny",
             "grandmother",
             "grandfather",
+            "nan",
+            "nana",
+            "nanna",
+            "grandad",
+            "grandparent",
+            "grandparents",
             "aging",
             "ageing",
         ),
@@ -169,10 +180,92 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "repair": ("heal", "healing", "rebuild", "gains", "build muscle"),
         "stored": ("keep", "keeps", "store", "stores", "storage", "kept"),
         "link": ("connection", "relationship", "linked", "connected"),
-        "antacid": ("antacids", "heartburn", "indigestion", "acid reflux"),
+        "antacid": (
+            "antacids",
+            "heartburn",
+            "indigestion",
+            "acid reflux",
+            # Brand names people use for them.
+            "rennie",
+            "rennies",
+            "gaviscon",
+            "tums",
+            "maalox",
+            "rolaids",
+            "mylanta",
+        ),
+        # Stomach-acid medicines (proton-pump inhibitors) by their everyday names.
+        "ppi": (
+            "ppis",
+            "omeprazole",
+            "esomeprazole",
+            "lansoprazole",
+            "pantoprazole",
+            "nexium",
+            "prilosec",
+            "losec",
+            "proton pump inhibitor",
+            "proton pump inhibitors",
+        ),
+        "diuretic": (
+            "diuretics",
+            "water pill",
+            "water pills",
+            "water tablets",
+            "furosemide",
+            "lasix",
+            "bendroflumethiazide",
+            "hydrochlorothiazide",
+            "thiazide",
+        ),
+        "antibiotic": (
+            "antibiotics",
+            "amoxicillin",
+            "penicillin",
+            "doxy",
+            "ciprofloxacin",
+            "levofloxacin",
+            "clarithromycin",
+            "azithromycin",
+        ),
+        # "which type of magnesium" is "which form".
+        "form": ("forms", "type", "types"),
+        # When to take it: "when" itself is a stopword, so the timing words carry it.
+        "time": (
+            "timing",
+            "when to take",
+            "when should i take",
+            "when do i take",
+            "when should you take",
+            "what time",
+            "time of day",
+        ),
+        "heartbeat": (
+            "heart rhythm",
+            "heart beat",
+            "heartbeats",
+            "arrhythmia",
+            "afib",
+            "atrial fibrillation",
+            "irregular heartbeat",
+            "palpitations",
+        ),
         "hypertension": ("bp", "high blood pressure"),
         "urine": ("pee", "peeing", "wee", "urinating"),
-        "anxiety": ("anxious", "stress", "stressed", "nervous", "panic", "panicky"),
+        "anxiety": (
+            "anxious",
+            "stress",
+            "stressed",
+            "nervous",
+            "panic",
+            "panicky",
+            "wound up",
+            "on edge",
+            "uptight",
+            "frazzled",
+            "xanax",
+            "calm me down",
+        ),
         "faint": (
             "fainted",
             "fainting",
@@ -231,32 +324,41 @@ class SynonymMap:
         A compound name ("milk of magnesia") is replaced by its head, so its words do not
         count on their own.
         """
-        found = self._replace_compounds(found)
+        found, named = self._replace_compounds(found)
         added: list[str] = []
         for start in range(len(found)):
             for size in range(1, self._longest + 1):
                 span = found[start : start + size]
+                if len(span) < size:
+                    break  # past the end of the message
+                if size == 1 and span[0] in named:
+                    # "milk of magnesia, is it actually milk": the second "milk" is still
+                    # the laxative, not a dairy food.
+                    continue
                 for head in self._heads.get(tuple(span), ()):
                     if head not in span and head not in added:
                         added.append(head)
         return [*found, *added]
 
-    def _replace_compounds(self, found: Sequence[str]) -> list[str]:
+    def _replace_compounds(self, found: Sequence[str]) -> tuple[list[str], frozenset[str]]:
+        """The words with compound names replaced, and the words of the names replaced."""
         if not self._compounds:
-            return list(found)
+            return list(found), frozenset()
         out: list[str] = []
+        named: set[str] = set()
         start = 0
         while start < len(found):
             for size in range(self._longest, 0, -1):
                 head = self._compounds.get(tuple(found[start : start + size]))
                 if head is not None:
                     out.append(head)
+                    named.update(found[start : start + size])
                     start += size
                     break
             else:
                 out.append(found[start])
                 start += 1
-        return out
+        return out, frozenset(named) - set(self._compounds.values())
 
 
 def food_synonyms(library: Library) -> list[tuple[str, str]]:

@@ -77,6 +77,24 @@ SUBJECT_REACH = 6
 _BP_CONCEPTS = frozenset({"bp", "blood-pressure"})
 NORMAL_READING_REACH = 4
 
+# Phrases after a pulse reading, this many words on, that say it is not settling.
+STILL_UP_REACH = 12
+_STILL_UP = (
+    "wont come down",
+    "not coming down",
+    "hasnt come down",
+    "isnt coming down",
+    "wont settle",
+    "not settling",
+    "hasnt settled",
+    "wont slow down",
+    "not slowing down",
+    "still racing",
+)
+# Rhythm words that make a fast pulse in exercise a warning ("190 and irregular").
+_UNEVEN = frozenset(
+    {"irregular", "erratic", "skipping", "skipped", "skips", "missing", "fluttering", "uneven"}
+)
 # What makes a slow pulse a warning even in an athlete.
 _SLOW_PULSE_SYMPTOMS = ("dizzy-faint", "faint", "weak", "breathless", "chest", "confused")
 
@@ -154,6 +172,11 @@ _NOT_ABLE = re.compile(r"\b(?:not|isnt|arent|wasnt|werent|never|no longer) able\
 # "an' my hands" (Caribbean and Scots English): "an'" is "and", not the article before a
 # clinical "an MI". Read before folding drops the apostrophe.
 _AN_APOSTROPHE = re.compile(r"\ban['\u2019\u2018`\u00b4\u02bc](?!\w)", re.IGNORECASE)
+# "she'll", "we'll": "will" after a pronoun, read before folding drops the apostrophe (else
+# "she'll" reads as "shell", a typo of "swell").
+_WILL = re.compile(
+    r"\b(i|you|he|she|we|they|it|that|there|who)['\u2019\u2018`\u00b4\u02bc]ll\b", re.IGNORECASE
+)
 # "2 y/o": years old.
 _YEARS_OLD = re.compile(r"\b(\d+)\s*y\s*/\s*o\b")
 # Words of other Englishes read as the standard word, for triage only: Scots ("cannae",
@@ -200,6 +223,13 @@ _AGE_WHEN = frozenset({"when", "since", "till", "until"})
 _AGE_SUBJECTS = frozenset({"i", "he", "she", "we", "they", "you"})
 _WAS_WORDS = frozenset({"was", "were"})
 MIN_AGE, MAX_AGE = 1, 110
+# Who states an age now ("im 30 now", "shes 12 now").
+_NOW_AGE_SUBJECTS = frozenset({"im", "am", "shes", "hes", "is", "theyre", "were", "youre"})
+# A count between one of these and a container is the container's size ("my 60 tablet bottle").
+_DETERMINERS = frozenset({"a", "my", "the", "this", "that", "her", "his", "our", "their", "each"})
+_CONTAINERS = frozenset(
+    {"bottle", "bottles", "tub", "tubs", "jar", "jars", "pack", "packs", "packet", "box", "pot"}
+)
 # A qualified check ("poison control said she's fine") settles a swallowing told near it, for
 # the ingestion flags; for the others only a sign told before the check ("my doctor checked
 # my heart and said it's fine"): it says nothing of a chest pain told after it.
@@ -402,6 +432,8 @@ class Triage:
                     found_here = [_unless_normal(m, tokens, numbers) for m in found_here]
                 if concept == "slow-pulse" and found_here and self._athletic(matches):
                     found_here = [m for m in found_here if numeric_value(m) < ORDINARY_SLOW_PULSE]
+                if concept == "fast-pulse" and found_here and self._exercising(matches):
+                    found_here = []
                 if concept == "double-dose" and _small_stated_dose(tokens, numbers):
                     found_here = []
                 cache[concept] = found_here
@@ -423,6 +455,7 @@ class Triage:
             ]
             cues += [(p, p) for p in _past_years(tokens, numbers)]
             cues += [(p, p) for p in _past_ages(tokens, numbers)]
+            cues += [(p, p) for p in _past_at_ages(tokens, numbers)]
             past = _history_windows(tokens, cues)
             # "it stopped after a minute": over, but only what was told before it.
             past += [
@@ -573,6 +606,19 @@ class Triage:
         if not _present(matches("ordinary-slow-pulse")):
             return False
         return not any(_present(matches(concept)) for concept in _SLOW_PULSE_SYMPTOMS)
+
+    def _exercising(self, matches: Callable[[str], list[Match]]) -> bool:
+        """A fast pulse read during hard exercise ("190 at the end of my sprint") is ordinary
+        when the message names no symptom with it and does not say it is not settling."""
+        if not _present(matches("exercise-peak")) or _present(matches("not-settling")):
+            return False
+        symptoms = (*_SLOW_PULSE_SYMPTOMS, "heart-condition-word")
+        uneven = any(
+            _UNEVEN.intersection(m.words.split())
+            for m in matches("rhythm-problem")
+            if not m.negated
+        )
+        return not uneven and not any(_present(matches(concept)) for concept in symptoms)
 
     def _respaced(self, tokens: Sequence[_Token], same: dict[str, frozenset[str]]) -> list[_Token]:
         """Words typed in a hurry: letters held down ("chesssst") read as the word, and words
@@ -758,7 +804,8 @@ def _term(text: str) -> _Term:
 def _tokens(text: str, *, dialect: bool = True) -> list[_Token]:
     """A message's words and breaks; `dialect` reads other Englishes' words (not for terms,
     which are written in standard words already: "an mi" stays clinical)."""
-    folded = _NOT_ABLE.sub("unable", _DOTTED.sub(r"\1\2", fold(_AN_APOSTROPHE.sub("and", text))))
+    text = _WILL.sub(r"\1 will", _AN_APOSTROPHE.sub("and", text))
+    folded = _NOT_ABLE.sub("unable", _DOTTED.sub(r"\1\2", fold(text)))
     folded = _YEARS_OLD.sub(r"\1 yo", folded)
     found: list[_Token] = []
     for match in _TOKEN.finditer(folded):
@@ -929,6 +976,26 @@ def _past_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -
     ]
 
 
+def _past_at_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> list[int]:
+    """An age given with "at" ("fainted at 13") when the message states an older age now
+    ("im 30 now"): the event was long ago, not today."""
+    now_ages = [
+        value
+        for position, value in numbers
+        if position + 1 < len(tokens)
+        and tokens[position + 1].text == "now"
+        and tokens[position - 1].text in _NOW_AGE_SUBJECTS
+    ]
+    return [
+        position
+        for position, value in numbers
+        if position >= 1
+        and tokens[position - 1].text in {"at", "aged", "age"}
+        and MIN_AGE <= value <= MAX_AGE
+        and any(now > value for now in now_ages)
+    ]
+
+
 def _present(matches: Sequence[Match]) -> bool:
     return any(not m.negated for m in matches)
 
@@ -1005,6 +1072,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             return False  # "a 150 mg tablet" is a strength, not a count of tablets
         if value >= 2 and after[:1] in (["bottles"], ["packets"], ["boxes"], ["packs"]):
             return True
+        if before[-1:] and before[-1] in _DETERMINERS and _CONTAINERS.intersection(after[1:2]):
+            return False  # "my 60 tablet bottle": the size of a container, not a count taken
         # "30 x Mg oxide 400mg tabs": a count, then the tablet's name and strength.
         wider = [t.text for t in tokens[position + 1 : position + 7] if not t.is_break]
         times_tabs = after[:1] == ["x"] and bool(_PILL_WORDS.intersection(wider))
@@ -1051,6 +1120,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         exercise = later & _EXERCISE_WORDS or (
             earlier & _EXERCISE_WORDS and not (earlier | later) & _AT_REST
         )
+        if exercise and _still_up(tokens, position):
+            exercise = False  # "190 after my run and it wont come down": not the effort
         if not near or reading or exercise:
             return False  # a fast pulse during exercise is expected
         if not MIN_PULSE <= value <= MAX_PULSE or _NOT_BEATS.intersection(after[:1]):
@@ -1078,6 +1149,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         named_after = after[:2] in (["kidney", "function"], ["renal", "function"])
         if _TIME_UNITS.intersection(after[:1]):
             return False  # "donated a kidney 5 years ago": a time, not a kidney function
+        if tokens[position].text == "one":
+            return False  # "which one has more": a pronoun, not a kidney function
         if before[-1:] == ["stage"]:
             return value >= SEVERE_CKD_STAGE  # "kidneys are stage 2": a stage, not an eGFR
         return (bool(_KIDNEY_WORDS.intersection(wider)) or named_after) and value < LOW_EGFR
@@ -1104,6 +1177,12 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         aged = unit in {"yo", "yrs", "yr"} or (unit in _YEARS and "old" in after[1:3])
         return aged and value <= CHILD_YEARS
     return False
+
+
+def _still_up(tokens: Sequence[_Token], position: int) -> bool:
+    """Does the message say, after a pulse reading, that it is not coming back down?"""
+    later = " ".join(t.text for t in tokens[position + 1 : position + 1 + STILL_UP_REACH])
+    return any(phrase in later for phrase in _STILL_UP)
 
 
 def _small_stated_dose(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from telegram import Update
@@ -46,9 +45,6 @@ async def settings_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def register(application: AnyApplication) -> None:
-    # Loading the city tables takes a second or two: do it now, off the event loop, rather
-    # than in the first person's reply.
-    threading.Thread(target=default_resolver, name="zone-tables", daemon=True).start()
     application.add_handler(CommandHandler("settings", settings_command))
     application.add_handler(CallbackQueryHandler(settings_press, pattern=press_pattern(ACTIONS)))
     application.add_handler(
@@ -62,4 +58,5 @@ def register(application: AnyApplication) -> None:
     )
 
 
-FEATURE = Feature(COMMANDS, register)
+# The city tables take a second or two to load.
+FEATURE = Feature(COMMANDS, register, warm_up=default_resolver)

@@ -1,0 +1,94 @@
+"""/ask on everyday wordings: one or more questions per general ranking fix, in new words.
+
+Written for the fixes made after the eighteenth writer's batch (tests/ask_eval.yaml); none
+of these is an evaluation question. Each asserts the FAQ entry served, or a refusal for
+messages about something other than magnesium and health.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from content.answering import Answerer, AnswerKind
+from content.answering.synonyms import SynonymMap
+from content.library import Library
+
+
+@pytest.fixture(scope="module")
+def answerer(library: Library) -> Answerer:
+    return Answerer.build(library)
+
+
+def _served(answerer: Answerer, text: str) -> str | None:
+    answer = answerer.answer(text)
+    return answer.entry.id if answer.kind is AnswerKind.ANSWER and answer.entry else None
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        # Brand and generic names of stomach-acid medicines, antacids and antibiotics.
+        ("does lansoprazole use up my magnesium", "medicines-that-lower-magnesium"),
+        ("my pantoprazole and low magnesium, any link", "medicines-that-lower-magnesium"),
+        ("do tums have magnesium in them", "magnesium-laxatives-and-antacids"),
+        ("magnesium with amoxicillin ok?", "magnesium-and-antibiotics"),
+        # "when" is a stopword: the timing wordings carry the question.
+        ("when do i take magnesium, am or pm", "best-time-to-take-magnesium"),
+        ("what time should magnesium be taken", "best-time-to-take-magnesium"),
+        # Heart-rhythm words, everyday and medical.
+        ("does magnesium keep a regular heartbeat", "magnesium-heart-rhythm"),
+        ("can magnesium help keep a steady heartbeat", "magnesium-heart-rhythm"),
+        # Everyday words for stress.
+        ("im so on edge lately, can magnesium take the edge off", "magnesium-for-anxiety"),
+        # Cramp wordings: "seize up", "locking up".
+        ("calves seizing up when im in bed, why", "night-leg-cramps"),
+        # "kinds" is a word, not a typo of "kids".
+        (
+            "too many kinds of magnesium on the shelf, which form is best",
+            "best-magnesium-supplement-form",
+        ),
+        # The second "milk" of "milk of magnesia ... milk" is still the laxative.
+        ("does milk of magnesia have any milk in it", "milk-of-magnesia"),
+        # Grandparents by their family names.
+        ("can my nana take magnesium with her kidney disease", "magnesium-kidney-disease"),
+        # Blood-test words.
+        ("what serum magnesium result is normal", "magnesium-blood-test"),
+        # Stress in everyday words.
+        ("feeling really wound up, is magnesium calming", "magnesium-for-anxiety"),
+    ],
+)
+def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:
+    assert _served(answerer, text) == faq
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Non-health uses of magnesium: gardens, aquariums, alloys, fireworks, chemistry.
+        "should i sprinkle epsom salt around my roses",
+        "how do i raise magnesium in a fish tank with coral",
+        "are magnesium alloy bike wheels strong",
+        "why do fireworks use magnesium",
+        "how many electrons does magnesium have",
+        # Other nutrients and supplements, with no mention of magnesium.
+        "signs of low iron in women",
+        "is melatonin safe every night",
+        "how much collagen per day for joints",
+        "how many calories in a bowl of porridge",
+        # A one-word wording ("help") is no perfect match for a question that has the word.
+        "can turmeric help my knees",
+    ],
+)
+def test_near_miss_messages_are_refused(answerer: Answerer, text: str) -> None:
+    answer = answerer.answer(text)
+    assert answer.entry is None, (text, answer.entry.id if answer.entry else None)
+
+
+def test_nutrient_words_do_not_refuse_a_question_that_names_magnesium(answerer: Answerer) -> None:
+    assert _served(answerer, "should i take magnesium and zinc together") == "magnesium-and-zinc"
+
+
+def test_a_compound_name_keeps_its_later_words_from_counting_alone() -> None:
+    synonyms = SynonymMap(extra=[("milk", "food"), ("milk", "dairy")])
+    assert "dairy" not in synonyms.expand(["milk", "of", "magnesia", "is", "it", "milk"])
+    assert "dairy" in synonyms.expand(["is", "it", "milk"])

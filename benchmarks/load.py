@@ -106,6 +106,8 @@ class Run:
     offered: int = 0
     first: float = 0.0
     last: float = 0.0
+    # When the last update was offered.
+    offered_until: float = 0.0
     # CPU seconds the bot process(es) used, when the platform tells (Linux /proc).
     bot_cpu: float | None = None
     # CPU seconds this process (driver and fake Bot API) used meanwhile.
@@ -120,6 +122,18 @@ class Run:
 
     def throughput(self) -> float:
         return self.handled / (self.last - self.first) if self.last > self.first else 0.0
+
+    def offered_rate(self) -> float:
+        span = self.offered_until - self.first
+        return (self.offered - 1) / span if span > 0 else 0.0
+
+    def kept_up(self) -> bool:
+        """Every update offered was answered: the bot sustained the offered rate.
+
+        The handled rate alone cannot show it: the last replies come a little after the
+        last offer, so it stays just under the offered rate however fast the bot is.
+        """
+        return self.handled == self.offered and not self.errors and not self.api_errors
 
 
 def _free_port() -> int:
@@ -293,6 +307,7 @@ async def run_mode(
             user.sent_at = time.perf_counter()
             user.taken_at = user.sent_at if mode == "webhook" else None
             run.offered += 1
+            run.offered_until = user.sent_at
             if mode == "webhook":
                 update["update_id"] = next(update_ids)
                 task = asyncio.create_task(post(update, user))
@@ -359,7 +374,7 @@ def _table(runs: list[Run], users: int, rate: float) -> str:
             f"{run.bot_cpu * 1000 / run.handled:.1f}" if run.bot_cpu and run.handled else "n/a"
         )
         driver_per_update = f"{run.driver_cpu * 1000 / run.handled:.1f}" if run.handled else "n/a"
-        met = run.throughput() >= TARGET_RATE and p99 < TARGET_P99_MS and not run.errors
+        met = round(run.offered_rate(), 1) >= TARGET_RATE and run.kept_up() and p99 < TARGET_P99_MS
         lines.append(
             f"| {run.mode} | {run.handled} | {run.throughput():.0f} | "
             f"{statistics.median(ms) if ms else 0:.1f} | {p99:.1f} | {max(ms, default=0):.1f} | "
@@ -382,6 +397,8 @@ def _figures(runs: list[Run], users: int, rate: float, database_url: str | None)
                 "offered": run.offered,
                 "handled": run.handled,
                 "updates_per_s": round(run.throughput(), 1),
+                "offered_per_s": round(run.offered_rate(), 1),
+                "kept_up": run.kept_up(),
                 "p50_ms": round(statistics.median(ms), 2) if ms else 0.0,
                 "p99_ms": round(_percentile(ms, 0.99), 2),
                 "max_ms": round(max(ms, default=0.0), 2),

@@ -249,8 +249,12 @@ def _load(figures: Figures) -> list[Row]:
             goal += f"; bot CPU <= {cpu_limit:g} ms/update"
         cpu_text = "bot CPU n/a" if cpu is None else f"{cpu:.1f} ms bot CPU per update"
         errors = int(run["errors"])
+        # Sustained: offered at the target rate and every update answered (the handled
+        # rate stays just under the offered one, the last replies coming after the last
+        # offer).
+        sustained = run["offered_per_s"] >= LOAD_UPDATES_PER_S and run["kept_up"]
         met = (
-            run["updates_per_s"] >= LOAD_UPDATES_PER_S
+            sustained
             and run["p99_ms"] < LOAD_P99_MS
             and errors == 0
             and (cpu_limit is None or (cpu is not None and cpu <= cpu_limit))
@@ -259,7 +263,9 @@ def _load(figures: Figures) -> list[Row]:
             Row(
                 name,
                 goal,
-                f"{run['updates_per_s']:.0f} updates/s, p50 {run['p50_ms']:,.1f} ms, "
+                f"{run['updates_per_s']:.0f} updates/s "
+                f"({'all' if run['kept_up'] else 'not all'} of {run['offered_per_s']:.0f}/s "
+                f"answered), p50 {run['p50_ms']:,.1f} ms, "
                 f"p99 {run['p99_ms']:,.1f} ms, {cpu_text}"
                 + (f", {errors} errors" if errors else ""),
                 met,

@@ -38,8 +38,9 @@ DEFAULT_EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "ask_eval.
 MIN_ACCURACY = 0.92
 MIN_HOLDOUT_ACCURACY = 0.88
 MIN_REJECTION = 0.90
-# The build's floor on held-out accuracy until the target is met (never lowered).
-FLOOR_HOLDOUT_ACCURACY = 0.85
+# The build's floor on held-out accuracy until the target is met (never lowered): the
+# measured 86.3 % (195/226) with one question to spare.
+FLOOR_HOLDOUT_ACCURACY = 0.858
 MIN_RECALL = 1.0
 
 

@@ -22,12 +22,13 @@ DEFAULT_TRIAGE_SET = Path(__file__).resolve().parent.parent / "tests" / "triage_
 MIN_RECALL = 0.99
 MIN_HOLDOUT_RECALL = 0.97
 MAX_FALSE_ALARMS = 0.02
-# The build's floors until the targets are met: today's measured level (2026-11-30, seventeen
+# The build's floors until the targets are met: today's measured level (2026-11-30, eighteen
 # writers, a learned second opinion), so no change can make triage worse unnoticed. The
 # held-out figures stay below the targets (content/README.md, "Triage: where it stands");
 # the floors rise as they do and never fall.
 # 0.9997 with the sixteenth and seventeenth writers' batches (2026-11-30): tuning recall
-# measures 100 % (4004/4004; the floor allows 4003).
+# measures 100 % (4004/4004; the floor allows 4003). Kept at 0.9997 with the twentieth
+# writer's batch (2026-11-30): tuning recall measures 100 % (4111/4111; the floor allows 4110).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -38,7 +39,9 @@ FLOOR_TUNING_RECALL = 0.9997
 # fourteenth and fifteenth writers' batches (2026-11-30): held-out recall measures 97.1 %
 # (1376/1417; the floor allows 1375). 0.9725 with the sixteenth and seventeenth writers'
 # batches (2026-11-30): held-out recall measures 97.3 % (1491/1532; the floor allows 1490).
-FLOOR_HOLDOUT_RECALL = 0.9725
+# 0.9726 with the twentieth writer's batch (2026-11-30): held-out recall measures 97.3 %
+# (1533/1575; the floor allows 1532).
+FLOOR_HOLDOUT_RECALL = 0.9726
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -51,8 +54,11 @@ FLOOR_HOLDOUT_RECALL = 0.9725
 # on them the whole set measured 2.8 % (109/3947); their unseen held-out calm messages still
 # raise false alarms (8 of the sixteenth writer's 90 held-out calm messages, 2 of the
 # seventeenth's 72) that cannot be tuned away without reading them. The whole set now
-# measures 2.1 % (82/3947; the floor allows 83), tuning 0.5 % (14/2823).
-FLOOR_FALSE_ALARMS = 0.0211
+# measures 2.1 % (82/3947; the floor allows 83), tuning 0.5 % (14/2823). 0.0183 with the
+# twentieth writer's batch (2026-11-30): it joined at 2.2 % (92/4265) and, after fixes that
+# narrow over-broad concepts, the whole set measures 1.8 % (77/4265; the floor allows 78),
+# tuning 0.1 % (4/3046).
+FLOOR_FALSE_ALARMS = 0.0183
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -72,8 +78,10 @@ FLOOR_FALSE_ALARMS = 0.0211
 # before any tuning, the fifteenth's 3.1 % (3/97). 0.0614 with the sixteenth and
 # seventeenth writers' batches (2026-11-30): the whole holdout measured 6.7 % (75/1124) when
 # they joined and now measures 6.0 % (68/1124; the floor allows 69); the sixteenth writer's
-# unseen calm part alone flags 8 of 90 messages, the seventeenth's 2 of 72.
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0614
+# unseen calm part alone flags 8 of 90 messages, the seventeenth's 2 of 72. 0.0608 with the
+# twentieth writer's batch (2026-11-30): the whole holdout measured 5.9 % (72/1219) when it
+# joined and now measures 6.0 % (73/1219; the floor allows 74).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0608
 
 
 @dataclass(frozen=True)

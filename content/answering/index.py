@@ -67,14 +67,19 @@ ANCHOR_OVERLAP_SHARE = 0.5
 OTHER_NUTRIENTS = frozenset(
     """iron ferritin melatonin collagen creatine ashwagandha protein whey calorie calories
     kcal keto omega turmeric biotin probiotic probiotics caffeine testosterone
-    cholesterol""".split()
+    cholesterol vitamin""".split()
 )
 OTHER_USES = frozenset(
     """garden gardening soil tomato tomatoes roses lawn fertiliser fertilizer compost
     houseplant houseplants seedlings aquarium aquariums reef coral alloy alloys wheel
     wheels rims firework fireworks sparkler sparklers flare flares ribbon welding anode
-    atomic periodic isotope isotopes electrons""".split()
+    atomic periodic isotope isotopes electrons battery batteries starter firestarter
+    camping tinder flint dog dogs puppy cat cats kitten horse horses pony pet pets vet
+    livestock cattle kilo kilos kilogram tonne tonnes wholesale mining mined
+    countries""".split()
 )
+# "charley horse" is a cramp, not an animal.
+HORSE_CRAMP = frozenset(Stemmer("english").stemWords(["charley", "charlie"]))
 FOREIGN_FACTOR = 0.75
 
 # "you"/"your" are kept as words for questions about the bot ("are you a doctor"), but in an
@@ -117,6 +122,10 @@ ANCHOR_STEMS = frozenset(Stemmer("english").stemWords(sorted(ANCHOR_WORDS)))
 WEAK_STEMS = frozenset(Stemmer("english").stemWords(sorted(WEAK_WORDS)))
 NUTRIENT_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_NUTRIENTS)))
 OTHER_USE_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_USES)))
+# Other vitamins are another topic even for an entry that mentions them in passing ("my son
+# got into my vitamins"), when the question never names magnesium.
+ALWAYS_FOREIGN_STEMS = frozenset(Stemmer("english").stemWords(["vitamin"]))
+HORSE_STEMS = frozenset(Stemmer("english").stemWords(["horse", "horses"]))
 
 
 class Analyzer:
@@ -126,7 +135,10 @@ class Analyzer:
         self.stemmer = stemmer
         self.synonyms = synonyms
         # Most frequent first: when two words are equally close, the commoner one wins.
-        self._known = frozenset(vocabulary) | EXTRA_FILLER | WEAK_WORDS
+        # The foreign-topic words too: "starter" must not become "started".
+        self._known = (
+            frozenset(vocabulary) | EXTRA_FILLER | WEAK_WORDS | OTHER_USES | OTHER_NUTRIENTS
+        )
         self._by_frequency = [word for word, _ in vocabulary.most_common()]
         by_initial: dict[str, list[str]] = {}
         for word in self._by_frequency:
@@ -320,9 +332,13 @@ class FaqIndex:
         Words the entry's curated fields use are not foreign to it."""
         distinct = set(terms)
         foreign = distinct & OTHER_USE_STEMS
+        if not HORSE_CRAMP.isdisjoint(distinct):
+            foreign -= HORSE_STEMS
         if ANCHOR_STEMS.isdisjoint(distinct):
             foreign |= distinct & NUTRIENT_STEMS
-        return FOREIGN_FACTOR if foreign - self.curated_terms[position] else 1.0
+        # "horse" is curated for "charley horse" only; a horse named alone is an animal.
+        foreign -= self.curated_terms[position] - ALWAYS_FOREIGN_STEMS - HORSE_STEMS
+        return FOREIGN_FACTOR if foreign else 1.0
 
     def weight(self, terms: Iterable[str]) -> float:
         """The summed curated idf of `terms`; words no curated text uses weigh the most."""

@@ -42,6 +42,53 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "lock up",
             "locking up",
             "knots up",
+            # Wrong words for the right thing: "calf knots every night".
+            "knot",
+            "knots",
+            "knotted",
+        ),
+        # An eyelid that "jumps" or "flickers" is the same twitch.
+        "twitch": (
+            "eye jumping",
+            "eyelid jumping",
+            "eyelid jumps",
+            "eye jumps",
+            "flicker",
+            "flickers",
+            "flickering",
+            "eyelid fluttering",
+            "eyelid flutters",
+        ),
+        # Cholesterol medicines by their generic and brand names.
+        "statin": (
+            "statins",
+            "atorvastatin",
+            "simvastatin",
+            "rosuvastatin",
+            "pravastatin",
+            "lipitor",
+            "crestor",
+            "zocor",
+        ),
+        # Osteoporosis medicines by their generic and brand names.
+        "bisphosphonate": (
+            "bisphosphonates",
+            "alendronate",
+            "alendronic",
+            "fosamax",
+            "risedronate",
+            "actonel",
+            "ibandronate",
+            "boniva",
+        ),
+        # Other vitamins, so that a question about one of them alone reads as another topic.
+        "vitamin": (
+            "vitamins",
+            "multivitamin",
+            "b 12",
+            "b 6",
+            "folate",
+            "folic acid",
         ),
         "weak": (
             "weakness",
@@ -149,6 +196,21 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "leg day",
             "active",
             "activity",
+            # Sports by name ("cramp at the end of soccer games"); not "run", which is
+            # also a dash to the toilet.
+            "soccer",
+            "football",
+            "basketball",
+            "tennis",
+            "rugby",
+            "hockey",
+            "netball",
+            "cycling",
+            "hiking",
+            "swimming",
+            "jogging",
+            "marathon",
+            "yoga",
         ),
         "sore": ("soreness", "aching", "ache", "achy", "doms"),
         "kidney": ("kidneys", "renal"),
@@ -178,7 +240,8 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "chocolate": ("choc", "cocoa", "cacao"),
         # Not "grow"/"growth": a child's growth is not muscle repair (content review W5).
         "repair": ("heal", "healing", "rebuild", "gains", "build muscle"),
-        "stored": ("keep", "keeps", "store", "stores", "storage", "kept"),
+        # Not "keeps": "my eye keeps twitching" says it goes on, not where it is stored.
+        "stored": ("keep", "store", "stores", "storage", "kept"),
         "link": ("connection", "relationship", "linked", "connected"),
         "antacid": (
             "antacids",
@@ -336,7 +399,7 @@ class SynonymMap:
                     # the laxative, not a dairy food.
                     continue
                 for head in self._heads.get(tuple(span), ()):
-                    if head not in span and head not in added:
+                    if head not in found and head not in added:
                         added.append(head)
         return [*found, *added]
 

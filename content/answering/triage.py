@@ -946,7 +946,11 @@ def _history_windows(
         words = sum(not t.is_break for t in tokens[first : last + 1])
         if k > 0 and words <= cue_end - cue_start + 1 + FRAGMENT_WORDS:
             first = sentences[k - 1][0]
-        windows.append((max(first, cue_start - HISTORY_REACH), min(last, cue_end + HISTORY_REACH)))
+        end = min(last, cue_end + HISTORY_REACH)
+        # "had a dvt last year and now my calf is swollen": "now" after the cue starts the
+        # present, so the past ends before it.
+        end = next((i - 1 for i in range(cue_end + 1, end + 1) if tokens[i].text == "now"), end)
+        windows.append((max(first, cue_start - HISTORY_REACH), end))
     return windows
 
 

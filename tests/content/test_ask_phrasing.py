@@ -1,8 +1,8 @@
 """/ask on everyday wordings: one or more questions per general ranking fix, in new words.
 
-Written for the fixes made after the eighteenth writer's batch (tests/ask_eval.yaml); none
-of these is an evaluation question. Each asserts the FAQ entry served, or a refusal for
-messages about something other than magnesium and health.
+Written for the fixes made after the eighteenth and nineteenth writers' batches
+(tests/ask_eval.yaml); none of these is an evaluation question. Each asserts the FAQ entry
+served, or a refusal for messages about something other than magnesium and health.
 """
 
 from __future__ import annotations
@@ -92,3 +92,64 @@ def test_a_compound_name_keeps_its_later_words_from_counting_alone() -> None:
     synonyms = SynonymMap(extra=[("milk", "food"), ("milk", "dairy")])
     assert "dairy" not in synonyms.expand(["milk", "of", "magnesia", "is", "it", "milk"])
     assert "dairy" in synonyms.expand(["is", "it", "milk"])
+
+
+# Fixes made after the nineteenth writer's batch ("people who are not sure how to ask").
+
+
+@pytest.mark.parametrize(
+    ("text", "faq"),
+    [
+        # Wrong words for the right thing: a "knot" in the calf is a cramp.
+        ("do these knots in my calves at night mean low magnesium", "night-leg-cramps"),
+        # An eyelid that "jumps" or "flickers" twitches.
+        ("eyelid jumping on and off all week, low magnesium?", "eye-twitching"),
+        ("my eye keeps flickering, is that a mineral thing like magnesium", "eye-twitching"),
+        # "keeps" says something goes on, not where magnesium is stored.
+        ("my calf keeps cramping when im in bed, why", "night-leg-cramps"),
+        # Cholesterol and osteoporosis medicines by generic or brand name.
+        ("taking simvastatin and my legs ache, could magnesium help", "statins-and-muscle-pain"),
+        (
+            "how far apart should alendronate and magnesium be",
+            "magnesium-and-osteoporosis-medicines",
+        ),
+        # "overdo" without food is about supplements.
+        ("is it possible to overdo magnesium pills", "can-you-take-too-much-magnesium"),
+        # Sports by name count as exercise.
+        ("my legs cramp up late in basketball games, why", "cramps-during-exercise"),
+        # "a metal or a vitamin" asks what magnesium is.
+        ("is magnesium a vitamin", "what-is-magnesium"),
+        # "charley horse" is still a cramp, though a horse alone is an animal.
+        ("charley horse in my calf last night, magnesium?", "night-leg-cramps"),
+    ],
+)
+def test_unsure_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:
+    assert _served(answerer, text) == faq
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Animals, camping gear, batteries, trade and mining: magnesium outside human health.
+        "is magnesium safe for my puppy",
+        "magnesium supplement for my horse",
+        "magnesium flint for lighting a campfire",
+        "how long do magnesium batteries last",
+        "which countries produce the most magnesium metal",
+        "magnesium wholesale price per tonne",
+        # Other vitamins asked alone.
+        "what dose of vitamin b6 is safe",
+        "how much vitamin b12 a day for an adult",
+        "best multivitamin for women",
+        "folic acid before pregnancy how much",
+    ],
+)
+def test_near_miss_uses_and_other_vitamins_are_refused(answerer: Answerer, text: str) -> None:
+    answer = answerer.answer(text)
+    assert answer.entry is None, (text, answer.entry.id if answer.entry else None)
+
+
+def test_a_synonym_head_already_in_the_message_is_not_added_twice() -> None:
+    synonyms = SynonymMap(groups={"vitamin": ("vitamins", "b 12")})
+    assert synonyms.expand(["vitamin", "b", "12"]).count("vitamin") == 1
+    assert synonyms.expand(["b", "12"]).count("vitamin") == 1

@@ -143,7 +143,7 @@ def _usable_timezone(name: str | None, fallback: str) -> str:
 
 
 async def needs_of(svc: Services, chat_id: int) -> Needs:
-    chat = await svc.db.run(chats.get_chat, chat_id)
+    chat = await svc.db.read(chats.get_chat, chat_id)
     tables = svc.library.intake
     if chat is None:
         return Needs(

@@ -329,7 +329,8 @@ async def test_bot_answers_again_after_postgresql_restarts(
     fake_api: FakeBotAPI, library: Library
 ) -> None:
     """PostgreSQL goes away under the running bot and comes back: the bot's pool reconnects
-    (pre-ping), so /start is answered and stored again without restarting the bot."""
+    (connections the server closed are dropped at checkout), so /start is answered and
+    stored again without restarting the bot."""
     server = await asyncio.to_thread(pgserver.start)
     try:
         server.psql("CREATE DATABASE magbot")

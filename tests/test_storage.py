@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from devtools import pgserver
 from storage import Database, chats, migrate
+from storage.db import POOL_SIZE
 from storage.models import Base, Chat, Delivery
+from tests.conftest import fresh_database_url
 
 DEFAULTS = chats.NewChatDefaults("UTC", dt.time(9, 0), ["cramps", "sleep"])
 
@@ -188,3 +192,58 @@ async def test_timestamps_come_back_aware_utc(db: Database) -> None:
         assert chat is not None
         assert chat.next_due_at == instant
         assert chat.next_due_at.tzinfo is not None
+
+
+async def test_warm_opens_the_connections_before_the_first_update(db: Database) -> None:
+    if db.is_sqlite:
+        assert db._thread is not None and db._thread._executor is None
+        await db.warm()
+        # The database thread is up, with its connection open.
+        assert db._thread._executor is not None and db._thread._sessions is not None
+    else:
+        await db.warm()
+        assert db.engine.pool.checkedin() >= POOL_SIZE  # type: ignore[attr-defined]
+
+
+async def test_a_connection_the_server_closed_is_replaced_before_use(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_server: pgserver.PgServer
+) -> None:
+    db = Database(fresh_database_url(request, "postgresql", tmp_path))
+    try:
+        await db.warm()
+        async with db.session() as session:
+            pids = set(await session.scalars(text("SELECT pid FROM pg_stat_activity")))
+            own = await session.scalar(text("SELECT pg_backend_pid()"))
+            # Every other connection of the pool, closed by the server (as a restart would).
+            await session.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> :own"
+                     " AND datname = current_database()"),
+                {"own": own},
+            )  # fmt: skip
+        await asyncio.sleep(0.2)  # the driver sees each socket close
+        # Without a round trip before each transaction, every one of them still works.
+        for _ in range(POOL_SIZE * 2):
+            assert await db.answers()
+        async with db.session() as session:
+            now = set(await session.scalars(text("SELECT pid FROM pg_stat_activity")))
+        assert len(pids) > 2 and own in now
+    finally:
+        await db.close()
+
+
+async def test_read_gives_what_run_gives_without_a_transaction_on_postgresql(
+    db: Database,
+) -> None:
+    await db.run(chats.subscribe, 16, "private", DEFAULTS)
+
+    def status_and_transaction(session: Session, chat_id: int) -> tuple[str | None, bool]:
+        chat = chats.get_chat(session, chat_id)
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        in_transaction = driver.in_transaction if db.is_sqlite else driver.is_in_transaction()
+        return (chat.status if chat else None), in_transaction
+
+    assert await db.read(status_and_transaction, 16) == ("active", db.is_sqlite)
+    assert await db.read(status_and_transaction, 17) == (None, db.is_sqlite)
+    # The same work through `run` is inside a transaction on both backends.
+    assert await db.run(status_and_transaction, 16) == ("active", True)

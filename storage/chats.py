@@ -75,22 +75,20 @@ def subscribe(
     """Subscribe a chat, creating it with defaults or resuming it with its preferences kept.
 
     `setup` fills in what a new chat needs beyond the defaults (its first delivery, its
-    first menu) before the row is written, so creating a chat is a single INSERT. It is
-    given the candidate row, which is dropped if the chat already exists.
+    first menu) before the row is written, so creating a chat is a lookup and one INSERT.
     Safe to call twice, and from two processes at once: the primary key decides who inserts.
     """
-    fresh = _new_chat(chat_id, chat_type, defaults)
-    if setup is not None:
-        setup(fresh)
-    # Twice at most: a chat deleted (/forget) between the two statements is then new again.
-    for _ in range(2):
+    chat = session.get(Chat, chat_id, with_for_update=True)
+    if chat is None:
+        fresh = _new_chat(chat_id, chat_type, defaults)
+        if setup is not None:
+            setup(fresh)
         if _insert_if_new(session, fresh):
             return SubscribeResult(fresh, created=True, was_active=False)
-        chat = session.get(Chat, chat_id, with_for_update=True)
-        if chat is not None:
-            break
-    else:
-        raise LookupError(f"chat {chat_id} could be neither created nor found")
+        # Another process inserted it since the lookup: resume that row instead.
+        chat = session.get(Chat, chat_id, with_for_update=True, populate_existing=True)
+        if chat is None:
+            raise LookupError(f"chat {chat_id} was inserted and deleted while subscribing")
     was_active = chat.status == Status.ACTIVE
     chat.status = Status.ACTIVE
     chat.type = chat_type

@@ -29,6 +29,8 @@ MAX_FALSE_ALARMS = 0.02
 # 0.9997 with the sixteenth and seventeenth writers' batches (2026-11-30): tuning recall
 # measures 100 % (4004/4004; the floor allows 4003). Kept at 0.9997 with the twentieth
 # writer's batch (2026-11-30): tuning recall measures 100 % (4111/4111; the floor allows 4110).
+# Kept at 0.9997 with the twenty-first and twenty-second writers' batches (2026-11-30):
+# tuning recall measures 99.98 % (4292/4293; the floor allows no further miss).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -41,7 +43,9 @@ FLOOR_TUNING_RECALL = 0.9997
 # batches (2026-11-30): held-out recall measures 97.3 % (1491/1532; the floor allows 1490).
 # 0.9726 with the twentieth writer's batch (2026-11-30): held-out recall measures 97.3 %
 # (1533/1575; the floor allows 1532).
-FLOOR_HOLDOUT_RECALL = 0.9726
+# 0.9764 with the twenty-first and twenty-second writers' batches (2026-11-30): held-out
+# recall measures 97.7 % (1615/1653; the floor allows 1614).
+FLOOR_HOLDOUT_RECALL = 0.9764
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -58,7 +62,11 @@ FLOOR_HOLDOUT_RECALL = 0.9726
 # twentieth writer's batch (2026-11-30): it joined at 2.2 % (92/4265) and, after fixes that
 # narrow over-broad concepts, the whole set measures 1.8 % (77/4265; the floor allows 78),
 # tuning 0.1 % (4/3046).
-FLOOR_FALSE_ALARMS = 0.0183
+# RAISED to 0.0191 with the twenty-first and twenty-second writers' batches (2026-11-30):
+# new blind held-out calm messages (5 flags on 89 and 6 on 90, never read) joined; the
+# whole set joined at 2.3 % (113/4863) and now measures 1.9 % (92/4863; the floor allows
+# 93), tuning 0.3 % (11/3465).
+FLOOR_FALSE_ALARMS = 0.0191
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -81,7 +89,9 @@ FLOOR_FALSE_ALARMS = 0.0183
 # unseen calm part alone flags 8 of 90 messages, the seventeenth's 2 of 72. 0.0608 with the
 # twentieth writer's batch (2026-11-30): the whole holdout measured 5.9 % (72/1219) when it
 # joined and now measures 6.0 % (73/1219; the floor allows 74).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0608
+# 0.0586 with the twenty-first and twenty-second writers' batches (2026-11-30): the whole
+# holdout measures 5.8 % (81/1398; the floor allows 82).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0586
 
 
 @dataclass(frozen=True)

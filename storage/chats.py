@@ -121,9 +121,9 @@ def _new_chat(chat_id: int, chat_type: str, defaults: NewChatDefaults) -> Chat:
 def _insert_if_new(session: Session, chat: Chat) -> bool:
     """Write `chat` unless its id exists; if written, it joins the session as that row.
 
-    One INSERT ... ON CONFLICT DO NOTHING: the ORM's way (look up, add, flush inside a
-    savepoint in case another process inserted first) took four statements and made
-    /start the costliest step of a busy minute.
+    One INSERT ... ON CONFLICT DO NOTHING: the ORM's way (add and flush inside a savepoint
+    in case another process inserted first, then update the new row) took four statements
+    and made /start the costliest step of a busy minute.
     """
     table = cast(Table, Chat.__table__)
     values = {

@@ -55,51 +55,6 @@ def _served(answerer: Answerer, text: str) -> str | None:
         ("what serum magnesium result is normal", "magnesium-blood-test"),
         # Stress in everyday words.
         ("feeling really wound up, is magnesium calming", "magnesium-for-anxiety"),
-    ],
-)
-def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:
-    assert _served(answerer, text) == faq
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        # Non-health uses of magnesium: gardens, aquariums, alloys, fireworks, chemistry.
-        "should i sprinkle epsom salt around my roses",
-        "how do i raise magnesium in a fish tank with coral",
-        "are magnesium alloy bike wheels strong",
-        "why do fireworks use magnesium",
-        "how many electrons does magnesium have",
-        # Other nutrients and supplements, with no mention of magnesium.
-        "signs of low iron in women",
-        "is melatonin safe every night",
-        "how much collagen per day for joints",
-        "how many calories in a bowl of porridge",
-        # A one-word wording ("help") is no perfect match for a question that has the word.
-        "can turmeric help my knees",
-    ],
-)
-def test_near_miss_messages_are_refused(answerer: Answerer, text: str) -> None:
-    answer = answerer.answer(text)
-    assert answer.entry is None, (text, answer.entry.id if answer.entry else None)
-
-
-def test_nutrient_words_do_not_refuse_a_question_that_names_magnesium(answerer: Answerer) -> None:
-    assert _served(answerer, "should i take magnesium and zinc together") == "magnesium-and-zinc"
-
-
-def test_a_compound_name_keeps_its_later_words_from_counting_alone() -> None:
-    synonyms = SynonymMap(extra=[("milk", "food"), ("milk", "dairy")])
-    assert "dairy" not in synonyms.expand(["milk", "of", "magnesia", "is", "it", "milk"])
-    assert "dairy" in synonyms.expand(["is", "it", "milk"])
-
-
-# Fixes made after the nineteenth writer's batch ("people who are not sure how to ask").
-
-
-@pytest.mark.parametrize(
-    ("text", "faq"),
-    [
         # Wrong words for the right thing: a "knot" in the calf is a cramp.
         ("do these knots in my calves at night mean low magnesium", "night-leg-cramps"),
         # An eyelid that "jumps" or "flickers" twitches.
@@ -123,13 +78,26 @@ def test_a_compound_name_keeps_its_later_words_from_counting_alone() -> None:
         ("charley horse in my calf last night, magnesium?", "night-leg-cramps"),
     ],
 )
-def test_unsure_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:
+def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:
     assert _served(answerer, text) == faq
 
 
 @pytest.mark.parametrize(
     "text",
     [
+        # Non-health uses of magnesium: gardens, aquariums, alloys, fireworks, chemistry.
+        "should i sprinkle epsom salt around my roses",
+        "how do i raise magnesium in a fish tank with coral",
+        "are magnesium alloy bike wheels strong",
+        "why do fireworks use magnesium",
+        "how many electrons does magnesium have",
+        # Other nutrients and supplements, with no mention of magnesium.
+        "signs of low iron in women",
+        "is melatonin safe every night",
+        "how much collagen per day for joints",
+        "how many calories in a bowl of porridge",
+        # A one-word wording ("help") is no perfect match for a question that has the word.
+        "can turmeric help my knees",
         # Animals, camping gear, batteries, trade and mining: magnesium outside human health.
         "is magnesium safe for my puppy",
         "magnesium supplement for my horse",
@@ -144,9 +112,22 @@ def test_unsure_wordings_find_their_entry(answerer: Answerer, text: str, faq: st
         "folic acid before pregnancy how much",
     ],
 )
-def test_near_miss_uses_and_other_vitamins_are_refused(answerer: Answerer, text: str) -> None:
+def test_near_miss_messages_are_refused(answerer: Answerer, text: str) -> None:
     answer = answerer.answer(text)
     assert answer.entry is None, (text, answer.entry.id if answer.entry else None)
+
+
+def test_nutrient_words_do_not_refuse_a_question_that_names_magnesium(answerer: Answerer) -> None:
+    assert _served(answerer, "should i take magnesium and zinc together") == "magnesium-and-zinc"
+
+
+def test_a_compound_name_keeps_its_later_words_from_counting_alone() -> None:
+    synonyms = SynonymMap(extra=[("milk", "food"), ("milk", "dairy")])
+    assert "dairy" not in synonyms.expand(["milk", "of", "magnesia", "is", "it", "milk"])
+    assert "dairy" in synonyms.expand(["is", "it", "milk"])
+
+
+# Fixes made after the nineteenth writer's batch ("people who are not sure how to ask").
 
 
 def test_a_synonym_head_already_in_the_message_is_not_added_twice() -> None:

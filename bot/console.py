@@ -509,6 +509,8 @@ async def chat() -> None:
                 settings, library, db, request=console.request(), updates_request=console.request()
             )
             console.attach(application)
+            # The console is the one handler of its updates.
+            await db.cache_chats(sole_handler=True)
             # Someone at a prompt types slower than the tables load: no need to wait.
             threading.Thread(target=warm_up_all, name="warm-up", daemon=True).start()
             print(

@@ -10,8 +10,9 @@ handling the bot's updates, it sees every such press, so a chat it never saw ope
 and that had none open at start-up, has none: no read is needed. That holds in polling
 mode (Telegram hands updates to one getUpdates client at a time, and refuses getUpdates
 while a webhook is set) and in the console. Webhook workers may be several behind one
-URL, and a question opened by one must be seen by the others: they always ask the
-database.
+URL, and a question opened by one must be seen by the others: they ask the database's
+chat cache (storage.chat_cache), which on PostgreSQL learns of every other process's
+change, and reads the row only for a chat it does not hold.
 
 The set of chats kept here only ever over-approximates: a chat in it costs a read that
 finds the truth (and then leaves the set), never a wrong answer.
@@ -43,8 +44,8 @@ class OpenQuestions:
             await self._load(db)
             if chat_id not in self._maybe_open:
                 return None
-        async with db.session() as session:
-            found = await preferences.awaiting_of(session, chat_id)
+        view = await db.chat_view(chat_id)
+        found = None if view is None else view.pending
         if found is None:
             self._maybe_open.discard(chat_id)
         return found

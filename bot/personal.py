@@ -24,7 +24,7 @@ from content import (
     percent_of,
 )
 from content.enums import CHILDBEARING_AGE_BANDS
-from storage import chats
+from storage.chat_cache import ChatView
 from storage.models import Chat
 
 # The UL for anyone 9 or older; used when we do not know the person's age.
@@ -101,7 +101,7 @@ def sex_matters(tables: IntakeTables, band: AgeBand) -> bool:
     return tables.sex_matters(band)
 
 
-def profile_of(chat: Chat, tables: IntakeTables | None = None) -> Profile | None:
+def profile_of(chat: Chat | ChatView, tables: IntakeTables | None = None) -> Profile | None:
     """The person's profile, or None when it is incomplete or inconsistent.
 
     Sex is never asked where the tables do not differ by sex (children up to 13), so with
@@ -127,9 +127,9 @@ def profile_of(chat: Chat, tables: IntakeTables | None = None) -> Profile | None
     return None
 
 
-def diets_of(chat: Chat) -> frozenset[Diet]:
+def diets_of(chat: Chat | ChatView) -> frozenset[Diet]:
     # Unknown values (say, from a newer version) are ignored rather than breaking /foods.
-    return frozenset(Diet(value) for value in chat.diet or [] if value in _DIET_VALUES)
+    return frozenset(Diet(value) for value in chat.diet or () if value in _DIET_VALUES)
 
 
 def _usable_timezone(name: str | None, fallback: str) -> str:
@@ -143,7 +143,7 @@ def _usable_timezone(name: str | None, fallback: str) -> str:
 
 
 async def needs_of(svc: Services, chat_id: int) -> Needs:
-    chat = await svc.db.read(chats.get_chat, chat_id)
+    chat = await svc.db.chat_view(chat_id)
     tables = svc.library.intake
     if chat is None:
         return Needs(

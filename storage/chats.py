@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from storage import chat_cache
 from storage.models import Chat
 
 
@@ -138,6 +139,7 @@ def _insert_if_new(session: Session, chat: Chat) -> bool:
         return False
     make_transient_to_detached(chat)
     session.add(chat)
+    chat_cache.wrote_chat(session, chat)
     return True
 
 
@@ -173,4 +175,5 @@ async def mark_blocked(session: AsyncSession, chat_id: int) -> None:
 async def forget(session: AsyncSession, chat_id: int) -> bool:
     """Delete the chat and, by cascade, everything stored about it."""
     result = await session.execute(delete(Chat).where(Chat.id == chat_id))
+    chat_cache.deleted_chat(session.sync_session, chat_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]

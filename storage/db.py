@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.chat_cache import ChatCache, ChatView, TrackedSession, read_view, session_info
+from storage.chat_listener import ChangeListener
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -110,7 +113,12 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             event.listen(self.engine.sync_engine, "checkout", _drop_if_closed)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=TrackedSession
+        )
+        # Off (every lookup reads) until `cache_chats`; see storage.chat_cache.
+        self.chat_cache = ChatCache()
+        self._listener: ChangeListener | None = None
         self._sqlite_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._thread: _SqliteThread | None = None
         if self.is_sqlite and self.url.database not in (None, "", ":memory:"):
@@ -163,6 +171,35 @@ class Database:
             await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             return await session.run_sync(query)
 
+    async def chat_view(self, chat_id: int) -> ChatView | None:
+        """The chat's preferences and open question: from memory, or one read."""
+        view = self.chat_cache.get(chat_id)
+        if view is not None:
+            return view
+        epoch = self.chat_cache.epoch()
+        view = await self.read(read_view, chat_id)
+        if view is not None:
+            self.chat_cache.keep(view, epoch)
+        return view
+
+    async def cache_chats(self, *, sole_handler: bool) -> None:
+        """Keep chat views in memory where that stays correct (storage.chat_cache).
+
+        On PostgreSQL, once this process listens for other processes' changes; on SQLite,
+        only when this process is the only one handling updates (`sole_handler`).
+        """
+        if self.is_sqlite and not sole_handler:
+            return
+        info = session_info(self.chat_cache)
+        self.sessionmaker.configure(info=info)
+        if self._thread is not None:
+            self._thread.configure(info)
+        if self.is_sqlite:
+            self.chat_cache.turn_on()
+            return
+        self._listener = ChangeListener(self.url, self.chat_cache)
+        await self._listener.start()
+
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
         """On SQLite, one transaction at a time in this process; on PostgreSQL, nothing.
@@ -212,6 +249,8 @@ class Database:
         await asyncio.gather(*(self.answers() for _ in range(1 if self.is_sqlite else POOL_SIZE)))
 
     async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.stop()
         if self._thread is not None:
             await self._thread.close()
         await self.engine.dispose()
@@ -248,8 +287,15 @@ class _SqliteThread:
         self._url = url.set(drivername="sqlite")
         self._executor: ThreadPoolExecutor | None = None
         self._sessions: sessionmaker[Session] | None = None
+        self._info: dict[str, Any] = {}
         self._waiting: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
         self._draining: asyncio.Task[None] | None = None
+
+    def configure(self, info: dict[str, Any]) -> None:
+        """Session.info for this thread's sessions (before its first transaction is best)."""
+        self._info = info
+        if self._sessions is not None:
+            self._sessions.configure(info=info)
 
     async def run(
         self,
@@ -285,7 +331,9 @@ class _SqliteThread:
     ) -> None:
         """Each in its own transaction; each caller resumes as soon as its own is done."""
         if self._sessions is None:
-            self._sessions = sessionmaker(self._engine(), expire_on_commit=False)
+            self._sessions = sessionmaker(
+                self._engine(), expire_on_commit=False, class_=TrackedSession, info=self._info
+            )
         for work, future in batch:
             try:
                 with self._sessions() as session, session.begin():

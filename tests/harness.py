@@ -149,7 +149,12 @@ def make_settings(api_url: str, database_url: str, **overrides: Any) -> BotSetti
 
 
 async def start_harness(
-    api: FakeBotAPI, database_url: str, library: Library, **overrides: Any
+    api: FakeBotAPI,
+    database_url: str,
+    library: Library,
+    *,
+    sole_handler: bool = True,
+    **overrides: Any,
 ) -> BotHarness:
     settings = make_settings(api.url, database_url, **overrides)
     db = Database(settings.database_url)
@@ -157,6 +162,8 @@ async def start_harness(
     application = build_application(settings, library, db)
     harness = BotHarness(api, application, db, library, settings)
     harness.track_completion()
+    # As `python -m bot` does (`sole_handler`: polling, not one of several webhook workers).
+    await db.cache_chats(sole_handler=sole_handler)
     await application.initialize()
     await publish_menu(application)
     await application.start()

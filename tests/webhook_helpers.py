@@ -66,7 +66,7 @@ async def webhook_bot(
     api: FakeBotAPI, database_url: str, library: Library, **overrides: Any
 ) -> AsyncIterator[WebhookBot]:
     """The harness's Application, its polling stopped, fed by the webhook server instead."""
-    harness = await start_harness(api, database_url, library, **overrides)
+    harness = await start_harness(api, database_url, library, sole_handler=False, **overrides)
     application = harness.application
     assert application.updater is not None
     await application.updater.stop()

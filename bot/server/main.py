@@ -51,6 +51,8 @@ async def serve(settings: BotSettings) -> None:
         # minute to drain. Loaded now, they are also frozen below with the rest. The
         # database's connections are opened now too.
         await asyncio.gather(asyncio.to_thread(warm_up_all), db.warm())
+        # Polling means this process alone handles the bot's updates (see bot.open_questions).
+        await db.cache_chats(sole_handler=settings.webhook_url is None)
         # The content, the /ask index and the libraries' own tables live as long as the
         # process: frozen, the garbage collector stops rescanning them (about 200,000
         # objects, a 0.2 s pause per full collection under load) while the bot serves.

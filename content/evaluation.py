@@ -39,8 +39,8 @@ MIN_ACCURACY = 0.92
 MIN_HOLDOUT_ACCURACY = 0.88
 MIN_REJECTION = 0.90
 # The build's floor on held-out accuracy until the target is met (never lowered): the
-# measured 86.3 % (195/226) with one question to spare.
-FLOOR_HOLDOUT_ACCURACY = 0.858
+# measured 87.5 % (259/296, after the twenty-fifth writer) with one question to spare.
+FLOOR_HOLDOUT_ACCURACY = 0.87
 MIN_RECALL = 1.0
 
 

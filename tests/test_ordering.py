@@ -217,7 +217,10 @@ async def test_many_updates_for_one_chat_are_handled_in_order_and_none_is_lost(
 ) -> None:
     # The chat's bound and flood control are separate rules (above, and test_flood.py);
     # here the whole burst fits in both.
-    room = {"max_pending_per_chat": len(SERVINGS), "flood_limit": 2 * len(SERVINGS)}
+    room: dict[str, Any] = {
+        "max_pending_per_chat": len(SERVINGS),
+        "flood_limit": 2 * len(SERVINGS),
+    }
     async with running(start_harness(fake_api, database_url, library, **room)) as harness:
         await harness.send("/start", A)
         mark = len(harness.api.messages(A))

@@ -67,7 +67,9 @@ ANCHOR_OVERLAP_SHARE = 0.5
 OTHER_NUTRIENTS = frozenset(
     """iron ferritin melatonin collagen creatine ashwagandha protein whey calorie calories
     kcal keto omega turmeric biotin probiotic probiotics caffeine testosterone
-    cholesterol vitamin""".split()
+    cholesterol vitamin selenium iodine copper chromium glutamine bcaa bcaas spirulina
+    elderberry echinacea ginseng coq10 fibre fiber carbs carbohydrate carbohydrates potassium
+    sodium calcium""".split()
 )
 OTHER_USES = frozenset(
     """garden gardening soil tomato tomatoes roses lawn fertiliser fertilizer compost
@@ -75,8 +77,14 @@ OTHER_USES = frozenset(
     wheels rims firework fireworks sparkler sparklers flare flares ribbon welding anode
     atomic periodic isotope isotopes electrons battery batteries starter firestarter
     camping tinder flint dog dogs puppy cat cats kitten horse horses pony pet pets vet
-    livestock cattle kilo kilos kilogram tonne tonnes wholesale mining mined
-    countries""".split()
+    livestock cattle kilo kilos kilogram tonne tonnes wholesale mining mined countries
+    won winner league fixture fixtures tickets flame flames extinguish extinguisher
+    workshop chemistry experiment experiments industrial industry factory manufacturing
+    smelting smelter ore aerospace aircraft engine engines corrosion casting parrot
+    budgie hamster rabbit rabbits tortoise reptile reptiles lizard goat goats sheep hens
+    poultry crops crop hydroponic hydroponics greenhouse orchid orchids succulents
+    fertilise fertilize plants potted cement concrete nonmetal melting boiling flammable
+    laying""".split()
 )
 # "charley horse" is a cramp, not an animal.
 HORSE_CRAMP = frozenset(Stemmer("english").stemWords(["charley", "charlie"]))
@@ -106,6 +114,29 @@ EXTRA_FILLER = frozenset(
         "kinds",
         "sort",
         "sorts",
+        # How people frame a myth they heard: the claim is the topic, not where it came
+        # from ("is it true ...", "my friend swears ...", "saw on tiktok that ...").
+        "true",
+        "swear",
+        "swears",
+        "heard",
+        "apparently",
+        "supposedly",
+        "friend",
+        "friends",
+        "tiktok",
+        "instagram",
+        "youtube",
+        "reddit",
+        "influencer",
+        "influencers",
+        "saw",
+        "saying",
+        "said",
+        "reckon",
+        "reckons",
+        "video",
+        "videos",
     ]
 )
 
@@ -124,7 +155,11 @@ NUTRIENT_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_NUTRIENTS))
 OTHER_USE_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_USES)))
 # Other vitamins are another topic even for an entry that mentions them in passing ("my son
 # got into my vitamins"), when the question never names magnesium.
-ALWAYS_FOREIGN_STEMS = frozenset(Stemmer("english").stemWords(["vitamin"]))
+# The same for protein and cholesterol: "how much protein to build muscle" and "lowering
+# cholesterol naturally" are other topics, though the repair and statin entries name them.
+ALWAYS_FOREIGN_STEMS = frozenset(
+    Stemmer("english").stemWords(["vitamin", "protein", "cholesterol"])
+)
 HORSE_STEMS = frozenset(Stemmer("english").stemWords(["horse", "horses"]))
 
 
@@ -153,6 +188,10 @@ class Analyzer:
         """
         if word in self._known or len(word) < MIN_CORRECTABLE or not word.isalpha():
             return word
+        # A possessive or plural of a known word ("my gran's legs" -> "grans") is that word,
+        # not a typo of another one ("grains").
+        if word.endswith("s") and word[:-1] in self._known:
+            return word[:-1]
         candidates = self._by_initial.get(word[0], ())
         best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=1)
         if best is not None:

@@ -146,6 +146,8 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "tummy",
             "poop",
             "toilet",
+            "loo",
+            "bathroom",
         ),
         "sleep": ("insomnia", "bedtime", "before bed", "sleeping", "asleep"),
         "supplement": (
@@ -174,7 +176,15 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "daughter",
         ),
         "baby": ("babies", "infant", "infants", "newborn", "month old"),
-        "pregnancy": ("pregnant", "breastfeeding", "nursing", "lactation", "weeks pregnant"),
+        "pregnancy": (
+            "pregnant",
+            "breastfeeding",
+            "nursing",
+            "lactation",
+            "weeks pregnant",
+            "expecting a baby",
+            "trimester",
+        ),
         "doctor": ("gp", "physician", "clinician"),
         "medicine": (
             "medicines",
@@ -211,11 +221,27 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "jogging",
             "marathon",
             "yoga",
+            "running",
+            "runner",
+            "runners",
+            "race",
+            "races",
+            "triathlon",
         ),
         "sore": ("soreness", "aching", "ache", "achy", "doms"),
         "kidney": ("kidneys", "renal"),
         "alcohol": ("booze", "beer", "beers", "wine", "drinking", "drinker", "drunk"),
-        "vegan": ("vegetarian", "plant based", "plantbased"),
+        "vegan": (
+            "vegetarian",
+            "plant based",
+            "plantbased",
+            "no meat",
+            "meat free",
+            "meatless",
+            "without meat",
+        ),
+        # Ways of saying a food has a lot of something.
+        "rich": ("rich in", "loaded with", "packed with", "full of", "richest"),
         "leg": ("legs", "calf", "calves"),
         "night": ("nite", "nighttime", "nights", "in bed"),
         "elderly": (
@@ -241,7 +267,8 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         # Not "grow"/"growth": a child's growth is not muscle repair (content review W5).
         "repair": ("heal", "healing", "rebuild", "gains", "build muscle"),
         # Not "keeps": "my eye keeps twitching" says it goes on, not where it is stored.
-        "stored": ("keep", "store", "stores", "storage", "kept"),
+        # Nor "keep": "my muscles keep cramping" says it goes on.
+        "stored": ("store", "stores", "storage", "kept"),
         "link": ("connection", "relationship", "linked", "connected"),
         "antacid": (
             "antacids",
@@ -315,6 +342,21 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         ),
         "hypertension": ("bp", "high blood pressure"),
         "urine": ("pee", "peeing", "wee", "urinating"),
+        # Pins and needles in everyday words.
+        "tingling": ("tingly", "tingle", "tingles", "pins and needles"),
+        # Not feeling like eating.
+        "appetite": ("not hungry", "no appetite", "off my food", "off food"),
+        # Places and workouts where people sweat a lot.
+        "sweat": (
+            "sweating",
+            "sweaty",
+            "sweats",
+            "sauna",
+            "saunas",
+            "steam room",
+            "hot yoga",
+            "bikram",
+        ),
         "anxiety": (
             "anxious",
             "stress",
@@ -328,6 +370,14 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "frazzled",
             "xanax",
             "calm me down",
+            # Calming pills and their nicknames: "is magnesium nature's valium".
+            "chill pill",
+            "chill out",
+            "relaxant",
+            "tranquiliser",
+            "tranquilizer",
+            "valium",
+            "diazepam",
         ),
         "faint": (
             "fainted",
@@ -347,6 +397,15 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 COMPOUND_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "magnesia": ("milk of magnesia", "milk of magnesium", "milk of mag"),
+        # A dash to the toilet is not a run: "keep running to the loo" is diarrhoea.
+        "diarrhoea": (
+            "running to the loo",
+            "running to the toilet",
+            "running to the bathroom",
+            "run to the loo",
+            "run to the toilet",
+            "run to the bathroom",
+        ),
     }
 )
 

@@ -110,6 +110,8 @@ SLOW_PULSE = 50
 ORDINARY_SLOW_PULSE = 40
 FAST_PULSE = 120
 LOW_SYSTOLIC = 90
+# A reading whose bottom number is under this is low, whatever the top one says ("90/55").
+LOW_DIASTOLIC = 60
 HIGH_SYSTOLIC = 140
 LOW_EGFR = 30
 CHILD_YEARS = 12
@@ -163,6 +165,14 @@ _NOT_BEATS = frozenset(
     "percent % mg years year yrs days weeks".split()
 )
 MIN_PULSE, MAX_PULSE = 20, 250
+# "took his pulse ... and its 38": a pulse named this many words before its number.
+PULSE_TOLD_REACH = 12
+_PULSE_TOLD = frozenset({"its", "was", "is", "reads", "read", "showed", "shows", "says", "said"})
+_TEMPERATURE_WORDS = frozenset(
+    "temp temperature fever degrees degree c f celsius fahrenheit thermometer".split()
+)
+# Other measures a number after "its" may be ("its 45 kg"), so no pulse.
+_OTHER_MEASURES = frozenset("kg kgs kilos kilo lbs lb pounds stone st cm yo weight".split())
 _REPEATS = re.compile(r"(.)\1+")
 # "b.p." and "a.m." are one word: "b.p. is really low" reads as "bp is really low".
 _DOTTED = re.compile(r"\b([^\W\d_])\.([^\W\d_])\b\.?")
@@ -204,6 +214,32 @@ _DIALECT = {
     "pickney": "child",
     # Voice-to-text mishearings: "hes not breeding right" is "not breathing right".
     "breeding": "breathing",
+    # Text speak typed on a phone ("cnt breathe 2nite pls").
+    "cnt": "cant",
+    "carnt": "cant",
+    "wnt": "wont",
+    "dnt": "dont",
+    "cudnt": "couldnt",
+    "cldnt": "couldnt",
+    "2day": "today",
+    "2nite": "tonight",
+    "2night": "tonight",
+    "tonite": "tonight",
+    "plz": "please",
+    "pls": "please",
+    "rly": "really",
+    "rlly": "really",
+    "srsly": "seriously",
+    "chst": "chest",
+    "oain": "pain",
+    "chset": "chest",
+    "brth": "breath",
+    "brthe": "breathe",
+    # Scots and northern English family words ("the bairn", "me mam").
+    "bairn": "child",
+    "bairns": "children",
+    "mam": "mum",
+    "mammy": "mum",
 }
 # "mi" is "my" in Caribbean English and Spanish ("mi granny", "mi abuela"), except as the
 # clinical abbreviation after these words ("an MI", "suspected MI").
@@ -565,6 +601,8 @@ class Triage:
             return []  # "took my 150 mg tablet twice": no large overdose
         if flag.id == "abnormal-heartbeat" and self._athletic(matches):
             return []  # "resting heart rate 46 since I started training"
+        if flag.id == "abnormal-heartbeat" and self._exercising(matches):
+            return []  # "180 on my run, back to 90 in minutes": a pulse the rules call ordinary
         needs = _MODEL_NEEDS.get(flag.id)
         if needs is not None and not any(_present(matches(concept)) for concept in needs):
             return []  # a child who ate food, dizziness on standing: nothing to guess at
@@ -900,7 +938,10 @@ def _unless_normal(
     122/80"), states a known, normal pressure: it does not count as a low one."""
     for position, value in numbers:
         if 0 < position - match.end <= NORMAL_READING_REACH and _reading_after(tokens, position):
-            normal = LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
+            # "bp 90/55": a bottom number under 60 is low, whatever the top one says.
+            bottom = _number(tokens[position + 2].text)
+            low_bottom = bottom is not None and bottom < LOW_DIASTOLIC
+            normal = LOW_SYSTOLIC <= value < HIGH_SYSTOLIC and not low_bottom
             if normal or (value < LOW_SYSTOLIC and _normal_on_recheck(tokens, position)):
                 return Match(match.concept, match.start, match.end, match.words, True)
     return match
@@ -1067,6 +1108,23 @@ def _numeric(
             yield Match(concept, position, position, tokens[position].text, False)
 
 
+def _pulse_told_before(tokens: Sequence[_Token], position: int, before: Sequence[str]) -> bool:
+    """ "took his pulse cos he seemed off and its 38": a pulse taken earlier in the sentence,
+    then its number after "its" or "was", with no temperature named in between."""
+    if not before or before[-1] not in _PULSE_TOLD:
+        return False
+    following = tokens[position + 1].text if position + 1 < len(tokens) else ""
+    if following in _TEMPERATURE_WORDS or following in _OTHER_MEASURES:
+        return False
+    earlier: list[str] = []
+    for token in reversed(tokens[max(0, position - PULSE_TOLD_REACH) : position]):
+        if token.text in _SENTENCE_ENDS:
+            break
+        earlier.append(token.text)
+    measured = _TEMPERATURE_WORDS.union(_OTHER_MEASURES).intersection(earlier)
+    return "pulse" in earlier and not measured
+
+
 def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) -> bool:
     after = [t.text for t in tokens[position + 1 : position + 4] if not t.is_break]
     before = [t.text for t in tokens[max(0, position - 4) : position] if not t.is_break]
@@ -1118,6 +1176,7 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             _PULSE_WORDS.intersection(before + after[:1])
             or "heart" in before
             or after[:2] == ["at", "rest"]
+            or _pulse_told_before(tokens, position, before)
         )
         later = {t.text for t in tokens[position + 1 : position + 6]}
         earlier = {t.text for t in tokens[max(0, position - EXERCISE_BEFORE) : position]}
@@ -1146,7 +1205,12 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             return False
         if concept == "low-bp-reading" and _normal_on_recheck(tokens, position):
             return False  # "85/55 once, but the next reading was 118/76"
-        return value < LOW_SYSTOLIC if concept == "low-bp-reading" else value >= HIGH_SYSTOLIC
+        if concept == "high-bp-reading":
+            return value >= HIGH_SYSTOLIC
+        # "90/55": at the low limit on top, and under it at the bottom, is low too.
+        bottom = _number(tokens[position + 2].text) if reading else None
+        at_limit = value == LOW_SYSTOLIC and bottom is not None and bottom < LOW_DIASTOLIC
+        return value < LOW_SYSTOLIC or at_limit
     if concept == "low-egfr":
         wider = [t.text for t in tokens[max(0, position - 6) : position]]
         # "12% kidney function" names the function after the number.
@@ -1173,6 +1237,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         # "35/40": weeks of a forty-week pregnancy, as midwives write it.
         gestation = [t.text for t in tokens[position + 1 : position + 3]] == ["/", "40"]
         weeks = gestation or after[:1] in (["weeks"], ["wks"], ["week"], ["wk"], ["w"])
+        # "week 31 bump diary": the week named before its number, as pregnancy apps put it.
+        weeks = weeks or (before[-1:] in (["week"], ["wk"]) and "of" not in after[:1])
         return weeks and 10 <= value <= 42 and not {"ago", "old"}.intersection(after[1:3])
     if concept == "child-age":
         unit = after[0] if after else ""
@@ -1251,7 +1317,8 @@ _EXERCISE_WORDS = frozenset(
     "sprints sprinting intervals race cycling jog jogs jogging jogged hiit cardio swim "
     "k km mile miles marathon parkrun tempo hills climb lifting deadlifts squats crossfit wod "
     "match rugby basketball boxing sparring burpees session "
-    "swimming bike biking rowing tennis football squash dancing zumba hike hiking".split()
+    "swimming bike biking rowing tennis football squash dancing zumba hike hiking "
+    "laps lap reps repeats athletics sprinted".split()
 )
 # Exercise this many words before a pulse counts too, unless the pulse is said to be at rest.
 EXERCISE_BEFORE = 8

@@ -76,6 +76,24 @@ def _served(answerer: Answerer, text: str) -> str | None:
         ("is magnesium a vitamin", "what-is-magnesium"),
         # "charley horse" is still a cramp, though a horse alone is an animal.
         ("charley horse in my calf last night, magnesium?", "night-leg-cramps"),
+        # Twenty-fifth writer's fixes. Myths framed by where they were heard: "is it true",
+        # "my friend swears", "saw on tiktok" carry no topic.
+        ("saw on tiktok that saunas strip your magnesium", "sweat-and-magnesium"),
+        ("my friend swears magnesium helps migraines, is it true", "magnesium-for-migraine"),
+        # "keep" is not "stored": "my toes keep cramping" says it goes on.
+        ("why do my toes keep cramping at night", "night-leg-cramps"),
+        # Calming-pill nicknames are anxiety words.
+        ("can magnesium be a natural valium for stress", "magnesium-for-anxiety"),
+        # A possessive is its word, not a typo of another ("gran's" is not "grains").
+        ("my gran's legs cramp every night, is it her age", "night-cramps-older-adults"),
+        # Brand names of antacids, in a statement.
+        (
+            "i chew rennie every day for heartburn, magnesium in them?",
+            "magnesium-laxatives-and-antacids",
+        ),
+        # Pins and needles, meat-free diets.
+        ("pins and needles in my feet, is my magnesium low", "signs-of-magnesium-deficiency"),
+        ("eating no meat, which foods give me magnesium", "vegan-magnesium-sources"),
     ],
 )
 def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:
@@ -110,6 +128,17 @@ def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: 
         "how much vitamin b12 a day for an adult",
         "best multivitamin for women",
         "folic acid before pregnancy how much",
+        # Twenty-fifth writer's fixes: protein and cholesterol asked alone, other minerals,
+        # chemistry and industry, fire, pets and farm animals, plants, sports results.
+        "how many grams of protein a day to bulk up",
+        "best way to bring my cholesterol down",
+        "foods rich in potassium",
+        "what is the melting point of magnesium",
+        "how do you extinguish burning magnesium",
+        "is magnesium used in the car industry",
+        "can i give my rabbit magnesium",
+        "magnesium for my potted plants",
+        "which team is top of the football league",
     ],
 )
 def test_near_miss_messages_are_refused(answerer: Answerer, text: str) -> None:

@@ -110,6 +110,11 @@ class Run:
     offered_until: float = 0.0
     # CPU seconds the bot process(es) used, when the platform tells (Linux /proc).
     bot_cpu: float | None = None
+    # Webhook workers: each one's CPU seconds and the updates it answered.
+    worker_cpu: list[float] = field(default_factory=list)
+    worker_handled: list[int] = field(default_factory=list)
+    # CPU seconds of the PostgreSQL server's processes on this machine, when it is one.
+    database_cpu: float | None = None
     # CPU seconds this process (driver and fake Bot API) used meanwhile.
     driver_cpu: float = 0.0
 
@@ -151,6 +156,31 @@ def _cpu_seconds(pid: int) -> float | None:
     if os.environ.get("LOAD_DEBUG"):
         print("utime", fields[11], "stime", fields[12])
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu() -> float | None:
+    """User + system CPU time of every PostgreSQL server process on this machine (Linux).
+
+    Backends that exit during a run take their time with them; the bot's pool keeps its
+    connections for the whole run, so its backends are all counted.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    total = 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.split("(", 1)[-1] == "postgres":
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _per_update_ms(seconds: float | None, updates: int) -> float | None:
+    return round(seconds * 1000 / updates, 3) if seconds is not None and updates else None
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -209,6 +239,8 @@ async def run_mode(
         if user is None or user.sent_at is None:
             return  # a second part of a reply already counted
         now = time.perf_counter()
+        if run.worker_handled:
+            run.worker_handled[user.chat_id % len(run.worker_handled)] += 1
         run.latencies.append(now - user.sent_at)
         run.by_step_in_bot.setdefault(user.step, []).append(now - (user.taken_at or user.sent_at))
         run.by_step.setdefault(user.step, []).append(now - user.sent_at)
@@ -245,6 +277,7 @@ async def run_mode(
     ports = [_free_port() for _ in range(workers if mode == "webhook" else 1)]
     processes = []
     cpu_at_start: list[float | None] = [None]
+    database_cpu_at_start: float | None = None
     for port in ports:
         if mode == "webhook":
             env.update(
@@ -267,6 +300,9 @@ async def run_mode(
         for port in ports if mode == "webhook" else []:
             await _wait_for_port(port)
         cpu_at_start = [_cpu_seconds(process.pid) for process in processes]
+        database_cpu_at_start = _postgres_cpu() if database_url else None
+        if mode == "webhook":
+            run.worker_handled = [0] * len(processes)
         message_ids = itertools.count(1)
         pending: set[asyncio.Task[None]] = set()
 
@@ -321,6 +357,12 @@ async def run_mode(
         cpu = [_cpu_seconds(process.pid) for process in processes]
         if None not in cpu and None not in cpu_at_start:
             run.bot_cpu = sum(c or 0.0 for c in cpu) - sum(c or 0.0 for c in cpu_at_start)
+            if mode == "webhook":
+                spans = zip(cpu, cpu_at_start, strict=True)
+                run.worker_cpu = [(end or 0.0) - (start or 0.0) for end, start in spans]
+        database_cpu = _postgres_cpu() if database_url else None
+        if database_cpu is not None and database_cpu_at_start is not None:
+            run.database_cpu = database_cpu - database_cpu_at_start
         await http.close()
         logs = [await _stop_bot(process) for process in processes]
         if os.environ.get("LOAD_DEBUG"):
@@ -382,6 +424,20 @@ def _table(runs: list[Run], users: int, rate: float) -> str:
             f"{run.errors + run.api_errors} | {cpu_per_update} | {driver_per_update} | "
             f"{'met' if met else 'MISSED'} |"
         )
+    for run in runs:
+        notes = []
+        if run.worker_cpu:
+            each = ", ".join(
+                f"{_per_update_ms(cpu, handled) or 0:.1f}"
+                for cpu, handled in zip(run.worker_cpu, run.worker_handled, strict=True)
+            )
+            notes.append(f"each worker's CPU per update it answered: {each} ms")
+        if run.database_cpu is not None and run.handled:
+            notes.append(
+                f"PostgreSQL's CPU per update: {run.database_cpu * 1000 / run.handled:.1f} ms"
+            )
+        if notes:
+            lines.append(f"{run.mode}: {'; '.join(notes)}")
     return "\n".join(lines)
 
 
@@ -412,6 +468,12 @@ def _figures(runs: list[Run], users: int, rate: float, database_url: str | None)
                 "driver_cpu_ms_per_update": (
                     round(run.driver_cpu * 1000 / run.handled, 3) if run.handled else None
                 ),
+                # Each webhook worker's CPU per update it answered.
+                "worker_cpu_ms_per_update": [
+                    _per_update_ms(cpu, handled)
+                    for cpu, handled in zip(run.worker_cpu, run.worker_handled, strict=True)
+                ],
+                "database_cpu_ms_per_update": _per_update_ms(run.database_cpu, run.handled),
             }
         )
     return {

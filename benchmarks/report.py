@@ -248,6 +248,13 @@ def _load(figures: Figures) -> list[Row]:
         if cpu_limit is not None:
             goal += f"; bot CPU <= {cpu_limit:g} ms/update"
         cpu_text = "bot CPU n/a" if cpu is None else f"{cpu:.1f} ms bot CPU per update"
+        workers = [each for each in run.get("worker_cpu_ms_per_update") or [] if each is not None]
+        if len(workers) > 1:
+            cpu_text += " (each worker per update it answered: "
+            cpu_text += ", ".join(f"{each:.1f}" for each in workers) + " ms)"
+        database_cpu = run.get("database_cpu_ms_per_update")
+        if database_cpu is not None:
+            cpu_text += f", PostgreSQL {database_cpu:.1f} ms"
         errors = int(run["errors"])
         # Sustained: offered at the target rate and every update answered (the handled
         # rate stays just under the offered one, the last replies coming after the last

@@ -98,17 +98,8 @@ def read_view(session: Session, chat_id: int) -> ChatView | None:
     row = session.execute(select(*_VIEW_COLUMNS).where(Chat.id == chat_id)).first()
     if row is None:
         return None
-    chat_id, age_band, sex, life_stage, diet, timezone, awaiting, awaiting_user_id = row
-    return ChatView(
-        id=chat_id,
-        age_band=age_band,
-        sex=sex,
-        life_stage=life_stage,
-        diet=tuple(diet or ()),
-        timezone=timezone,
-        awaiting=awaiting,
-        awaiting_user_id=awaiting_user_id,
-    )
+    values = row._asdict()
+    return ChatView(**{**values, "diet": tuple(values["diet"] or ())})
 
 
 class ChatCache:

@@ -170,7 +170,7 @@ async def test_a_rolled_back_savepoint_is_not_written_through(cached: Database) 
         savepoint.rollback()
 
     await cached.run(change_in_a_savepoint_then_undo)
-    assert cached.chat_cache.get(CHAT) is None or cached.chat_cache.get(CHAT) == await _read(cached)
+    assert cached.chat_cache.get(CHAT) in (None, await cached.read(read_view, CHAT))
     served = await cached.chat_view(CHAT)
     assert served is not None and served.age_band is None
 
@@ -218,10 +218,6 @@ async def test_other_columns_leave_the_view_in_place(cached: Database) -> None:
     assert cached.chat_cache.get(CHAT) is view
 
 
-async def _read(db: Database) -> ChatView | None:
-    return await db.read(read_view, CHAT)
-
-
 async def _absent(db: Database, chat_id: int) -> bool:
     return db.chat_cache.get(chat_id) is None
 
@@ -259,13 +255,18 @@ async def two_workers(
         await second.close()
 
 
+async def _seen_by_both(first: Database, second: Database) -> None:
+    """A new chat, written by the first worker and read (so cached) by the second."""
+    await first.run(chats.subscribe, CHAT, "private", DEFAULTS)
+    assert await second.chat_view(CHAT) is not None
+    assert second.chat_cache.get(CHAT) is not None
+
+
 async def test_another_workers_change_reaches_this_cache(
     two_workers: tuple[Database, Database, str],
 ) -> None:
     first, second, _ = two_workers
-    await first.run(chats.subscribe, CHAT, "private", DEFAULTS)
-    before = await second.chat_view(CHAT)
-    assert before is not None and second.chat_cache.get(CHAT) == before
+    await _seen_by_both(first, second)
     await first.run(_set, CHAT, {"age_band": "1-3"})
 
     async def second_sees_it() -> bool:
@@ -296,8 +297,7 @@ async def test_an_operators_sql_on_any_cached_column_evicts(
     expected: object,
 ) -> None:
     first, second, url = two_workers
-    await first.run(chats.subscribe, CHAT, "private", DEFAULTS)
-    assert await second.chat_view(CHAT) is not None
+    await _seen_by_both(first, second)
     pg_server.psql(f"UPDATE chats SET {column} = {sql} WHERE id = {CHAT}", url.rsplit("/", 1)[1])
     await _eventually(lambda: _absent(second, CHAT))
     view = await second.chat_view(CHAT)
@@ -308,8 +308,7 @@ async def test_a_deleted_chat_is_dropped_everywhere(
     two_workers: tuple[Database, Database, str],
 ) -> None:
     first, second, _ = two_workers
-    await first.run(chats.subscribe, CHAT, "private", DEFAULTS)
-    assert await second.chat_view(CHAT) is not None
+    await _seen_by_both(first, second)
     async with first.session() as session:
         await chats.forget(session, CHAT)
     await _eventually(lambda: _absent(second, CHAT))
@@ -320,8 +319,7 @@ async def test_a_lost_feed_turns_the_cache_off_until_it_listens_again(
     two_workers: tuple[Database, Database, str],
 ) -> None:
     first, second, _ = two_workers
-    await first.run(chats.subscribe, CHAT, "private", DEFAULTS)
-    assert await second.chat_view(CHAT) is not None
+    await _seen_by_both(first, second)
     async with first.session() as session:
         ended = await session.scalar(
             text(

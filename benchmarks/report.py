@@ -299,7 +299,26 @@ def _sqlite_driver(figures: Figures) -> list[Row]:
     ]
 
 
+def _chat_cache(figures: Figures) -> list[Row]:
+    lookups = ", ".join(
+        f"{_backend(name)} {figures[name]['memory_us']:g} µs from memory, "
+        f"{figures[name]['database_us']:g} µs from the database"
+        for name in ("sqlite", "postgresql")
+    )
+    pg = figures["postgresql"]
+    return [
+        Row(
+            "Chat cache: a lookup, and another process's change reaching it (`chat_cache.py`)",
+            NO_GOAL,
+            f"{lookups}; change feed p50 {pg['feed_p50_ms']:g} ms, p99 {pg['feed_p99_ms']:g} ms, "
+            f"max {pg['feed_max_ms']:g} ms ({pg['changes']} changes)",
+            None,
+        )
+    ]
+
+
 JUDGES: dict[str, Callable[[Figures], list[Row]]] = {
+    "chat_cache": _chat_cache,
     "ask": _ask,
     "delivery_throughput": _throughput,
     "delivery_fidelity": _fidelity,

@@ -74,6 +74,7 @@ STEPS = [
     Step("broadcast_queue", quick=("--chats", "5000")),
     Step("head_of_line", quick=("--taps", "20")),
     Step("sqlite_driver", quick=("--transactions", "200")),
+    Step("chat_cache", quick=("--changes", "20"), postgres_database="magbot_cache"),
     Step(
         "load",
         ("--users", "2000", "--rate", "400", "--modes", "polling"),

@@ -119,6 +119,15 @@ def _new_chat(chat_id: int, chat_type: str, defaults: NewChatDefaults) -> Chat:
     return chat
 
 
+_CHATS = cast(Table, Chat.__table__)
+# Built once: the values come with each execution, so SQLAlchemy compiles the statement
+# once per process instead of building and hashing a new one for every new chat.
+_INSERT_IF_NEW = {
+    "postgresql": postgresql.insert(_CHATS).on_conflict_do_nothing(index_elements=[_CHATS.c.id]),
+    "sqlite": sqlite.insert(_CHATS).on_conflict_do_nothing(index_elements=[_CHATS.c.id]),
+}
+
+
 def _insert_if_new(session: Session, chat: Chat) -> bool:
     """Write `chat` unless its id exists; if written, it joins the session as that row.
 
@@ -126,16 +135,13 @@ def _insert_if_new(session: Session, chat: Chat) -> bool:
     in case another process inserted first, then update the new row) took four statements
     and made /start the costliest step of a busy minute.
     """
-    table = cast(Table, Chat.__table__)
     values = {
         column.key: getattr(chat, column.key)
-        for column in table.columns
+        for column in _CHATS.columns
         if column.key in chat.__dict__
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(values).on_conflict_do_nothing(index_elements=[table.c.id])
-    if session.connection().execute(statement).rowcount != 1:
+    statement = _INSERT_IF_NEW[session.get_bind().dialect.name]
+    if session.connection().execute(statement, values).rowcount != 1:
         return False
     make_transient_to_detached(chat)
     session.add(chat)

@@ -176,6 +176,24 @@ def test_load_goals(figures: dict[str, Any], met: bool) -> None:
     assert _one("load", figures).met is met
 
 
+def test_chat_cache_row_is_informational() -> None:
+    lookups = {"memory_us": 0.2, "memory_cpu_us": 0.2, "database_us": 398.1, "database_cpu_us": 1}
+    figures = {
+        "sqlite": lookups,
+        "postgresql": {
+            **lookups,
+            "changes": 500,
+            "feed_p50_ms": 0.4,
+            "feed_p99_ms": 1.8,
+            "feed_max_ms": 4.1,
+        },
+    }
+    row = _one("chat_cache", figures)
+    assert row.met is None
+    assert "SQLite 0.2 µs from memory, 398.1 µs from the database" in row.measured
+    assert "p99 1.8 ms" in row.measured and "(500 changes)" in row.measured
+
+
 def test_load_row_shows_each_workers_and_the_databases_cpu() -> None:
     figures = _load(mode="webhook x2", database="postgresql", cpu=3.6)
     figures["runs"][0].update(worker_cpu_ms_per_update=[1.7, 1.9], database_cpu_ms_per_update=1.2)

@@ -381,7 +381,10 @@ async def test_a_childs_profile_set_on_one_worker_is_used_by_the_other(
         adult = await _ask(second, fake_api, CHAT, "/log magnesium 100 mg")
         assert "350" in adult
         assert second.harness.db.chat_cache.get(CHAT) is not None
-        # The settings menu's write, on the first worker: a toddler's profile.
+        # The settings menu's write, on the first worker: a toddler's profile. The second
+        # worker hears of it a moment after the commit (a person's next message comes
+        # after the reply that confirms the change, far later than that moment).
         await first.harness.db.run(_set, CHAT, {"age_band": "1-3", "sex": None})
+        await _eventually(lambda: _absent(second.harness.db, CHAT))
         child = await _ask(second, fake_api, CHAT, "/log magnesium 100 mg")
         assert "65 mg a day" in child and "350" not in child

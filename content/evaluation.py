@@ -38,9 +38,9 @@ DEFAULT_EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "ask_eval.
 MIN_ACCURACY = 0.92
 MIN_HOLDOUT_ACCURACY = 0.88
 MIN_REJECTION = 0.90
-# The build's floor on held-out accuracy until the target is met (never lowered): the
-# measured 87.5 % (259/296, after the twenty-fifth writer) with one question to spare.
-FLOOR_HOLDOUT_ACCURACY = 0.87
+# The build's floor on held-out accuracy (never lowered): the measured 89.0 % (324/364,
+# after tuning on the twenty-eighth writer's tuning part) with one question to spare.
+FLOOR_HOLDOUT_ACCURACY = 0.887
 MIN_RECALL = 1.0
 
 

@@ -71,6 +71,10 @@ OTHER_NUTRIENTS = frozenset(
     elderberry echinacea ginseng coq10 fibre fiber carbs carbohydrate carbohydrates potassium
     sodium calcium""".split()
 )
+# Everyday topics that share a word with some entry ("banana bread recipe", "carrot cake"):
+# like other nutrients, they count only when the question never names magnesium, so
+# "a magnesium-rich recipe" stays a fair question. Not "game": "cramp late in the game".
+OTHER_TOPICS = frozenset("""recipe recipes cake cakes muffin muffins""".split())
 OTHER_USES = frozenset(
     """garden gardening soil tomato tomatoes roses lawn fertiliser fertilizer compost
     houseplant houseplants seedlings aquarium aquariums reef coral alloy alloys wheel
@@ -84,7 +88,9 @@ OTHER_USES = frozenset(
     budgie hamster rabbit rabbits tortoise reptile reptiles lizard goat goats sheep hens
     poultry crops crop hydroponic hydroponics greenhouse orchid orchids succulents
     fertilise fertilize plants potted cement concrete nonmetal melting boiling flammable
-    laying""".split()
+    laying chlorophyll photosynthesis driveway driveways deicer deicing pavement pavements
+    sidewalk sidewalks snow gritting champions championship playoff playoffs
+    desiccant reagent solvent titration""".split()
 )
 # "charley horse" is a cramp, not an animal.
 HORSE_CRAMP = frozenset(Stemmer("english").stemWords(["charley", "charlie"]))
@@ -151,7 +157,7 @@ WEAK_FACTOR = 0.25
 PARTIAL_KEYWORD = 0.5
 ANCHOR_STEMS = frozenset(Stemmer("english").stemWords(sorted(ANCHOR_WORDS)))
 WEAK_STEMS = frozenset(Stemmer("english").stemWords(sorted(WEAK_WORDS)))
-NUTRIENT_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_NUTRIENTS)))
+NUTRIENT_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_NUTRIENTS | OTHER_TOPICS)))
 OTHER_USE_STEMS = frozenset(Stemmer("english").stemWords(sorted(OTHER_USES)))
 # Other vitamins are another topic even for an entry that mentions them in passing ("my son
 # got into my vitamins"), when the question never names magnesium.
@@ -172,7 +178,12 @@ class Analyzer:
         # Most frequent first: when two words are equally close, the commoner one wins.
         # The foreign-topic words too: "starter" must not become "started".
         self._known = (
-            frozenset(vocabulary) | EXTRA_FILLER | WEAK_WORDS | OTHER_USES | OTHER_NUTRIENTS
+            frozenset(vocabulary)
+            | EXTRA_FILLER
+            | WEAK_WORDS
+            | OTHER_USES
+            | OTHER_NUTRIENTS
+            | OTHER_TOPICS
         )
         self._by_frequency = [word for word, _ in vocabulary.most_common()]
         by_initial: dict[str, list[str]] = {}

@@ -105,6 +105,14 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "no energy",
             "drained",
             "worn out",
+            # British and casual words for worn out.
+            "knackered",
+            "shattered",
+            "zonked",
+            "burnt out",
+            "burned out",
+            "run down",
+            "rundown",
         ),
         "excess": (
             "too much",
@@ -185,7 +193,14 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "expecting a baby",
             "trimester",
         ),
-        "doctor": ("gp", "physician", "clinician"),
+        "doctor": (
+            "gp",
+            "physician",
+            "clinician",
+            "nutritionist",
+            "dietitian",
+            "dietician",
+        ),
         "medicine": (
             "medicines",
             "medication",
@@ -195,6 +210,16 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "drugs",
             "prescription",
             "prescriptions",
+            # Everyday medicines people name instead of saying "my medication".
+            "levothyroxine",
+            "thyroxine",
+            "synthroid",
+            "metformin",
+            "warfarin",
+            "amlodipine",
+            "lisinopril",
+            "ramipril",
+            "gabapentin",
         ),
         "exercise": (
             "workout",
@@ -228,6 +253,8 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "races",
             "triathlon",
         ),
+        # "absorption" does not stem to "absorb".
+        "absorb": ("absorption", "uptake", "bioavailability", "bioavailable"),
         "sore": ("soreness", "aching", "ache", "achy", "doms"),
         "kidney": ("kidneys", "renal"),
         "alcohol": ("booze", "beer", "beers", "wine", "drinking", "drinker", "drunk"),

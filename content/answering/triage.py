@@ -90,7 +90,13 @@ _STILL_UP = (
     "wont slow down",
     "not slowing down",
     "still racing",
+    "wont drop",
+    "not dropping",
+    "isnt dropping",
+    "hasnt dropped",
 )
+# "still 170", "still stuck at 170": a pulse told as lasting, just before its number.
+_STILL_BEFORE = frozenset({"still", "stuck"})
 # Rhythm words that make a fast pulse in exercise a warning ("190 and irregular").
 _UNEVEN = frozenset(
     {"irregular", "erratic", "skipping", "skipped", "skips", "missing", "fluttering", "uneven"}
@@ -1172,9 +1178,16 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
     if concept == "big-dose":
         return value >= BIG_DOSE_MG and after[:1] in (["mg"], ["milligrams"], ["mgs"])
     if concept in {"slow-pulse", "fast-pulse"}:
+        # "heart rate is still stuck at 170": words of lasting do not part a pulse from its
+        # number.
+        told = [
+            t.text
+            for t in tokens[max(0, position - 8) : position]
+            if not t.is_break and t.text not in _STILL_BEFORE
+        ][-4:]
         near = (
-            _PULSE_WORDS.intersection(before + after[:1])
-            or "heart" in before
+            _PULSE_WORDS.intersection(before + told + after[:1])
+            or "heart" in before + told
             or after[:2] == ["at", "rest"]
             or _pulse_told_before(tokens, position, before)
         )
@@ -1250,9 +1263,11 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
 
 
 def _still_up(tokens: Sequence[_Token], position: int) -> bool:
-    """Does the message say, after a pulse reading, that it is not coming back down?"""
+    """Does the message say, around a pulse reading, that it is not coming back down ("170
+    and it wont drop", "still stuck at 170")?"""
     later = " ".join(t.text for t in tokens[position + 1 : position + 1 + STILL_UP_REACH])
-    return any(phrase in later for phrase in _STILL_UP)
+    before = {t.text for t in tokens[max(0, position - 3) : position]}
+    return any(phrase in later for phrase in _STILL_UP) or bool(_STILL_BEFORE & before)
 
 
 def _small_stated_dose(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> bool:
@@ -1318,7 +1333,7 @@ _EXERCISE_WORDS = frozenset(
     "k km mile miles marathon parkrun tempo hills climb lifting deadlifts squats crossfit wod "
     "match rugby basketball boxing sparring burpees session "
     "swimming bike biking rowing tennis football squash dancing zumba hike hiking "
-    "laps lap reps repeats athletics sprinted".split()
+    "laps lap rep reps repeats interval hill athletics sprinted".split()
 )
 # Exercise this many words before a pulse counts too, unless the pulse is said to be at rest.
 EXERCISE_BEFORE = 8

@@ -94,6 +94,21 @@ def _served(answerer: Answerer, text: str) -> str | None:
         # Pins and needles, meat-free diets.
         ("pins and needles in my feet, is my magnesium low", "signs-of-magnesium-deficiency"),
         ("eating no meat, which foods give me magnesium", "vegan-magnesium-sources"),
+        # Twenty-eighth writer's fixes: British words for worn out, medicines by name,
+        # dietitians, "absorption", porridge, weak kidneys, bone strength.
+        (
+            "feeling totally shattered every afternoon, could it be low magnesium",
+            "tired-and-weak-low-magnesium",
+        ),
+        ("is it safe to take magnesium alongside my metformin", "magnesium-with-medicines"),
+        ("are you a registered dietitian", "is-magbot-a-doctor"),
+        ("does magnesium absorption drop as you get older", "magnesium-absorption"),
+        ("what should i stir into my porridge for extra magnesium", "magnesium-breakfast-ideas"),
+        (
+            "my dad's kidneys are weak, is a magnesium supplement a bad idea",
+            "magnesium-kidney-disease",
+        ),
+        ("can magnesium help keep my bones strong", "magnesium-and-bones"),
     ],
 )
 def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:
@@ -139,6 +154,10 @@ def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: 
         "can i give my rabbit magnesium",
         "magnesium for my potted plants",
         "which team is top of the football league",
+        # Twenty-eighth writer's fixes: plants, de-icing, baking.
+        "why do plants need magnesium for photosynthesis",
+        "magnesium chloride for melting snow on the pavement",
+        "easy recipe for a chocolate cake",
     ],
 )
 def test_near_miss_messages_are_refused(answerer: Answerer, text: str) -> None:

@@ -434,7 +434,7 @@ def _table(runs: list[Run], users: int, rate: float) -> str:
             notes.append(f"each worker's CPU per update it answered: {each} ms")
         if run.database_cpu is not None and run.handled:
             notes.append(
-                f"PostgreSQL's CPU per update: {run.database_cpu * 1000 / run.handled:.1f} ms"
+                f"PostgreSQL's CPU per update: {run.database_cpu * 1000 / run.handled:.2f} ms"
             )
         if notes:
             lines.append(f"{run.mode}: {'; '.join(notes)}")

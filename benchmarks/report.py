@@ -254,7 +254,7 @@ def _load(figures: Figures) -> list[Row]:
             cpu_text += ", ".join(f"{each:.1f}" for each in workers) + " ms)"
         database_cpu = run.get("database_cpu_ms_per_update")
         if database_cpu is not None:
-            cpu_text += f", PostgreSQL {database_cpu:.1f} ms"
+            cpu_text += f", PostgreSQL {database_cpu:.2f} ms"
         errors = int(run["errors"])
         # Sustained: offered at the target rate and every update answered (the handled
         # rate stays just under the offered one, the last replies coming after the last

@@ -53,7 +53,12 @@ FLOOR_TUNING_RECALL = 0.9997
 # 97.7 % (1689/1729) and measures the same (the floor allows no miss more).
 # 0.9767 with the twenty-sixth and twenty-seventh writers' batches (2026-11-30): held-out
 # recall joined at 97.7 % (1763/1805) and measures 97.7 % (1764/1805; the floor allows 1763).
-FLOOR_HOLDOUT_RECALL = 0.9767
+# 0.975 with the twenty-ninth and thirtieth writers' batches (2026-11-30): adding their
+# held-out parts, with no change to the code, took held-out recall to 97.5 % (1834/1881), and
+# tuning on their tuning parts left it there. A regression floor guards the code against
+# losing what it caught, so it follows new data down to just below the new figure (the
+# floor allows 1834); the goal stays 97 %.
+FLOOR_HOLDOUT_RECALL = 0.975
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -80,7 +85,10 @@ FLOOR_HOLDOUT_RECALL = 0.9767
 # 0.0169 with the twenty-sixth and twenty-seventh writers' batches (2026-11-30): the whole
 # set joined at 1.9 % (112/6042) and now measures 1.7 % (101/6042; the floor allows 102),
 # tuning 0.3 % (15/4290).
-FLOOR_FALSE_ALARMS = 0.0169
+# 0.0168 with the twenty-ninth and thirtieth writers' batches (2026-11-30): the whole set
+# joined at 2.0 % (132/6630) and now measures 1.7 % (111/6630; the floor allows 111), tuning
+# 0.4 % (17/4701).
+FLOOR_FALSE_ALARMS = 0.0168
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -111,7 +119,10 @@ FLOOR_FALSE_ALARMS = 0.0169
 # 0.0497 with the twenty-sixth and twenty-seventh writers' batches (2026-11-30): the whole
 # holdout measured 5.0 % (88/1752) when they joined and now measures 4.9 % (86/1752; the
 # floor allows 87).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0497
+# 0.0488 with the twenty-ninth and thirtieth writers' batches (2026-11-30): the whole
+# holdout measured 4.9 % (95/1929) when they joined and now measures 4.9 % (94/1929; the
+# floor allows 94).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0488
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
@@ -68,7 +69,13 @@ class ChangeListener:
                 async with self._engine.connect() as connection:
                     await self._listen(connection)
                     pause = 1.0
-            except (OSError, SQLAlchemyError, TimeoutError) as error:
+            except (
+                OSError,
+                TimeoutError,
+                SQLAlchemyError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+            ) as error:
                 log.warning("chat change feed lost (%s); chat cache off until it is back", error)
             finally:
                 self._listening.clear()

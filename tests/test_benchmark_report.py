@@ -199,7 +199,7 @@ def test_load_row_shows_each_workers_and_the_databases_cpu() -> None:
     figures["runs"][0].update(worker_cpu_ms_per_update=[1.7, 1.9], database_cpu_ms_per_update=1.2)
     measured = _one("load", figures).measured
     assert "each worker per update it answered: 1.7, 1.9 ms" in measured
-    assert "PostgreSQL 1.2 ms" in measured
+    assert "PostgreSQL 1.20 ms" in measured
 
 
 def _overload(*, handled: int = 6000, p99_in_bot: float = 3000.0) -> dict[str, Any]:

@@ -195,6 +195,10 @@ _WILL = re.compile(
 )
 # "2 y/o": years old.
 _YEARS_OLD = re.compile(r"\b(\d+)\s*y\s*/\s*o\b")
+# "32+4": weeks and days of a pregnancy, as maternity notes write it; read as "32/40".
+_GESTATION = re.compile(
+    r"(?<![\d.+/])\b([1-4]\d)\+([0-6])\b(?![.,]?\d|\s*=|\s*(?:mg|g|ml|tablets?|pills?)\b)"
+)
 # Words of other Englishes read as the standard word, for triage only: Scots ("cannae",
 # "aff"), Caribbean ("cyaan", "mout", "han", "nuh"), West African pidgin ("pikin").
 _DIALECT = {
@@ -848,7 +852,7 @@ def _term(text: str) -> _Term:
 def _tokens(text: str, *, dialect: bool = True) -> list[_Token]:
     """A message's words and breaks; `dialect` reads other Englishes' words (not for terms,
     which are written in standard words already: "an mi" stays clinical)."""
-    text = _WILL.sub(r"\1 will", _AN_APOSTROPHE.sub("and", text))
+    text = _WILL.sub(r"\1 will", _AN_APOSTROPHE.sub("and", _GESTATION.sub(r"\1/40", text)))
     folded = _NOT_ABLE.sub("unable", _DOTTED.sub(r"\1\2", fold(text)))
     folded = _YEARS_OLD.sub(r"\1 yo", folded)
     found: list[_Token] = []

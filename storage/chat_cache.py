@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,7 +151,7 @@ class ChatCache:
         if self._on and epoch == self._epoch:
             self._put(view)
 
-    def evict(self, chat_ids: Any) -> None:
+    def evict(self, chat_ids: Iterable[int]) -> None:
         """Forget these chats (another process changed or deleted them)."""
         self._epoch += 1
         for chat_id in chat_ids:

@@ -202,18 +202,6 @@ def clear_awaiting(chat: Chat) -> None:
     chat.awaiting_user_id = None
 
 
-async def awaiting_of(session: AsyncSession, chat_id: int) -> tuple[str, int | None] | None:
-    """The open question of a chat and who was asked, without locking anything."""
-    row = (
-        await session.execute(
-            select(Chat.awaiting, Chat.awaiting_user_id).where(Chat.id == chat_id)
-        )
-    ).first()
-    if row is None or row[0] is None:
-        return None
-    return str(row[0]), row[1]
-
-
 async def chats_awaiting(session: AsyncSession) -> list[int]:
     """Every chat with an open question (a process starting up learns them once)."""
     return list(await session.scalars(select(Chat.id).where(Chat.awaiting.is_not(None))))

@@ -11,6 +11,11 @@ webhook) to the moment the fake Bot API receives the bot's first reply to it. Th
 in its own process; the driver and the fake Bot API share this one. Telegram's send limits
 are lifted (BROADCAST_RATE) so that the figures show the bot's own capacity.
 
+Before the measured run, one warm-up chat per bot process goes through the conversation
+once, replies awaited: the one-off work of a fresh process (the first chart and the
+plotting library it loads, SQLAlchemy compiling each statement once) is then done, and the
+CPU and latency figures are those of a process that has been serving a while.
+
     python benchmarks/load.py [--users 2000] [--rate 400] [--modes polling,webhook]
                               [--database-url postgresql://...] [--workers N]
 
@@ -49,6 +54,8 @@ HOOK_PATH = "/telegram"
 TARGET_RATE = 300.0
 TARGET_P99_MS = 200.0
 REPLY_TIMEOUT = 15.0
+# Warm-up chats, apart from the measured users' 10,000,000 and up.
+WARM_UP_CHAT = 9_000_000
 SCRIPT = [
     "/start",
     "/settings",
@@ -229,6 +236,7 @@ async def run_mode(
 
     def on_reply(chat: Any, status: int) -> None:
         nonlocal finished
+        on_warm_reply(chat)
         if status != 200:
             run.api_errors += 1
             return
@@ -252,6 +260,13 @@ async def run_mode(
             idle.append(user)
         if finished + run.errors >= total:
             done.set()
+
+    warm_replies: dict[int, asyncio.Queue[None]] = {}
+
+    def on_warm_reply(chat: Any) -> None:
+        queue = warm_replies.get(chat) if isinstance(chat, int) else None
+        if queue is not None:
+            queue.put_nowait(None)
 
     def on_fetch(chat: Any) -> None:
         user = by_chat.get(chat) if isinstance(chat, int) else None
@@ -299,11 +314,8 @@ async def run_mode(
             await asyncio.sleep(0.05)
         for port in ports if mode == "webhook" else []:
             await _wait_for_port(port)
-        cpu_at_start = [_cpu_seconds(process.pid) for process in processes]
-        database_cpu_at_start = _postgres_cpu() if database_url else None
-        if mode == "webhook":
-            run.worker_handled = [0] * len(processes)
         message_ids = itertools.count(1)
+        update_ids = itertools.count(1)
         pending: set[asyncio.Task[None]] = set()
 
         async def post(update: dict[str, Any], user: User) -> None:
@@ -320,7 +332,33 @@ async def run_mode(
             run.errors += 1
             user.sent_at = None
 
-        update_ids = itertools.count(1)
+        def offer(user: User, text: str) -> None:
+            update = _message_update(user.chat_id, next(message_ids), text)
+            if mode == "webhook":
+                update["update_id"] = next(update_ids)
+                task = asyncio.create_task(post(update, user))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            else:
+                api.inject_update(update)
+
+        # One warm-up chat per process (webhook chats go to worker chat_id % workers).
+        warm_users = [User(chat_id=WARM_UP_CHAT + n) for n in range(len(processes))]
+        warm_replies.update((user.chat_id, asyncio.Queue()) for user in warm_users)
+        for text in SCRIPT:
+            for user in warm_users:
+                offer(user, text)
+            for user in warm_users:
+                await asyncio.wait_for(warm_replies[user.chat_id].get(), REPLY_TIMEOUT)
+        await _quiet(warm_replies)
+        warm_replies.clear()
+        await asyncio.gather(*pending)
+        if run.errors:
+            raise RuntimeError("the warm-up conversation failed")
+        cpu_at_start = [_cpu_seconds(process.pid) for process in processes]
+        database_cpu_at_start = _postgres_cpu() if database_url else None
+        if mode == "webhook":
+            run.worker_handled = [0] * len(processes)
         interval = 1.0 / rate
         next_at = time.perf_counter()
         run.first = next_at
@@ -338,19 +376,11 @@ async def run_mode(
             if not idle:
                 continue
             user = idle.popleft()
-            text = SCRIPT[user.step]
-            update = _message_update(user.chat_id, next(message_ids), text)
             user.sent_at = time.perf_counter()
             user.taken_at = user.sent_at if mode == "webhook" else None
             run.offered += 1
             run.offered_until = user.sent_at
-            if mode == "webhook":
-                update["update_id"] = next(update_ids)
-                task = asyncio.create_task(post(update, user))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-            else:
-                api.inject_update(update)
+            offer(user, SCRIPT[user.step])
         await asyncio.gather(*pending)
         run.driver_cpu = time.process_time() - driver_cpu_at_start
     finally:
@@ -372,6 +402,18 @@ async def run_mode(
         if "Traceback" in log:
             print(log[-3000:], file=sys.stderr)
     return run
+
+
+async def _quiet(replies: dict[int, asyncio.Queue[None]], settle: float = 0.5) -> None:
+    """Until no further reply (a chart after its caption) has reached a warm-up chat for
+    `settle` seconds."""
+    while True:
+        await asyncio.sleep(settle)
+        if all(queue.empty() for queue in replies.values()):
+            return
+        for queue in replies.values():
+            while not queue.empty():
+                queue.get_nowait()
 
 
 def _expire(

@@ -15,9 +15,6 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 WIDTH_PX = 1000
 HEIGHT_PX = 600
 _DPI = 100
@@ -53,6 +50,11 @@ def _plain(text: str) -> str:
 
 def render_png(spec: ChartSpec) -> bytes:
     """A WIDTH_PX x HEIGHT_PX PNG: one horizontal bar per food, richest at the top."""
+    # Imported on the first chart, not at start: Matplotlib is a quarter of a second of the
+    # bot's start-up and most processes never draw.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH_PX / _DPI, HEIGHT_PX / _DPI), dpi=_DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

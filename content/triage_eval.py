@@ -34,7 +34,9 @@ MAX_FALSE_ALARMS = 0.02
 # with the twenty-third and twenty-fourth writers' batches (2026-11-30): tuning recall joined
 # at 99.93 % (4469/4472) and measures 100 % (4472/4472; the floor allows 4471). Kept at 0.9997
 # with the twenty-sixth and twenty-seventh writers' batches (2026-11-30): tuning recall joined
-# at 99.96 % (4652/4654) and measures 100 % (4654/4654; the floor allows 4653).
+# at 99.96 % (4652/4654) and measures 100 % (4654/4654; the floor allows 4653). Kept at
+# 0.9997 with the thirty-second writer's batch (2026-11-30): tuning recall joined at 99.98 %
+# (5020/5021) and measures 100 % (5021/5021; the floor allows 5020).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -88,7 +90,15 @@ FLOOR_HOLDOUT_RECALL = 0.975
 # 0.0168 with the twenty-ninth and thirtieth writers' batches (2026-11-30): the whole set
 # joined at 2.0 % (132/6630) and now measures 1.7 % (111/6630; the floor allows 111), tuning
 # 0.4 % (17/4701).
-FLOOR_FALSE_ALARMS = 0.0168
+# 0.0127 with the thirty-first writer's batch (2026-11-30): the whole set joined at 1.4 %
+# (99/6914) and now measures 1.3 % (87/6914; the floor allows 87), tuning 0.3 % (13/4900).
+# 0.0120 with the thirty-second writer's batch (2026-11-30): the whole set joined at 1.2 %
+# (90/7207) and now measures 1.2 % (86/7207; the floor allows 86), tuning 0.2 % (10/5105).
+# 0.0124 with two guards on the softening (2026-11-30): a sign worded in words the model
+# never saw, and a number past a red-flag threshold, keep their alarm ("help torsades",
+# "help sats 88" had been softened). They cost 3 false alarms: the whole set measures 1.2 %
+# (89/7207; the floor allows 89).
+FLOOR_FALSE_ALARMS = 0.0124
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -122,7 +132,12 @@ FLOOR_FALSE_ALARMS = 0.0168
 # 0.0488 with the twenty-ninth and thirtieth writers' batches (2026-11-30): the whole
 # holdout measured 4.9 % (95/1929) when they joined and now measures 4.9 % (94/1929; the
 # floor allows 94).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0488
+# 0.0368 with the thirty-first writer's batch (2026-11-30): its unseen held-out calm
+# messages joined and the whole holdout measures 3.7 % (74/2014; the floor allows 74).
+# 0.0376 with the thirty-second writer's batch and the two softening guards (see
+# FLOOR_FALSE_ALARMS): the batch's held-out part took the holdout to 76/2102 and the guards,
+# chosen for safety and kept whatever they cost, to 3.8 % (79/2102; the floor allows 79).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0376
 
 
 @dataclass(frozen=True)

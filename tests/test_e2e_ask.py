@@ -153,6 +153,23 @@ async def test_a_general_question_gets_the_advice_worded_conditionally(bot: BotH
     assert "What I noticed" not in _plain(replies[0])
 
 
+async def test_a_softened_alarm_gets_its_answer_and_the_safety_line(bot: BotHarness) -> None:
+    # "knocks her out" is a sign to the rules and a figure of speech to the learned model.
+    replies = await bot.send(
+        "my mate reckons magnesium at bedtime knocks him out, does it really help you sleep"
+    )
+    assert len(replies) == 1
+    text = _plain(replies[0])
+    assert not text.startswith(tuple(_ACTION_STARTS.values()))
+    sleep = bot.library.faq_entry("magnesium-for-sleep")
+    assert sleep.question in text.splitlines()[0]
+    assert bot.library.symptom_note in text.splitlines()[-1]
+    # An answer from the same entry without a softened alarm has no safety line.
+    plain = await bot.send("does magnesium help with sleep")
+    assert sleep.question in _plain(plain[0]).splitlines()[0]
+    assert bot.library.symptom_note not in _plain(plain[0])
+
+
 async def test_a_child_swallowing_supplements_gets_poison_control_and_childrens_limit(
     bot: BotHarness,
 ) -> None:

@@ -146,11 +146,14 @@ def small_talk_text(chat: Chat) -> str:
     return f"{SMALL_TALK_REPLIES[chat]} {WHAT_I_DO}"
 
 
-async def send_answer(message: Message, svc: Services, entry: FaqEntry) -> None:
+async def send_answer(
+    message: Message, svc: Services, entry: FaqEntry, *, safety_note: bool = False
+) -> None:
     buttons = Buttons(svc.codec, message.chat_id)
-    await message.reply_text(
-        answer_text(svc.library, entry), reply_markup=answer_markup(svc.library, entry, buttons)
-    )
+    text = answer_text(svc.library, entry)
+    if safety_note:
+        text += f"\n\n<b>{esc(svc.library.symptom_note)}</b>"
+    await message.reply_text(text, reply_markup=answer_markup(svc.library, entry, buttons))
     svc.served.add(entry.id)
 
 
@@ -168,8 +171,11 @@ async def answer_question(message: Message, svc: Services, question: str) -> Non
         if answer.entry is not None:
             await send_answer(message, svc, answer.entry)
         return
+    if answer.triage.softened:
+        # The rules saw a sign, the model a calm message: no alarm, but the safety line.
+        log.info("softened in chat %s: %s", message.chat_id, answer.triage.explain())
     if answer.entry is not None:
-        await send_answer(message, svc, answer.entry)
+        await send_answer(message, svc, answer.entry, safety_note=bool(answer.triage.softened))
         return
     closest = list(answer.alternatives) or examples(svc.library)
     buttons = Buttons(svc.codec, message.chat_id)

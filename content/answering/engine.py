@@ -139,7 +139,7 @@ class Answerer:
 
     def answer(self, text: str) -> Answer:
         triage = self.triage.check(text)
-        chat = None if triage.findings else small_talk(text, self.known)
+        chat = None if triage.findings or triage.softened else small_talk(text, self.known)
         if chat is not None:
             return Answer(AnswerKind.SMALL_TALK, None, 0.0, 0.0, (), triage, chat)
         ranked = self.rank(text)

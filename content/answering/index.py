@@ -285,6 +285,11 @@ class FaqIndex:
     keyword_terms: tuple[tuple[frozenset[str], ...], ...]
     curated_terms: tuple[frozenset[str], ...]
     curated_idf: Mapping[str, float]
+    # What `weight` adds for each term: its curated idf, scaled down for weak words, and
+    # for words no curated text uses (not listed) `unseen_weight`. Precomputed because
+    # ranking one question weighs a few hundred term sets.
+    curated_weight: Mapping[str, float]
+    unseen_weight: float
     wording_weights: tuple[tuple[float, ...], ...]
     # Entries whose wordings nearly all name magnesium (see ANCHORED_SHARE).
     anchored: tuple[bool, ...]
@@ -322,6 +327,11 @@ class FaqIndex:
         )
         curated_frequency = Counter(term for terms in curated_terms for term in terms)
         curated_idf = {term: _idf(total, count) for term, count in curated_frequency.items()}
+        unseen = _idf(total, 0)
+        curated_weight = {
+            term: curated_idf.get(term, unseen) * (WEAK_FACTOR if term in WEAK_STEMS else 1.0)
+            for term in curated_idf.keys() | WEAK_STEMS
+        }
         return cls(
             entries=tuple(library.faq),
             analyzer=analyzer,
@@ -337,6 +347,8 @@ class FaqIndex:
             keyword_terms=keyword_terms,
             curated_terms=curated_terms,
             curated_idf=MappingProxyType(curated_idf),
+            curated_weight=MappingProxyType(curated_weight),
+            unseen_weight=unseen,
             anchored=tuple(
                 sum(not ANCHOR_STEMS.isdisjoint(wording) for wording in wordings_)
                 >= ANCHORED_SHARE * len(wordings_)
@@ -392,11 +404,8 @@ class FaqIndex:
 
     def weight(self, terms: Iterable[str]) -> float:
         """The summed curated idf of `terms`; words no curated text uses weigh the most."""
-        unseen = _idf(len(self.entries), 0)
-        return sum(
-            self.curated_idf.get(term, unseen) * (WEAK_FACTOR if term in WEAK_STEMS else 1.0)
-            for term in terms
-        )
+        weights, unseen = self.curated_weight, self.unseen_weight
+        return sum(weights.get(term, unseen) for term in terms)
 
     def curated_coverage(
         self, terms: frozenset[str], position: int, total: float | None = None

@@ -101,6 +101,8 @@ class UrgencyModel:
     coef: FloatArray
     intercept: FloatArray
     threshold: float
+    # Above this probability of "calm", a rule's alarm is softened (Triage._softened).
+    calm_threshold: float
     training_digest: str
 
     @classmethod
@@ -116,6 +118,7 @@ class UrgencyModel:
                 coef=data["coef"].astype(np.float64),
                 intercept=data["intercept"].astype(np.float64),
                 threshold=float(data["threshold"]),
+                calm_threshold=float(data["calm_threshold"]),
                 training_digest=str(data["training_digest"]),
             )
 
@@ -132,6 +135,13 @@ class UrgencyModel:
         exp = np.exp(scores)
         result: FloatArray = exp / exp.sum()
         return result
+
+    def knows(self, text: str) -> bool:
+        """Whether every word of `text` was in the training messages."""
+        return all(token in self.words.index for token in _TOKEN.findall(text.lower()))
+
+    def calm_probability(self, text: str) -> float:
+        return float(self.probabilities(text)[self.classes.index(CALM)])
 
     def predict(self, text: str) -> Prediction | None:
         """The red flag the message most resembles, if the model is confident enough."""

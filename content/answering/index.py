@@ -284,12 +284,10 @@ class FaqIndex:
     wording_terms: tuple[tuple[frozenset[str], ...], ...]
     keyword_terms: tuple[tuple[frozenset[str], ...], ...]
     curated_terms: tuple[frozenset[str], ...]
-    curated_idf: Mapping[str, float]
-    # What `weight` adds for each term: its curated idf, scaled down for weak words, and
-    # for words no curated text uses (not listed) `unseen_weight`. Precomputed because
-    # ranking one question weighs a few hundred term sets.
+    # What `weight` adds for each term: its idf over those unions, scaled down for weak
+    # words; a word no curated text uses (not listed) weighs `unseen_idf`. Precomputed
+    # because ranking one question weighs a few hundred term sets.
     curated_weight: Mapping[str, float]
-    unseen_weight: float
     wording_weights: tuple[tuple[float, ...], ...]
     # Entries whose wordings nearly all name magnesium (see ANCHORED_SHARE).
     anchored: tuple[bool, ...]
@@ -342,13 +340,11 @@ class FaqIndex:
                 tuple(wording for wording in wordings_ if " " in wording) for wordings_ in wordings
             ),
             idf=MappingProxyType(idf),
-            unseen_idf=_idf(total, 0),
+            unseen_idf=unseen,
             wording_terms=wording_terms,
             keyword_terms=keyword_terms,
             curated_terms=curated_terms,
-            curated_idf=MappingProxyType(curated_idf),
             curated_weight=MappingProxyType(curated_weight),
-            unseen_weight=unseen,
             anchored=tuple(
                 sum(not ANCHOR_STEMS.isdisjoint(wording) for wording in wordings_)
                 >= ANCHORED_SHARE * len(wordings_)
@@ -404,7 +400,7 @@ class FaqIndex:
 
     def weight(self, terms: Iterable[str]) -> float:
         """The summed curated idf of `terms`; words no curated text uses weigh the most."""
-        weights, unseen = self.curated_weight, self.unseen_weight
+        weights, unseen = self.curated_weight, self.unseen_idf
         return sum(weights.get(term, unseen) for term in terms)
 
     def curated_coverage(

@@ -36,7 +36,9 @@ MAX_FALSE_ALARMS = 0.02
 # with the twenty-sixth and twenty-seventh writers' batches (2026-11-30): tuning recall joined
 # at 99.96 % (4652/4654) and measures 100 % (4654/4654; the floor allows 4653). Kept at
 # 0.9997 with the thirty-second writer's batch (2026-11-30): tuning recall joined at 99.98 %
-# (5020/5021) and measures 100 % (5021/5021; the floor allows 5020).
+# (5020/5021) and measures 100 % (5021/5021; the floor allows 5020). Kept at 0.9997 with the
+# thirty-third and thirty-fourth writers' batches (2026-11-30): tuning recall joined at
+# 99.94 % (5202/5205) and measures 100 % (5205/5205; the floor allows 5204).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -98,7 +100,10 @@ FLOOR_HOLDOUT_RECALL = 0.975
 # never saw, and a number past a red-flag threshold, keep their alarm ("help torsades",
 # "help sats 88" had been softened). They cost 3 false alarms: the whole set measures 1.2 %
 # (89/7207; the floor allows 89).
-FLOOR_FALSE_ALARMS = 0.0124
+# 0.0111 with the thirty-third and thirty-fourth writers' batches (2026-11-30): the whole
+# set joined at 1.3 % (102/7792) and now measures 1.1 % (86/7792; the floor allows 86),
+# tuning 0.2 % (10/5515).
+FLOOR_FALSE_ALARMS = 0.0111
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -137,7 +142,10 @@ FLOOR_FALSE_ALARMS = 0.0124
 # 0.0376 with the thirty-second writer's batch and the two softening guards (see
 # FLOOR_FALSE_ALARMS): the batch's held-out part took the holdout to 76/2102 and the guards,
 # chosen for safety and kept whatever they cost, to 3.8 % (79/2102; the floor allows 79).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0376
+# 0.0334 with the thirty-third and thirty-fourth writers' batches (2026-11-30): the whole
+# holdout measured 3.6 % (83/2277) when they joined and now measures 3.3 % (76/2277; the
+# floor allows 76).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0334
 
 
 @dataclass(frozen=True)

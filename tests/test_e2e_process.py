@@ -71,6 +71,43 @@ async def test_bot_process_serves_start_help_stop(
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
 
 
+async def test_polling_gathers_what_arrives_during_its_pause(
+    fake_api: FakeBotAPI, database_url: str, tmp_path: Path
+) -> None:
+    """Updates that arrive while the bot waits POLL_INTERVAL come in one getUpdates batch.
+
+    With no pause, the long poll parked after the first message would return each of the
+    later ones alone (they arrive 50 ms apart), and a getUpdates would then ask from the
+    second's or third's id."""
+    env = _env(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=fake_api.url,
+        DATABASE_URL=database_url,
+        SCHEDULER_ENABLED="false",
+        POLL_INTERVAL="2",
+        PYTHONPATH=str(ROOT),
+    )
+    process = await _run_bot(env, tmp_path)
+    try:
+        await fake_api.wait_for_call("getUpdates", timeout=60)
+        fake_api.send_text(600, "/help")
+        await fake_api.wait_for_messages(600, 1, timeout=30)
+        # The pause started when /help was fetched: these three arrive within it.
+        later = []
+        for chat in (601, 602, 603):
+            later.append(fake_api.send_text(chat, "/help"))
+            await asyncio.sleep(0.05)
+        for chat in (601, 602, 603):
+            await fake_api.wait_for_messages(chat, 1, timeout=30)
+        offsets = [call.params.get("offset") for call in fake_api.calls_for("getUpdates")]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0
+    assert later[0] in offsets  # the batch was asked for from the first of them ...
+    assert later[1] not in offsets and later[2] not in offsets  # ... and taken whole
+
+
 def _start_and_fail(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot"], cwd=cwd, env=env, capture_output=True, text=True,

@@ -107,6 +107,9 @@ def test_operations_listener_and_backlog_settings() -> None:
         ({"question_retention": "soon"}, "QUESTION_RETENTION"),
         ({"content_dir": "/no/such/dir"}, "CONTENT_DIR"),
         ({"flood_limit": 0}, "FLOOD_LIMIT"),
+        ({"poll_interval": -1}, "POLL_INTERVAL"),
+        ({"poll_interval": "soon"}, "POLL_INTERVAL"),
+        ({"poll_interval": 60}, "POLL_INTERVAL"),
     ],
 )  # fmt: skip
 def test_bad_webhook_settings_name_the_setting(values: dict[str, Any], needle: str) -> None:

@@ -97,7 +97,9 @@ async def serve(settings: BotSettings) -> None:
             await server.stop()
         else:
             assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            await application.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, poll_interval=settings.poll_interval
+            )
             log.info(
                 "MagBot is polling %s as @%s", settings.telegram_api_url, application.bot.username
             )

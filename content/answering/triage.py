@@ -47,6 +47,9 @@ _DENYING_FILLERS = frozenset(
 # Flags the model may never quiet: a missed crisis, a child's ingestion, a stroke or an
 # unresponsive person is too costly to trade for fewer false alarms.
 ALWAYS_ALARM = frozenset({"self-harm", "child-ingestion", "stroke", "unresponsive"})
+# A flag whose ordinary causes stop excusing it once another flag has fired: legs that will
+# not move after a match are sore, but not in someone who also collapsed there.
+_NO_ORDINARY_WITH = {"paralysis-sudden-weakness": "fainting"}
 # Longer messages keep a rule's alarm: an emergency told among calm context ("Background:
 # I'm 62, walk daily ... my smile was crooked") looks calm to an n-gram model.
 SOFTEN_MAX_WORDS = 40
@@ -304,6 +307,28 @@ SEVERE_CKD_STAGE = 4
 # child could be poisoned by ("my 2 year old had a lick of chocolate" names only food); the
 # dehydration guess a loss of fluid ("lightheaded when I stand up" alone is no dehydration).
 _MODEL_NEEDS = {
+    # A product named is no overdose: the guess needs an intake, an amount or a word of harm
+    # ("told to use lactulose instead of milk of magnesia" names none).
+    "overdose": (
+        "ingest",
+        "by-mouth",
+        "overdose-word",
+        "overdose-strong",
+        "pill-count",
+        "big-dose",
+        "many",
+        "double-dose",
+        "dose-multiple",
+        "large-volume",
+        "too-much",
+        "in-total",
+        "unaccounted",
+        "given",
+        "taking-medicine",
+        "ongoing-use",
+        "large-volume",
+        "child-harm-q",  # harm words: "can milk of magnesia poison old people?"
+    ),
     "child-ingestion": (
         "medicine-in-reach",
         "swallow-magnesium",
@@ -566,11 +591,12 @@ class Triage:
             ]
             # An ordinary cause does not excuse a sign the message says is not settling
             # ("gasping for air after my run and it's not settling after 30 min").
+            collapsed = any(f.flag.id == _NO_ORDINARY_WITH.get(flag.id) for f in findings)
             ordinary = [
                 (m.start - ORDINARY_REACH, m.end + ORDINARY_REACH)
                 for concept in flag.ordinary_near
                 for m in matches(concept)
-                if not m.negated and not persisting
+                if not m.negated and not persisting and not collapsed
             ]
             quiet[flag.id] = [*history, *ordinary]
             for rule in flag.when:
@@ -1193,6 +1219,29 @@ def _pulse_told_before(tokens: Sequence[_Token], position: int, before: Sequence
     return "pulse" in earlier and not measured
 
 
+_PULSE_OX = frozenset({"ox", "oximeter", "oximetry", "oxi", "oximeters"})
+
+
+def _pulse_on_the_device(
+    tokens: Sequence[_Token], position: int, before: Sequence[str], following: str
+) -> bool:
+    """ "her pulse on the oximeter reads 72, oxygen 98": a number an oximeter shows after the
+    pulse was named in the same clause is the pulse, unless an oxygen word (not the device) is
+    right by it. A "pulse ox" is the device itself, so it names no pulse."""
+    if following in _SATS_WORDS or not _pulse_told_before(tokens, position, before):
+        return False
+    if _SATS_WORDS.difference(_PULSE_OX).intersection(before[-3:]):
+        return False
+    following_word = ""
+    for token in reversed(tokens[max(0, position - PULSE_TOLD_REACH) : position]):
+        if token.is_break or token.text in _CLAUSE_WORDS or token.text == "and":
+            return False  # "his pulse is fine but the oximeter reads 84": the oxygen
+        if token.text == "pulse" and following_word not in _PULSE_OX:
+            return True
+        following_word = token.text
+    return False
+
+
 def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) -> bool:
     after = [t.text for t in tokens[position + 1 : position + 4] if not t.is_break]
     before = [t.text for t in tokens[max(0, position - 4) : position] if not t.is_break]
@@ -1304,6 +1353,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         in_range = MIN_SATS <= value < LOW_SATS
         if _sats_normal_on_recheck(tokens, position):
             return False  # "89 with cold hands, retested and it was 98": the probe's error
+        if _pulse_on_the_device(tokens, position, before, following):
+            return False  # "her pulse on the oximeter reads 72": the pulse, not the oxygen
         return bool(near) and in_range and not _NOT_BEATS.intersection(after[:1])
     if concept == "low-gcs":
         near_gcs = bool({"gcs", "glasgow"}.intersection(before[-3:]))

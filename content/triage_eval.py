@@ -62,7 +62,9 @@ FLOOR_TUNING_RECALL = 0.9997
 # tuning on their tuning parts left it there. A regression floor guards the code against
 # losing what it caught, so it follows new data down to just below the new figure (the
 # floor allows 1834); the goal stays 97 %.
-FLOOR_HOLDOUT_RECALL = 0.975
+# 0.9765 with the thirty-fifth and thirty-sixth writers' batches (2026-11-30): held-out
+# recall joined at 97.6 % (2058/2109) and measures 97.7 % (2060/2109; the floor allows 2060).
+FLOOR_HOLDOUT_RECALL = 0.9765
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -103,7 +105,10 @@ FLOOR_HOLDOUT_RECALL = 0.975
 # 0.0111 with the thirty-third and thirty-fourth writers' batches (2026-11-30): the whole
 # set joined at 1.3 % (102/7792) and now measures 1.1 % (86/7792; the floor allows 86),
 # tuning 0.2 % (10/5515).
-FLOOR_FALSE_ALARMS = 0.0111
+# 0.0109 with the thirty-fifth and thirty-sixth writers' batches (2026-11-30): the whole
+# set joined at 1.1 % (96/8376) and now measures 1.1 % (91/8376; the floor allows 91),
+# tuning 0.2 % (9/5924).
+FLOOR_FALSE_ALARMS = 0.0109
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -145,7 +150,11 @@ FLOOR_FALSE_ALARMS = 0.0111
 # 0.0334 with the thirty-third and thirty-fourth writers' batches (2026-11-30): the whole
 # holdout measured 3.6 % (83/2277) when they joined and now measures 3.3 % (76/2277; the
 # floor allows 76).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0334
+# 0.0335 with the thirty-fifth and thirty-sixth writers' batches (2026-11-30): their held-out
+# parts took the holdout to 3.30 % (81/2452); their round's rules fixed 3 of those and the
+# retrain it requires (the model must be trained on the current tuning split) added 4, so it
+# measures 3.34 % (82/2452; the floor allows 82).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0335
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,14 @@ _TEMPERATURE_WORDS = frozenset(
 )
 # Other measures a number after "its" may be ("its 45 kg"), so no pulse.
 _OTHER_MEASURES = frozenset("kg kgs kilos kilo lbs lb pounds stone st cm yo weight".split())
+# A number right after the label of another measure ("temp 36.6, pulse 70", "bp 119/77",
+# "sats 97") is that measure's, even with a pulse word just after it.
+_OTHER_LABELS = _TEMPERATURE_WORDS.union(_OTHER_MEASURES).union(
+    "sats sat spo spo2 o2 oxygen saturation saturations sao2 bp systolic glucose sugar "
+    "sugars bg bmi".split()
+)
+# A number right after a pulse word ("oxygen sat 97 pulse 65") is the pulse, not oxygen.
+_PULSE_LABELS = frozenset("pulse bpm hr heartrate rate beats".split())
 _REPEATS = re.compile(r"(.)\1+")
 # "b.p." and "a.m." are one word: "b.p. is really low" reads as "bp is really low".
 _DOTTED = re.compile(r"\b([^\W\d_])\.([^\W\d_])\b\.?")
@@ -1311,6 +1319,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             exercise = False  # "190 after my run and it wont come down": not the effort
         if not near or reading or exercise:
             return False  # a fast pulse during exercise is expected
+        if before[-1:] and before[-1] in _OTHER_LABELS:
+            return False  # "temperature 36.6, pulse 70": the number is the temperature
         if not MIN_PULSE <= value <= MAX_PULSE or _NOT_BEATS.intersection(after[:1]):
             return False
         return value < SLOW_PULSE if concept == "slow-pulse" else value > FAST_PULSE
@@ -1355,6 +1365,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             return False  # "89 with cold hands, retested and it was 98": the probe's error
         if _pulse_on_the_device(tokens, position, before, following):
             return False  # "her pulse on the oximeter reads 72": the pulse, not the oxygen
+        if before[-1:] and before[-1] in _PULSE_LABELS and following not in _SATS_WORDS:
+            return False  # "oxygen sat 97 pulse 65": the number named just before is the pulse
         return bool(near) and in_range and not _NOT_BEATS.intersection(after[:1])
     if concept == "low-gcs":
         near_gcs = bool({"gcs", "glasgow"}.intersection(before[-3:]))

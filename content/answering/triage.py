@@ -731,6 +731,10 @@ class Triage:
             return ()
         if len(text.split()) > SOFTEN_MAX_WORDS or self._general_question(text, words, matches):
             return ()
+        # Someone asking for help now ("help", "what do I do", "ambulance") keeps the alarm:
+        # to n-grams "help foot and locked" is mostly words of calm messages.
+        if _present(matches("plea")):
+            return ()
         # A sign the model never saw in training ("help torsades") is one it cannot judge,
         # and a reading it cannot weigh: to n-grams "sats 88" is words, not a number below 90.
         if not all(self._model.knows(said) for finding in findings for said in finding.evidence):

@@ -83,9 +83,9 @@ def test_a_general_question_keeps_its_conditional_advice(triage: Triage) -> None
     ("message", "flag"),
     [
         # A sign the model never saw in training: it cannot judge it.
-        ("help torsades", "abnormal-heartbeat"),
+        ("torsades", "abnormal-heartbeat"),
         # A reading past a threshold: to n-grams "88" is a word, not a number below 90.
-        ("help sats 88", "trouble-breathing"),
+        ("sats 88", "trouble-breathing"),
         ("pulse 190 sitting on the sofa", "abnormal-heartbeat"),
     ],
 )
@@ -94,3 +94,17 @@ def test_what_the_model_cannot_weigh_keeps_its_alarm(
 ) -> None:
     anything = _with_calm_threshold(triage, 0.0)
     assert flag in {f.flag.id for f in anything.check(message).findings}
+
+
+@pytest.mark.parametrize(
+    ("plea", "without"),
+    [
+        ("help foot and locked", "foot and locked"),
+        ("what do i do, my hands are locked in a claw", "my hands are locked in a claw"),
+    ],
+)
+def test_a_call_for_help_keeps_its_alarm(triage: Triage, plea: str, without: str) -> None:
+    # Without the call for help the same words are softened at threshold 0, so this can fail.
+    anything = _with_calm_threshold(triage, 0.0)
+    assert [f.flag.id for f in anything.check(without).softened] == ["tetany"]
+    assert [f.flag.id for f in anything.check(plea).findings] == ["tetany"]

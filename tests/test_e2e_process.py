@@ -28,6 +28,18 @@ def _env(**values: str) -> dict[str, str]:
     return env
 
 
+def _serving_env(fake_api: FakeBotAPI, database_url: str, **values: str) -> dict[str, str]:
+    """A bot that polls `fake_api`, delivery off, with `values` on top."""
+    return _env(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=fake_api.url,
+        DATABASE_URL=database_url,
+        SCHEDULER_ENABLED="false",
+        PYTHONPATH=str(ROOT),
+        **values,
+    )
+
+
 async def _run_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=cwd, env=env,
@@ -38,15 +50,7 @@ async def _run_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process
 async def test_bot_process_serves_start_help_stop(
     fake_api: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
-    env = _env(
-        BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=fake_api.url,
-        DATABASE_URL=database_url,
-        SCHEDULER_ENABLED="false",
-        LOG_LEVEL="INFO",
-        PYTHONPATH=str(ROOT),
-    )
-    process = await _run_bot(env, tmp_path)
+    process = await _run_bot(_serving_env(fake_api, database_url, LOG_LEVEL="INFO"), tmp_path)
     try:
         await fake_api.wait_for_call("getUpdates", timeout=60)
         assert {c["command"] for c in fake_api.commands()} >= {"start", "help", "stop"}
@@ -79,15 +83,7 @@ async def test_polling_gathers_what_arrives_during_its_pause(
     With no pause, the long poll parked after the first message would return each of the
     later ones alone (they arrive 50 ms apart), and a getUpdates would then ask from the
     second's or third's id."""
-    env = _env(
-        BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=fake_api.url,
-        DATABASE_URL=database_url,
-        SCHEDULER_ENABLED="false",
-        POLL_INTERVAL="2",
-        PYTHONPATH=str(ROOT),
-    )
-    process = await _run_bot(env, tmp_path)
+    process = await _run_bot(_serving_env(fake_api, database_url, POLL_INTERVAL="2"), tmp_path)
     try:
         await fake_api.wait_for_call("getUpdates", timeout=60)
         fake_api.send_text(600, "/help")

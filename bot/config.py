@@ -53,7 +53,7 @@ class BotSettings(EngineSettings):
     # Seconds polling waits after each getUpdates before asking again. A message to an idle
     # bot is still fetched at once by the long poll waiting for it; under load, what
     # arrives meanwhile comes in one batch, one request instead of several (at 300 updates/s
-    # on PostgreSQL: 2.6 -> 2.1 ms of CPU per update, for 10-25 ms more median latency).
+    # on PostgreSQL: 2.6 -> 2.1 ms of CPU per update, for 20-25 ms more median latency).
     poll_interval: float = Field(default=0.02, ge=0, le=5)
     # How long questions the bot could not answer are kept for the content team
     # (0 keeps none at all).

@@ -334,7 +334,6 @@ _MODEL_NEEDS = {
         "given",
         "taking-medicine",
         "ongoing-use",
-        "large-volume",
         "child-harm-q",  # harm words: "can milk of magnesia poison old people?"
     ),
     "child-ingestion": (

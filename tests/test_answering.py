@@ -9,6 +9,7 @@ import pytest
 
 from content import Library
 from content.answering import Answerer, AnswerKind
+from content.answering.index import PARTIAL_KEYWORD
 from content.answering.normalise import MAX_WORDS, fold, words
 from content.answering.synonyms import SynonymMap
 from content.cli import main as content_cli
@@ -464,6 +465,50 @@ def test_ranking_signals_stay_in_range_and_ignore_unrelated_entries(answerer: An
     assert all(0.0 <= value <= 1.0 for signals in scores.values() for value in signals)
     assert scores["glycinate-vs-citrate"] > (0.9, 0.9, 0.0)
     assert scores["magnesium-for-babies"] == (0.0, 0.0, 0.0)
+
+
+def _term_set(answerer: Answerer, text: str) -> frozenset[str]:
+    return frozenset(answerer.index.analyzer.terms(words(text, limit=None)))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is magnesium good for cramps",
+        "which form of magnesium should i take at night for leg cramps and sleep",
+        "water pills and magnesium",
+        "can kids take epsom salt baths",
+        "hello",
+    ],
+)
+def test_ranking_signals_equal_the_set_arithmetic_they_stand_for(
+    answerer: Answerer, question: str
+) -> None:
+    """The array form of the signals (all entries at once) against their definition, one
+    entry and one wording or keyword at a time."""
+    index = answerer.index
+    terms = frozenset(index.analyzer.query(question).terms)
+    total = index.weight(terms)
+    signals = index.signals(terms)
+    for position, entry in enumerate(index.entries):
+        wordings = [_term_set(answerer, text) for text in (entry.question, *entry.phrasings)]
+        keywords = [_term_set(answerer, text) for text in entry.keywords]
+        dice = [
+            2 * index.weight(terms & wording) / (total + index.weight(wording))
+            for wording in wordings
+            if terms & wording
+        ]
+        keyword = [
+            index.weight(terms & kw) * (1.0 if kw <= terms else PARTIAL_KEYWORD) for kw in keywords
+        ]
+        curated = index.weight(terms & index.curated_terms[position])
+        expected = (
+            max(dice, default=0.0),
+            curated / total if total else 0.0,
+            max(keyword, default=0.0) / total if total else 0.0,
+        )
+        found = (signals.wording[position], signals.curated[position], signals.keyword[position])
+        assert found == pytest.approx(expected), entry.id
 
 
 @pytest.mark.parametrize(

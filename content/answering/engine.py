@@ -118,16 +118,15 @@ class Answerer:
         top = float(scores.max()) if len(scores) else 0.0
         if top <= 0:
             return []
-        terms = frozenset(query.terms)
-        total = self.index.weight(terms)
+        signals = self.index.signals(frozenset(query.terms))
         candidates = []
         for position in _best_positions(scores, RERANKED):
             score = float(scores[position])
             rank_score = (
                 RANK_BM25 * score / top
-                + RANK_WORDING * self.index.wording_match(terms, position, total)
-                + RANK_CURATED * self.index.curated_coverage(terms, position, total)
-                + RANK_KEYWORD * self.index.keyword_coverage(terms, position, total)
+                + RANK_WORDING * float(signals.wording[position])
+                + RANK_CURATED * float(signals.curated[position])
+                + RANK_KEYWORD * float(signals.keyword[position])
             )
             candidates.append((rank_score, position, score))
         candidates.sort(key=lambda c: (-c[0], c[1]))

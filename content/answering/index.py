@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -266,6 +265,69 @@ def entry_text(entry: FaqEntry) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class RankSignals:
+    """The curated-field signals of one question, one value in [0, 1] per entry."""
+
+    wording: npt.NDArray[np.float64]
+    curated: npt.NDArray[np.float64]
+    keyword: npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class TermSets:
+    """Term sets grouped by entry (an entry's wordings, or its keywords) as an inverted
+    index: which sets hold each term, each set's size and weight, and where each entry's
+    sets start."""
+
+    holding: Mapping[str, npt.NDArray[np.intp]]
+    sizes: npt.NDArray[np.int64]
+    weights: npt.NDArray[np.float64]
+    starts: npt.NDArray[np.intp]
+    empty: npt.NDArray[np.bool_]
+
+    @classmethod
+    def build(
+        cls, groups: Sequence[Sequence[frozenset[str]]], weight: Mapping[str, float]
+    ) -> TermSets:
+        holding: dict[str, list[int]] = {}
+        sets = [terms for group in groups for terms in group]
+        for row, terms in enumerate(sets):
+            for term in terms:
+                holding.setdefault(term, []).append(row)
+        counts = np.array([len(group) for group in groups], dtype=np.intp)
+        return cls(
+            holding=MappingProxyType(
+                {term: np.array(rows, dtype=np.intp) for term, rows in holding.items()}
+            ),
+            sizes=np.array([len(terms) for terms in sets], dtype=np.int64),
+            weights=np.array([sum(weight[term] for term in terms) for terms in sets]),
+            starts=np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp),
+            empty=counts == 0,
+        )
+
+    def shared(
+        self, weights: Mapping[str, float]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Per set: the summed weight of the question's terms it holds, and how many."""
+        shared = np.zeros(len(self.sizes))
+        found = np.zeros(len(self.sizes), dtype=np.int64)
+        for term, value in weights.items():
+            rows = self.holding.get(term)
+            if rows is not None:
+                shared[rows] += value
+                found[rows] += 1
+        return shared, found
+
+    def best(self, values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Per entry, the highest value among its sets (0 for an entry without sets)."""
+        # One trailing 0 keeps reduceat's starts in range when the last entries have no sets.
+        padded = np.append(values, 0.0)
+        best = np.maximum.reduceat(padded, self.starts)[: len(self.starts)]
+        best[self.empty] = 0.0
+        return best
+
+
+@dataclass(frozen=True)
 class FaqIndex:
     entries: tuple[FaqEntry, ...]
     analyzer: Analyzer
@@ -278,17 +340,18 @@ class FaqIndex:
     overlap_wordings: tuple[tuple[str, ...], ...]
     idf: Mapping[str, float]
     unseen_idf: float
-    # The curated fields as term sets: each wording (question, phrasings) and each keyword
-    # on its own, and their union per entry, with idf computed over those unions. Answers
-    # are left out: their everyday words would make every entry "cover" a question.
-    wording_terms: tuple[tuple[frozenset[str], ...], ...]
-    keyword_terms: tuple[tuple[frozenset[str], ...], ...]
+    # Each entry's curated fields as one term set, with idf computed over those sets.
+    # Answers are left out: their everyday words would make every entry "cover" a question.
     curated_terms: tuple[frozenset[str], ...]
-    # What `weight` adds for each term: its idf over those unions, scaled down for weak
-    # words; a word no curated text uses (not listed) weighs `unseen_idf`. Precomputed
-    # because ranking one question weighs a few hundred term sets.
+    # What `weight` adds for each term: its idf over those sets, scaled down for weak
+    # words; a word no curated text uses (not listed) weighs `unseen_idf`.
     curated_weight: Mapping[str, float]
-    wording_weights: tuple[tuple[float, ...], ...]
+    # Each wording (question, phrasings) and each keyword on its own, and each entry's
+    # curated set, as inverted indexes: `signals` weighs a question against all of them in
+    # a few array operations, where set intersections one by one were most of ranking.
+    wording_sets: TermSets
+    keyword_sets: TermSets
+    curated_sets: TermSets
     # Entries whose wordings nearly all name magnesium (see ANCHORED_SHARE).
     anchored: tuple[bool, ...]
 
@@ -341,8 +404,6 @@ class FaqIndex:
             ),
             idf=MappingProxyType(idf),
             unseen_idf=unseen,
-            wording_terms=wording_terms,
-            keyword_terms=keyword_terms,
             curated_terms=curated_terms,
             curated_weight=MappingProxyType(curated_weight),
             anchored=tuple(
@@ -350,17 +411,33 @@ class FaqIndex:
                 >= ANCHORED_SHARE * len(wordings_)
                 for wordings_ in wording_terms
             ),
-            wording_weights=(),
-        ).with_wording_weights()
+            wording_sets=TermSets.build(wording_terms, curated_weight),
+            keyword_sets=TermSets.build(keyword_terms, curated_weight),
+            curated_sets=TermSets.build(tuple((terms,) for terms in curated_terms), curated_weight),
+        )
 
-    def with_wording_weights(self) -> FaqIndex:
-        """The index with each wording's weight, computed as `weight` weighs a question."""
-        return dataclasses.replace(
-            self,
-            wording_weights=tuple(
-                tuple(self.weight(wording) for wording in wordings_)
-                for wordings_ in self.wording_terms
-            ),
+    def signals(self, terms: frozenset[str]) -> RankSignals:
+        """`wording_match`, `curated_coverage` and `keyword_coverage` for every entry at once."""
+        total = self.weight(terms)
+        weights = {term: self.curated_weight[term] for term in terms if term in self.curated_weight}
+        entries = len(self.entries)
+        if not total or not weights:
+            zeros = np.zeros(entries)
+            return RankSignals(zeros, zeros, zeros)
+        wording = self.wording_sets
+        shared, _ = wording.shared(weights)
+        dice = np.divide(
+            2 * shared, total + wording.weights, out=np.zeros_like(shared), where=shared > 0
+        )
+        keyword = self.keyword_sets
+        kept, found = keyword.shared(weights)
+        # A keyword phrase counts in full only when the question has all of its words.
+        kept = np.where(found == keyword.sizes, kept, kept * PARTIAL_KEYWORD)
+        curated, _ = self.curated_sets.shared(weights)
+        return RankSignals(
+            wording=wording.best(dice),
+            curated=self.curated_sets.best(curated) / total,
+            keyword=keyword.best(kept) / total,
         )
 
     def scores(self, terms: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -403,51 +480,27 @@ class FaqIndex:
         weights, unseen = self.curated_weight, self.unseen_idf
         return sum(weights.get(term, unseen) for term in terms)
 
-    def curated_coverage(
-        self, terms: frozenset[str], position: int, total: float | None = None
-    ) -> float:
-        """The idf-weighted share of the question's terms found in the entry's curated fields.
+    def curated_coverage(self, terms: frozenset[str], position: int) -> float:
+        """The idf-weighted share of the question's terms found in the entry's curated fields."""
+        return float(self.signals(terms).curated[position])
 
-        `total` is `weight(terms)`, when the caller has it already (one per question)."""
-        total = self.weight(terms) if total is None else total
-        return self.weight(terms & self.curated_terms[position]) / total if total else 0.0
-
-    def keyword_coverage(
-        self, terms: frozenset[str], position: int, total: float | None = None
-    ) -> float:
+    def keyword_coverage(self, terms: frozenset[str], position: int) -> float:
         """The idf-weighted share of the question's terms matched by the entry's best keyword.
 
         A keyword is a phrase and counts in full only when the question has all of its
         words: "water pills" should not pull a question about mineral water through
         "water" alone.
         """
-        total = self.weight(terms) if total is None else total
-        if not total:
-            return 0.0
-        best = 0.0
-        for keyword in self.keyword_terms[position]:
-            shared = self.weight(terms & keyword)
-            best = max(best, shared if keyword <= terms else shared * PARTIAL_KEYWORD)
-        return best / total
+        return float(self.signals(terms).keyword[position])
 
-    def wording_match(
-        self, terms: frozenset[str], position: int, total: float | None = None
-    ) -> float:
+    def wording_match(self, terms: frozenset[str], position: int) -> float:
         """The idf-weighted Dice overlap with the entry's closest wording, in [0, 1].
 
         Symmetric on purpose: a wording scores high only when the question covers the
         wording's topic words and the wording covers the question's, so one shared generic
         word ("good", "best") cannot carry a short wording about something else.
         """
-        total = self.weight(terms) if total is None else total
-        best = 0.0
-        for wording, weight in zip(
-            self.wording_terms[position], self.wording_weights[position], strict=True
-        ):
-            shared = terms & wording
-            if shared and total + weight:
-                best = max(best, 2 * self.weight(shared) / (total + weight))
-        return best
+        return float(self.signals(terms).wording[position])
 
     def wording_order(self, text: str, position: int) -> float:
         """Best word-order-insensitive similarity to one of the entry's wordings, in [0, 1]."""

@@ -286,6 +286,13 @@ _AGE_WHEN = frozenset({"when", "since", "till", "until"})
 _AGE_SUBJECTS = frozenset({"i", "he", "she", "we", "they", "you"})
 _WAS_WORDS = frozenset({"was", "were"})
 MIN_AGE, MAX_AGE = 1, 110
+# "had a stroke at 35": "had" this many words before "at" and an age of at least this.
+HAD_AT_REACH = 5
+MIN_HAD_AGE = 13
+_CLOCK_WORDS = frozenset(
+    "am pm oclock : o clock ish mg mgs bpm % percent degrees weeks wks week wk minutes mins "
+    "min months month mo mos days day hours hour hrs hr seconds secs".split()
+)
 # Who states an age now ("im 30 now", "shes 12 now").
 _NOW_AGE_SUBJECTS = frozenset({"im", "am", "shes", "hes", "is", "theyre", "were", "youre"})
 # A count between one of these and a container is the container's size ("my 60 tablet bottle").
@@ -523,6 +530,8 @@ class Triage:
                     found_here = [_unless_normal(m, tokens, numbers) for m in found_here]
                 if concept == "slow-pulse" and found_here and self._athletic(matches):
                     found_here = [m for m in found_here if numeric_value(m) < ORDINARY_SLOW_PULSE]
+                if concept == "low-bp-reading" and found_here and self._usual_low(matches):
+                    found_here = [m for m in found_here if numeric_value(m) < ORDINARY_LOW_SYSTOLIC]
                 if concept == "fast-pulse" and found_here and self._exercising(matches):
                     found_here = []
                 if concept == "double-dose" and _small_stated_dose(tokens, numbers):
@@ -533,6 +542,14 @@ class Triage:
         # Where the message tells of the past ("years ago", "in 2015"): an acute event told
         # near one is history, unless the message also says it is happening now.
         past: list[tuple[int, int]] = []
+        # A sign said to go on ("racing and wont stop") is now, even beside a past phrase in
+        # another clause ("..., doctor said its fine last year"): history stops at its clause.
+        ongoing = [
+            m.start
+            for concept in ("not-settling", "ongoing-now")
+            for m in matches(concept)
+            if not m.negated
+        ]
         if not _present(matches("happening-now")):
             # "ive been on omeprazole for years" tells how long a medicine was taken, not
             # when the event happened: a cue just after a taking phrase is not history.
@@ -547,16 +564,23 @@ class Triage:
             cues += [(p, p) for p in _past_years(tokens, numbers)]
             cues += [(p, p) for p in _past_ages(tokens, numbers)]
             cues += [(p, p) for p in _past_at_ages(tokens, numbers)]
-            past = _history_windows(tokens, cues)
+            cues += [(p, p) for p in _had_at_ages(tokens, numbers)]
+            past = _history_windows(tokens, cues, ongoing)
             # "it stopped after a minute": over, but only what was told before it.
             past += [
                 (first, m.end)
                 for m in matches("resolved")
                 if not m.negated and not _denied_before(tokens, m.start)
-                for first, _ in _history_windows(tokens, [(m.start, m.end)])
+                for first, _ in _history_windows(tokens, [(m.start, m.end)], ongoing)
             ]
         fiction = _clause_windows(
             tokens, [(m.start, m.end) for m in matches("fiction") if not m.negated]
+        )
+        # A news story or a clinician's caseload ("on the news a man collapsed", "we see a
+        # lot of patients collapse") tells of other people's events, not one now; never for
+        # the flags that always alarm.
+        reported = _clause_windows(
+            tokens, [(m.start, m.end) for m in matches("others-report") if not m.negated]
         )
         # Someone qualified checked and said all is well: an ingestion anywhere near it is
         # settled; any other sign told before it is too, unless the message goes on to say
@@ -579,7 +603,7 @@ class Triage:
                     for t in tokens[by.end : said.start]
                 )
             ]
-            checked = _history_windows(tokens, checks)
+            checked = _history_windows(tokens, checks, ongoing)
             worse = [m.start for m in matches("worsening") if not m.negated]
             checked_before = [
                 (first, end)
@@ -593,6 +617,7 @@ class Triage:
             history = [
                 *(past if flag.acute else []),
                 *fiction,
+                *(reported if flag.id not in ALWAYS_ALARM else []),
                 *(checked if flag.id in CHECKED_FLAGS else []),
                 *(checked_before if flag.acute else []),
             ]
@@ -747,6 +772,14 @@ class Triage:
         """A slow pulse in a trained athlete, in sleep, or one a doctor has checked, is
         ordinary when the message names no symptom with it ("44 at night, I'm a cyclist")."""
         if not _present(matches("ordinary-slow-pulse")):
+            return False
+        return not any(_present(matches(concept)) for concept in _SLOW_PULSE_SYMPTOMS)
+
+    def _usual_low(self, matches: Callable[[str], list[Match]]) -> bool:
+        """A top number in the 80s is ordinary for a trained athlete or someone whose
+        pressure always runs that low, when the message names no symptom with it ("88/58,
+        I'm a marathoner and it's always like that")."""
+        if not _present(matches("ordinary-low-bp")):
             return False
         return not any(_present(matches(concept)) for concept in _SLOW_PULSE_SYMPTOMS)
 
@@ -1074,10 +1107,11 @@ def _about_a_thing(
 
 
 def _history_windows(
-    tokens: Sequence[_Token], cues: Sequence[tuple[int, int]]
+    tokens: Sequence[_Token], cues: Sequence[tuple[int, int]], ongoing: Sequence[int] = ()
 ) -> list[tuple[int, int]]:
     """The words each remote-past cue tells as past: HISTORY_REACH words either side, in its
-    own sentence, or also the sentence before when the cue stands alone ("Never since.")."""
+    own sentence, or also the sentence before when the cue stands alone ("Never since."),
+    but never into another clause that says the sign goes on (`ongoing`: "wont stop")."""
     sentences: list[tuple[int, int]] = []
     start = 0
     for position, token in enumerate(tokens):
@@ -1093,11 +1127,36 @@ def _history_windows(
         if k > 0 and words <= cue_end - cue_start + 1 + FRAGMENT_WORDS:
             first = sentences[k - 1][0]
         end = min(last, cue_end + HISTORY_REACH)
-        # "had a dvt last year and now my calf is swollen": "now" after the cue starts the
-        # present, so the past ends before it.
-        end = next((i - 1 for i in range(cue_end + 1, end + 1) if tokens[i].text == "now"), end)
-        windows.append((max(first, cue_start - HISTORY_REACH), end))
+        # "had a dvt last year and now my calf is swollen": "now" (or "just") after the cue
+        # starts the present, so the past ends before it.
+        end = next(
+            (i - 1 for i in range(cue_end + 1, end + 1) if tokens[i].text in _PRESENT_STARTS), end
+        )
+        first = max(first, cue_start - HISTORY_REACH)
+        for position in ongoing:
+            low, high = _clause_of(tokens, position)
+            if high < cue_start:
+                first = max(first, high + 1)
+            elif low > cue_end:
+                end = min(end, low - 1)
+        windows.append((first, end))
     return windows
+
+
+# Words after a past phrase that start the present ("... years sober, but i just took"):
+# the past ends before them.
+_PRESENT_STARTS = frozenset({"now", "just"})
+
+
+def _clause_of(tokens: Sequence[_Token], position: int) -> tuple[int, int]:
+    """The first and last word of the clause (between breaks) holding `position`."""
+    low = position
+    while low > 0 and not tokens[low - 1].is_break:
+        low -= 1
+    high = position
+    while high < len(tokens) - 1 and not tokens[high + 1].is_break:
+        high += 1
+    return low, high
 
 
 def _past_years(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> list[int]:
@@ -1143,6 +1202,21 @@ def _past_at_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]
         and tokens[position - 1].text in {"at", "aged", "age"}
         and MIN_AGE <= value <= MAX_AGE
         and any(now > value for now in now_ages)
+    ]
+
+
+def _had_at_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> list[int]:
+    """ "my cousin had a stroke at 35": an age at which someone had an event, told with
+    "had" just before it, is history; a clock time ("at 5 pm", "at 10:30") is not an age."""
+    return [
+        position
+        for position, value in numbers
+        if position >= 1
+        and tokens[position - 1].text == "at"
+        and "had" in {t.text for t in tokens[max(0, position - HAD_AT_REACH) : position]}
+        and MIN_HAD_AGE <= value <= MAX_AGE
+        and value == int(value)
+        and (position + 1 >= len(tokens) or tokens[position + 1].text not in _CLOCK_WORDS)
     ]
 
 
@@ -1274,6 +1348,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
                 after[:1] == ["of"] and not _PEOPLE.intersection(after[1:2])  # not "six of us"
             )
         )
+        if before[-1:] == ["top"]:
+            return False  # "top 5 magnesium foods": a ranking, not a count taken
         dose_number = before[-1:] == ["dose"]  # "on dose 9 today"
         named = (
             bool(_SUPPLEMENT_WORDS.intersection(after[:1]))
@@ -1326,10 +1402,16 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             return False  # "temperature 36.6, pulse 70": the number is the temperature
         if not MIN_PULSE <= value <= MAX_PULSE or _NOT_BEATS.intersection(after[:1]):
             return False
+        if after[:1] in (["beats"], ["bpm"]) and _COMPARED.intersection(after[1:2]):
+            return False  # "20 beats higher in hot weather": a difference, not a pulse
+        if _pulse_normal_on_recheck(tokens, position):
+            return False  # "watch says 130, but my manual pulse is 72": the device's error
         return value < SLOW_PULSE if concept == "slow-pulse" else value > FAST_PULSE
     if concept in {"low-bp-reading", "high-bp-reading"}:
         if before[-1:] in (["/"], ["over"]):
             return False  # the bottom number of a reading
+        if _NOT_PRESSURE_UNITS.intersection(after[:1]):
+            return False  # "88 bpm" is a pulse, "180 mg/dl" a blood sugar: no pressure
         if before[-1:] == ["on"] and _number(before[-2] if len(before) > 1 else "") is not None:
             return False  # "70 on 40": the bottom number, in words some people use
         # "it was like 70 systolic": the blood-pressure word can follow the number.
@@ -1366,6 +1448,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         in_range = MIN_SATS <= value < LOW_SATS
         if _sats_normal_on_recheck(tokens, position):
             return False  # "89 with cold hands, retested and it was 98": the probe's error
+        if following in {"bpm", "beats"}:
+            return False  # "96 spo2 and 84 bpm": the number with "bpm" is the pulse
         if _pulse_on_the_device(tokens, position, before, following):
             return False  # "her pulse on the oximeter reads 72": the pulse, not the oxygen
         if before[-1:] and before[-1] in _PULSE_LABELS and following not in _SATS_WORDS:
@@ -1433,10 +1517,24 @@ def _sats_normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
     recheck = False
     for later in range(position + 1, len(tokens)):
         text = tokens[later].text
-        recheck = recheck or text in _RECHECK_WORDS
+        recheck = recheck or text in _SATS_RECHECK_WORDS
         value = _number(text)
         if recheck and value is not None and MIN_SATS <= value <= MAX_SATS:
             return value >= NORMAL_SATS
+    return False
+
+
+def _pulse_normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
+    """Is the pulse at `position` followed by a recheck word and then a normal pulse ("130
+    on the watch, but my manual pulse is 72")? A reading a normal recheck replaces is the
+    device's error; the recheck must name itself ("manual", "retook", "again")."""
+    recheck = False
+    for later in range(position + 1, len(tokens)):
+        text = tokens[later].text
+        recheck = recheck or text in _PULSE_RECHECK_WORDS
+        value = _number(text)
+        if recheck and value is not None and MIN_PULSE <= value <= MAX_PULSE:
+            return SLOW_PULSE <= value <= FAST_PULSE
     return False
 
 
@@ -1481,6 +1579,16 @@ _TAKE_WORDS = frozenset(
 _RECHECK_WORDS = frozenset(
     "next again second repeat repeated recheck rechecked retook retested redid remeasured".split()
 )
+# Warming cold fingers before an oxygen reading is a recheck too ("warmed them, 97 now").
+_SATS_RECHECK_WORDS = _RECHECK_WORDS | frozenset("warmed warming rewarmed".split())
+# A pulse taken again by hand or on a second go ("my manual pulse is 72").
+_PULSE_RECHECK_WORDS = _RECHECK_WORDS | frozenset("manual manually counted".split())
+# Words after "beats" that make a number a difference ("20 beats higher"), not a pulse.
+_COMPARED = frozenset("higher lower more less faster slower above below".split())
+# Units that make a number no blood pressure: a pulse ("88 bpm") or a blood sugar.
+_NOT_PRESSURE_UNITS = frozenset("bpm beats mg mgdl mmol".split())
+# A low top number this high, in a trained athlete with no symptom, is their normal.
+ORDINARY_LOW_SYSTOLIC = 80
 _MG_UNITS = frozenset("mg mgs milligrams".split())
 _STRENGTH_UNITS = frozenset("mg mgs milligrams mcg ug g grams ml iu".split())
 _MONTHS = frozenset({"month", "months", "mo", "mth", "mths", "mos"})

@@ -534,6 +534,9 @@ class Triage:
                     found_here = [m for m in found_here if numeric_value(m) < ORDINARY_LOW_SYSTOLIC]
                 if concept == "fast-pulse" and found_here and self._exercising(matches):
                     found_here = []
+                if concept == "rhythm-problem" and found_here and self._hard_effort(matches):
+                    # "heart pounding up the hill": a strong, even beat in hard effort
+                    found_here = [m for m in found_here if _UNEVEN.intersection(m.words.split())]
                 if concept == "double-dose" and _small_stated_dose(tokens, numbers):
                     found_here = []
                 cache[concept] = found_here
@@ -795,6 +798,15 @@ class Triage:
             if not m.negated
         )
         return not uneven and not any(_present(matches(concept)) for concept in symptoms)
+
+    def _hard_effort(self, matches: Callable[[str], list[Match]]) -> bool:
+        """A heart felt beating hard in hard exercise ("pounding up the hill") is ordinary
+        when the message names no symptom with it and does not say it is not settling; an
+        uneven beat is still a sign (checked by the caller, word by word)."""
+        if not _present(matches("exercise-peak")) or matches("not-settling"):
+            return False
+        symptoms = (*_SLOW_PULSE_SYMPTOMS, "heart-condition-word")
+        return not any(_present(matches(concept)) for concept in symptoms)
 
     def _respaced(self, tokens: Sequence[_Token], same: dict[str, frozenset[str]]) -> list[_Token]:
         """Words typed in a hurry: letters held down ("chesssst") read as the word, and words

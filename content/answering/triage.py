@@ -72,8 +72,20 @@ _SENTENCE_ENDS = frozenset(".!?")
 # of someone else's emergency: a sign this many words from a `fiction` cue, in its clause
 # (between commas, full stops or "but"), is not happening to anyone now.
 FICTION_REACH = 12
+# A story's or a drill's signs are often listed ("we ran the usual scenarios, choking,
+# bleeding, a collapse, a seizure"): its window goes on over the short items of a list after
+# its clause, each of at most this many words, up to the first longer item or full stop, or
+# one that names the writer's own people or the present.
+LIST_ITEM_WORDS = 6
+_REAL_NOW = frozenset("now just actually really real my me i im our we".split())
 # A flag's sign this many words from one of its `ordinary_near` concepts is ordinary.
 ORDINARY_REACH = 4
+# Ordinary causes told after the sign they explain ("cant lift my arms to wash my hair after
+# shoulder day") reach back across their clause, up to this many words, and no further than a
+# comma, full stop or "but". Forward they keep ORDINARY_REACH: "after the race and now I
+# cannot move them" tells of something new after the cause.
+CLAUSE_ORDINARY = frozenset({"exertion-cause", "posture-cause"})
+CLAUSE_ORDINARY_REACH = 12
 # A duration this many words after a taking phrase ("been on omeprazole for years") says how
 # long a medicine was taken, so it does not tell an event as past.
 TAKING_REACH = 3
@@ -285,6 +297,9 @@ LAST_PAST_YEAR = 2029
 _AGE_WHEN = frozenset({"when", "since", "till", "until"})
 _AGE_SUBJECTS = frozenset({"i", "he", "she", "we", "they", "you"})
 _WAS_WORDS = frozenset({"was", "were"})
+_POSSESSIVES = frozenset({"my", "our", "his", "her", "their", "your"})
+# "when my little brother was 5": a possessive and at most two more words name who.
+AGE_SUBJECT_WORDS = 3
 MIN_AGE, MAX_AGE = 1, 110
 # "had a stroke at 35": "had" this many words before "at" and an age of at least this.
 HAD_AT_REACH = 5
@@ -306,6 +321,27 @@ _CONTAINERS = frozenset(
 CHECKED_FLAGS = frozenset({"child-ingestion", "overdose"})
 # The fine-word this many words after the one who checked ("poison control said that's fine").
 CHECKED_REACH = 8
+# A visit to care told as past ("went to urgent care with a racing heart") and its normal
+# result told just after, in the same sentence or the next ("They did an ECG, all normal"):
+# the result this many words after the visit, with at most this many full stops between.
+VISIT_REACH = 30
+VISIT_SENTENCES = 1
+# Signs of too much magnesium (reference section 8: weakness, drowsiness, slow breathing,
+# heart trouble, low blood pressure): told with a magnesium laxative or antacid taken day
+# after day, they raise the overdose flag too, whose advice is to stop the product.
+EXCESS_SIGN_FLAGS = frozenset(
+    {
+        "paralysis-sudden-weakness",
+        "confusion-drowsiness",
+        "trouble-breathing",
+        "abnormal-heartbeat",
+        "low-blood-pressure",
+        "unresponsive",
+    }
+)
+# The regular use and the product this many words apart ("taking milk of magnesia 3 times a
+# day for two weeks").
+REGULAR_USE_REACH = 10
 # Words typed without spaces ("myheartisracing"): split into at most this many known words.
 MAX_RUN_PARTS = 6
 MIN_RUN_LENGTH = 7
@@ -539,6 +575,10 @@ class Triage:
                     found_here = [m for m in found_here if _UNEVEN.intersection(m.words.split())]
                 if concept == "double-dose" and _small_stated_dose(tokens, numbers):
                     found_here = []
+                if concept == "cant-move" and found_here and self._tired_limbs(matches):
+                    # "legs like lead" at the end of a night shift: tired, not paralysed
+                    heavy = [m for m in matches("heavy-limbs") if not m.negated]
+                    found_here = [m for m in found_here if not _overlaps_any(m, heavy)]
                 cache[concept] = found_here
             return cache[concept]
 
@@ -576,8 +616,11 @@ class Triage:
                 if not m.negated and not _denied_before(tokens, m.start)
                 for first, _ in _history_windows(tokens, [(m.start, m.end)], ongoing)
             ]
-        fiction = _clause_windows(
-            tokens, [(m.start, m.end) for m in matches("fiction") if not m.negated]
+        fiction = _list_windows(
+            tokens,
+            _clause_windows(
+                tokens, [(m.start, m.end) for m in matches("fiction") if not m.negated]
+            ),
         )
         # A news story or a clinician's caseload ("on the news a man collapsed", "we see a
         # lot of patients collapse") tells of other people's events, not one now; never for
@@ -595,9 +638,10 @@ class Triage:
             # a full stop; a bare "fine" or "ok" may not (", ok so now ...").
             verdicts = [(m, False) for m in matches("said-fine") if not m.negated]
             verdicts += [(m, True) for m in matches("results-normal") if not m.negated]
+            visits = [m for m in matches("care-visit") if not m.negated]
             checks = [
                 (by.start, said.end)
-                for by in matches("checked-by")
+                for by in (*matches("checked-by"), *visits)
                 if not by.negated
                 for said, past_commas in verdicts
                 if 0 < said.start - by.end <= CHECKED_REACH
@@ -606,6 +650,7 @@ class Triage:
                     for t in tokens[by.end : said.start]
                 )
             ]
+            checks += _visits_settled(tokens, visits, checks, [m for m, _ in verdicts])
             checked = _history_windows(tokens, checks, ongoing)
             worse = [m.start for m in matches("worsening") if not m.negated]
             checked_before = [
@@ -622,18 +667,20 @@ class Triage:
                 *fiction,
                 *(reported if flag.id not in ALWAYS_ALARM else []),
                 *(checked if flag.id in CHECKED_FLAGS else []),
-                *(checked_before if flag.acute else []),
             ]
+            # What a check settled it settles whole: "went to the GP with a swollen calf, they
+            # said it was fine, but it's red and hot" is a new sign with the calf told before.
+            settled = checked_before if flag.acute else []
             # An ordinary cause does not excuse a sign the message says is not settling
             # ("gasping for air after my run and it's not settling after 30 min").
             collapsed = any(f.flag.id == _NO_ORDINARY_WITH.get(flag.id) for f in findings)
             ordinary = [
-                (m.start - ORDINARY_REACH, m.end + ORDINARY_REACH)
+                _ordinary_span(tokens, m)
                 for concept in flag.ordinary_near
                 for m in matches(concept)
                 if not m.negated and not persisting and not collapsed
             ]
-            quiet[flag.id] = [*history, *ordinary]
+            quiet[flag.id] = [*history, *settled, *ordinary]
             for rule in flag.when:
                 options: list[list[Match]] = []
                 for concept in rule:  # stop at the first concept the message lacks
@@ -641,11 +688,12 @@ class Triage:
                         break
                     options.append(found_here)
                 else:
-                    evidence = _satisfied(rule, options, flag.within, history, ordinary)
+                    evidence = _satisfied(rule, options, flag.within, history, ordinary, settled)
                     if evidence is None:
                         continue
                     findings.append(Finding(flag, rule, evidence))
                     break
+        findings += self._regular_use_excess(findings, matches, quiet.get("overdose", []))
         if findings and self._model is not None:
             softened = self._softened(text, findings, words, matches)
             if softened:
@@ -700,7 +748,11 @@ class Triage:
         if flag.id == "abnormal-heartbeat" and self._exercising(matches):
             return []  # "180 on my run, back to 90 in minutes": a pulse the rules call ordinary
         needs = _MODEL_NEEDS.get(flag.id)
-        if needs is not None and not any(_present(matches(concept)) for concept in needs):
+        # What the guess needs must count as a rule's would: a product named only in a
+        # story told as past ("his friend licked some epsom salt once") is no need met.
+        if needs is not None and not any(
+            _present(_outside(matches(concept), quiet[flag.id])) for concept in needs
+        ):
             return []  # a child who ate food, dizziness on standing: nothing to guess at
         if not all(_present(matches(concept)) for concept in self._shared.get(flag.id, ())):
             return []
@@ -770,6 +822,49 @@ class Triage:
             return ()
         calm = self._model.calm_probability(text)
         return tuple(findings) if calm > self._model.calm_threshold else ()
+
+    def _regular_use_excess(
+        self,
+        findings: Sequence[Finding],
+        matches: Callable[[str], list[Match]],
+        quiet: Sequence[tuple[int, int]],
+    ) -> list[Finding]:
+        """The overdose flag, when a sign of too much magnesium fired and the message tells of
+        a magnesium laxative or antacid taken day after day ("dad has been taking milk of
+        magnesia 3 times a day for two weeks and now he's very weak"): magnesium builds up,
+        and the overdose advice (stop the product, poison control) is the one that helps.
+        Nothing when the overdose flag fired already or the use is told as past or ordinary."""
+        overdose = self._by_id.get("overdose")
+        if overdose is None or any(f.flag.id == "overdose" for f in findings):
+            return []
+        signs = [f for f in findings if f.flag.id in EXCESS_SIGN_FLAGS]
+        if not signs:
+            return []
+
+        uses = [m for m in _outside(matches("ongoing-use"), quiet) if not m.negated]
+        products = [m for m in _outside(matches("magnesium-laxative"), quiet) if not m.negated]
+        pair = next(
+            (
+                (use, product)
+                for use in uses
+                for product in products
+                if abs(use.start - product.start) <= REGULAR_USE_REACH
+            ),
+            None,
+        )
+        if pair is None:
+            return []
+        use, product = pair
+        rule = ("ongoing-use", "magnesium-laxative", signs[0].flag.id)
+        return [Finding(overdose, rule, (use.words, product.words, signs[0].evidence[0]))]
+
+    def _tired_limbs(self, matches: Callable[[str], list[Match]]) -> bool:
+        """Does the message name hard work or exercise anywhere ("on nights stacking
+        shelves", "a long day at the crag") and not say a sign is not settling? Then limbs
+        heavy as lead or concrete are tired muscles; an inability ("can't stand") still counts."""
+        if _present(matches("not-settling")) or _present(matches("faint")):
+            return False
+        return _present(matches("exertion-cause")) or _present(matches("exertion-setting"))
 
     def _athletic(self, matches: Callable[[str], list[Match]]) -> bool:
         """A slow pulse in a trained athlete, in sleep, or one a doctor has checked, is
@@ -1080,6 +1175,71 @@ def _clause_windows(
     return windows
 
 
+def _outside(matches: Sequence[Match], windows: Sequence[tuple[int, int]]) -> list[Match]:
+    """The matches that overlap none of the windows."""
+    return [m for m in matches if not any(s <= m.end and m.start <= e for s, e in windows)]
+
+
+def _overlaps_any(match: Match, others: Sequence[Match]) -> bool:
+    return any(o.start <= match.end and match.start <= o.end for o in others)
+
+
+def _ordinary_span(tokens: Sequence[_Token], match: Match) -> tuple[int, int]:
+    """The words an ordinary cause excuses: ORDINARY_REACH words either side, and for a
+    cause told after its sign (CLAUSE_ORDINARY) its clause before it, up to
+    CLAUSE_ORDINARY_REACH words, but not past a word that starts the present ("now")."""
+    low, high = match.start - ORDINARY_REACH, match.end + ORDINARY_REACH
+    if match.concept in CLAUSE_ORDINARY:
+        first, _ = _clause_of(tokens, match.start)
+        first = max(first, match.start - CLAUSE_ORDINARY_REACH)
+        present = [p for p in range(first, match.start) if tokens[p].text in _PRESENT_STARTS]
+        low = min(low, max([first, *(p + 1 for p in present)]))
+    return low, high
+
+
+def _visits_settled(
+    tokens: Sequence[_Token],
+    visits: Sequence[Match],
+    checks: Sequence[tuple[int, int]],
+    verdicts: Sequence[Match],
+) -> list[tuple[int, int]]:
+    """Past visits to care settled by a verdict told after them, in their sentence or the
+    next ("went to urgent care last month with a racing heart. They did an ECG, said it was
+    fine"): each as (visit start, verdict end). The verdict is a qualified check ("the ECG
+    was normal") or a fine-word or normal result on its own ("urine normal")."""
+    ends = [end for _, end in checks] + [m.end for m in verdicts]
+    settled = []
+    for visit in visits:
+        after = sorted(
+            end
+            for end in ends
+            if 0 < end - visit.end <= VISIT_REACH
+            and sum(t.text in _SENTENCE_ENDS for t in tokens[visit.end : end]) <= VISIT_SENTENCES
+        )
+        if after:
+            settled.append((visit.start, after[0]))
+    return settled
+
+
+def _list_windows(
+    tokens: Sequence[_Token], windows: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Each window, carried on over the short comma-separated items that follow it ("...
+    the usual scenarios, choking, bleeding, someone not breathing, a seizure")."""
+    carried = []
+    for first, last in windows:
+        while last + 1 < len(tokens) and tokens[last + 1].text == ",":
+            _, item_end = _clause_of(tokens, last + 2) if last + 2 < len(tokens) else (0, -1)
+            item = tokens[last + 2 : item_end + 1]
+            if not item or len(item) > LIST_ITEM_WORDS or tokens[last + 2].is_break:
+                break
+            if _REAL_NOW.intersection(t.text for t in item):
+                break  # "..., my dad just collapsed": someone real, now
+            last = item_end
+        carried.append((first, last))
+    return carried
+
+
 def _unless_normal(
     match: Match, tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]
 ) -> Match:
@@ -1185,16 +1345,33 @@ def _past_years(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) 
 
 def _past_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> list[int]:
     """Where the message places an event at an age someone was ("when i was 14", "when
-    she was 3"): an age told in the past tense is history, not now."""
+    she was 3", "when my daughter was 2"): an age told in the past tense is history, not
+    now."""
     return [
         position
         for position, value in numbers
         if position >= 3
         and MIN_AGE <= value <= MAX_AGE
         and tokens[position - 1].text in _WAS_WORDS
-        and tokens[position - 2].text in _AGE_SUBJECTS
-        and tokens[position - 3].text in _AGE_WHEN
+        and _age_subject(tokens, position - 1)
     ]
+
+
+def _age_subject(tokens: Sequence[_Token], was: int) -> bool:
+    """Is "was" at `was` told of someone just after "when" or "since": a pronoun ("when she
+    was") or a possessive and a noun or two ("when my daughter was", "since our little boy
+    was")?"""
+    for size in range(1, AGE_SUBJECT_WORDS + 1):
+        start = was - size
+        if start < 1 or tokens[start - 1].text not in _AGE_WHEN:
+            continue
+        subject = tokens[start:was]
+        if any(t.is_break for t in subject):
+            return False
+        first = subject[0].text
+        if (size == 1 and first in _AGE_SUBJECTS) or (size > 1 and first in _POSSESSIVES):
+            return True
+    return False
 
 
 def _past_at_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -> list[int]:
@@ -1242,11 +1419,13 @@ def _satisfied(
     within: int | None,
     history: Sequence[tuple[int, int]] = (),
     ordinary: Sequence[tuple[int, int]] = (),
+    settled: Sequence[tuple[int, int]] = (),
 ) -> tuple[str, ...] | None:
     """The matched words of one combination that satisfies `rule`, or None.
 
     A combination that overlaps a `history` window is told as past; one that overlaps an
-    `ordinary` span (already widened by its reach) is ordinary.
+    `ordinary` span (already widened by its reach) is ordinary; one that lies wholly inside
+    a `settled` window (told before a check said all was well) was settled by the check.
     """
     live = [[m for m in found if not m.negated] for found in options]
     if not all(live):
@@ -1256,9 +1435,13 @@ def _satisfied(
             continue  # one word cannot stand for two concepts ("twitching all over")
         low = min(m.start for m in combination)
         high = max(m.end for m in combination)
-        if within is not None and high - low > within:
+        # A rule of one concept has no distance to keep: a long term ("lungs feel like they
+        # wont fill") is not too spread out for its own window.
+        if within is not None and len(combination) > 1 and high - low > within:
             continue
         if any(s <= high and low <= e for s, e in (*history, *ordinary)):
+            continue
+        if any(s <= low and high <= e for s, e in settled):
             continue
         return tuple(m.words for m in combination)
     return None

@@ -40,7 +40,9 @@ MAX_FALSE_ALARMS = 0.02
 # thirty-third and thirty-fourth writers' batches (2026-11-30): tuning recall joined at
 # 99.94 % (5202/5205) and measures 100 % (5205/5205; the floor allows 5204). Kept at 0.9997
 # with the forty-fifth to forty-eighth writers' batches (2026-12-01): tuning recall joined at
-# 99.93 % (6064/6068) and measures 100 % (6068/6068; the floor allows 6067).
+# 99.93 % (6064/6068) and measures 100 % (6068/6068; the floor allows 6067). Kept at 0.9997
+# with the forty-ninth to fifty-second writers' batches (2026-12-01): tuning recall joined at
+# 99.97 % (6228/6230) and measures 100 % (6230/6230; the floor allows 6229).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -68,7 +70,9 @@ FLOOR_TUNING_RECALL = 0.9997
 # recall joined at 97.6 % (2058/2109) and measures 97.7 % (2060/2109; the floor allows 2060).
 # 0.9784 with the forty-fifth to forty-eighth writers' batches (2026-12-01): held-out recall
 # joined and measures 97.8 % (2361/2413; the floor allows no miss more).
-FLOOR_HOLDOUT_RECALL = 0.9784
+# 0.9795 with the forty-ninth to fifty-second writers' batches (2026-12-01): held-out recall
+# joined at 97.9 % (2437/2489) and measures 97.95 % (2438/2489; the floor allows no miss more).
+FLOOR_HOLDOUT_RECALL = 0.9795
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -124,7 +128,11 @@ FLOOR_HOLDOUT_RECALL = 0.9784
 # 0.0080 with the forty-fifth to forty-eighth writers' batches (2026-12-01): the whole set
 # joined at 1.1 % (143/12659) and now measures 0.80 % (101/12659; the floor allows 101),
 # tuning 0.1 % (9/8922).
-FLOOR_FALSE_ALARMS = 0.0080
+# RAISED to 0.0084 with the forty-ninth to fifty-second writers' batches (2026-12-01): their
+# blind held-out calm messages joined (the holdout's false alarms went from 92 to 104); the
+# whole set joined at 1.0 % (142/14224) and now measures 0.84 % (119/14224; the floor allows
+# 119), tuning 0.2 % (16/10017).
+FLOOR_FALSE_ALARMS = 0.0084
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -182,7 +190,10 @@ FLOOR_FALSE_ALARMS = 0.0080
 # 0.0247 with the forty-fifth to forty-eighth writers' batches (2026-12-01): the whole
 # holdout measured 2.6 % (98/3737) when they joined and now measures 2.5 % (92/3737; the
 # floor allows 92).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0247
+# 0.0245 with the forty-ninth to fifty-second writers' batches (2026-12-01): the whole
+# holdout measured 2.47 % (104/4207) when they joined and now measures 2.45 % (103/4207; the
+# floor allows 103).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0245
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,8 @@ _OTHER_LABELS = _TEMPERATURE_WORDS.union(_OTHER_MEASURES).union(
 )
 # A number right after a pulse word ("oxygen sat 97 pulse 65") is the pulse, not oxygen.
 _PULSE_LABELS = frozenset("pulse bpm hr heartrate rate beats".split())
+# A number just after a word of music ("metronome at 180bpm", "a tempo of 140") is a tempo.
+_TEMPO_WORDS = frozenset("metronome tempo song songs track tracks playlist".split())
 _REPEATS = re.compile(r"(.)\1+")
 # "b.p." and "a.m." are one word: "b.p. is really low" reads as "bp is really low".
 _DOTTED = re.compile(r"\b([^\W\d_])\.([^\W\d_])\b\.?")
@@ -1595,6 +1597,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             return False  # a fast pulse during exercise is expected
         if before[-1:] and before[-1] in _OTHER_LABELS:
             return False  # "temperature 36.6, pulse 70": the number is the temperature
+        if _TEMPO_WORDS.intersection(before[-3:]):
+            return False  # "metronome at 180bpm": a tempo of music, not a heartbeat
         if not MIN_PULSE <= value <= MAX_PULSE or _NOT_BEATS.intersection(after[:1]):
             return False
         if after[:1] in (["beats"], ["bpm"]) and _COMPARED.intersection(after[1:2]):
@@ -1611,6 +1615,12 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             return False  # "70 on 40": the bottom number, in words some people use
         # "it was like 70 systolic": the blood-pressure word can follow the number.
         near_bp = bool(_BP_WORDS.intersection(before)) or after[:1] == ["systolic"]
+        if near_bp and not reading and _BP_WORDS.intersection(before) == {"reading"}:
+            # "a high HR alert ... reading back to 58": a device's reading of a pulse named
+            # before it in its sentence is the pulse, unless a blood-pressure word is too.
+            ends = [i for i in range(position) if tokens[i].text in _SENTENCE_ENDS]
+            sentence = {t.text for t in tokens[(ends[-1] + 1 if ends else 0) : position]}
+            near_bp = not (_PULSE_LABELS & sentence) or bool((_BP_WORDS - {"reading"}) & sentence)
         if not reading and _following_on(tokens, position):
             # "pressure of my father is 70 on 40": a reading only near a blood-pressure word.
             preceding = {t.text for t in tokens[max(0, position - 8) : position]}

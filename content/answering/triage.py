@@ -1705,42 +1705,44 @@ def _normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
     """Is the reading at `position` followed by a recheck word and then a normal reading
     ("85/55, rechecked and it was 118/76")? A low reading a normal recheck replaces is a
     cuff's error; a low reading after a normal one still counts."""
+    value = _recheck(tokens, position, _RECHECK_WORDS, lambda at, _: _reading_after(tokens, at))
+    return value is not None and LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
+
+
+def _recheck(
+    tokens: Sequence[_Token],
+    position: int,
+    recheck_words: frozenset[str],
+    is_reading: Callable[[int, float], bool],
+) -> float | None:
+    """The first reading (`is_reading` of its position and value) after `position` that
+    comes after one of `recheck_words`, if any: the measurement that replaces the first."""
     recheck = False
     for later in range(position + 1, len(tokens)):
         text = tokens[later].text
-        recheck = recheck or text in _RECHECK_WORDS
+        recheck = recheck or text in recheck_words
         value = _number(text)
-        if recheck and value is not None and _reading_after(tokens, later):
-            return LOW_SYSTOLIC <= value < HIGH_SYSTOLIC
-    return False
+        if recheck and value is not None and is_reading(later, value):
+            return value
+    return None
 
 
 def _sats_normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
     """Is the oxygen reading at `position` followed by a recheck word and then a normal one
     ("89, retested with warm hands: 98")? A low reading a normal recheck replaces is the
     probe's error (cold fingers, nail polish)."""
-    recheck = False
-    for later in range(position + 1, len(tokens)):
-        text = tokens[later].text
-        recheck = recheck or text in _SATS_RECHECK_WORDS
-        value = _number(text)
-        if recheck and value is not None and MIN_SATS <= value <= MAX_SATS:
-            return value >= NORMAL_SATS
-    return False
+    value = _recheck(tokens, position, _SATS_RECHECK_WORDS, lambda _, v: MIN_SATS <= v <= MAX_SATS)
+    return value is not None and value >= NORMAL_SATS
 
 
 def _pulse_normal_on_recheck(tokens: Sequence[_Token], position: int) -> bool:
     """Is the pulse at `position` followed by a recheck word and then a normal pulse ("130
     on the watch, but my manual pulse is 72")? A reading a normal recheck replaces is the
     device's error; the recheck must name itself ("manual", "retook", "again")."""
-    recheck = False
-    for later in range(position + 1, len(tokens)):
-        text = tokens[later].text
-        recheck = recheck or text in _PULSE_RECHECK_WORDS
-        value = _number(text)
-        if recheck and value is not None and MIN_PULSE <= value <= MAX_PULSE:
-            return SLOW_PULSE <= value <= FAST_PULSE
-    return False
+    value = _recheck(
+        tokens, position, _PULSE_RECHECK_WORDS, lambda _, v: MIN_PULSE <= v <= MAX_PULSE
+    )
+    return value is not None and SLOW_PULSE <= value <= FAST_PULSE
 
 
 def _following_on(tokens: Sequence[_Token], position: int) -> bool:

@@ -47,6 +47,8 @@ SYNONYM_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "knots",
             "knotted",
         ),
+        # "Being dehydrated" is the FAQ's "dehydration".
+        "dehydration": ("dehydrated", "dehydrate", "dehidrated", "dehydration's"),
         # An eyelid that "jumps" or "flickers" is the same twitch.
         "twitch": (
             "eye jumping",

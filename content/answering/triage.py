@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -542,11 +542,18 @@ class Triage:
         same |= self._word_matches([word for word in words if word not in same])
         found, excepted = self._scan(tokens, same)
         # "never mind my chest is hurting" denies nothing: an excepted negation is none.
-        negations = frozenset(
-            end
+        # One that opens a sign's own words denies only within them: "no dark pee" denies
+        # the colour, but "hasnt peed since yesterday" no time, "cant breathe, chest hurts"
+        # no pain. Each negation maps to the last word it can deny.
+        sign_ends: dict[int, int] = {}
+        for concept in self._signal_words:
+            for start, end in found.get(concept, ()):
+                sign_ends[start] = min(end, sign_ends.get(start, end))
+        negations = {
+            end: sign_ends.get(start, len(tokens))
             for start, end in found.get("negation", ())
             if not any(s <= end and start <= e for s, e in excepted.get("negation", ()))
-        )
+        }
         numbers = _numbers(tokens)
         cache: dict[str, list[Match]] = {}
         values = dict(numbers)
@@ -764,13 +771,22 @@ class Triage:
             return []  # a guess yields to an ordinary cause anywhere ("my eyelid keeps ...")
         # A sign next to a denied one is denied with it: in "dont have any chest pain" the
         # "pain" is out of the negation's reach, but "chest" is not; in "my heart is not
-        # racing" the sign comes just before the negation of its partner.
+        # racing" the sign comes just before the negation of its partner. A sign the message asks
+        # about as a cause ("can being dehydrated cause cramps?") is no cue either.
         denied = [
             (m.start - NEGATION_REACH - 1, m.end + 1)
             for concept in self._signals[flag.id]
             for m in matches(concept)
             if m.negated
         ]
+        asked = [(m.start, m.end) for m in matches("cause-question")]
+        # A guess completes a rule the words half match, so none when the message denies a
+        # sign that goes with its cue: "sore after the gym, no dark pee" rules it out.
+        ruled_out = {
+            concept
+            for concept in self._signals[flag.id]
+            if (found := matches(concept)) and all(m.negated for m in found)
+        }
         cue = next(
             (
                 match
@@ -778,7 +794,11 @@ class Triage:
                 for match in matches(concept)
                 if not match.negated
                 and not any(
-                    s <= match.end and match.start <= e for s, e in (*quiet[flag.id], *denied)
+                    s <= match.end and match.start <= e
+                    for s, e in (*quiet[flag.id], *denied, *asked)
+                )
+                and not any(
+                    concept in rule and not ruled_out.isdisjoint(rule) for rule in flag.when
                 )
             ),
             None,
@@ -996,7 +1016,7 @@ class Triage:
         tokens: Sequence[_Token],
         found: dict[str, set[tuple[int, int]]],
         excepted: dict[str, list[tuple[int, int]]],
-        negations: frozenset[int],
+        negations: Mapping[int, int],
         numbers: Sequence[tuple[int, float]],
     ) -> list[Match]:
         if concept not in self._terms:
@@ -1139,12 +1159,12 @@ def _split_run(word: str, known: frozenset[str]) -> list[str] | None:
     return found if found is not None and len(found) > 1 else None
 
 
-def _negated(tokens: Sequence[_Token], start: int, negations: frozenset[int]) -> bool:
+def _negated(tokens: Sequence[_Token], start: int, negations: Mapping[int, int]) -> bool:
     listed = False  # an "or" / "nor" between: the concept is one item of a denied list
     for p in range(start - 1, max(-1, start - 1 - LIST_NEGATION_REACH), -1):
         if tokens[p].is_break:
             return False
-        if p in negations and (start - p <= NEGATION_REACH or listed):
+        if p in negations and start <= negations[p] and (start - p <= NEGATION_REACH or listed):
             return True
         listed = listed or tokens[p].text in _LIST_WORDS
     return False

@@ -109,6 +109,10 @@ def _served(answerer: Answerer, text: str) -> str | None:
             "magnesium-kidney-disease",
         ),
         ("can magnesium help keep my bones strong", "magnesium-and-bones"),
+        # Whether dehydration causes cramps is a question about a cause, not a report of
+        # dehydration: the FAQ answers it, with no conditional urgent advice.
+        ("can dehydration give you muscle cramps", "dehydration-and-electrolytes"),
+        ("does being dehydrated cause cramping in the legs", "dehydration-and-electrolytes"),
     ],
 )
 def test_everyday_wordings_find_their_entry(answerer: Answerer, text: str, faq: str) -> None:

@@ -62,3 +62,36 @@ def test_both_arms_and_legs_are_not_one_side(triage: Triage) -> None:
     assert "stroke" in {f.id for f in one_side.flags}, one_side.explain()
     sudden = triage.check("suddenly i cant lift my arms and legs")
     assert "paralysis-sudden-weakness" in {f.id for f in sudden.flags}, sudden.explain()
+
+
+@pytest.mark.parametrize(
+    ("message", "flag"),
+    [
+        # A negation that opens a sign's own words ("hasnt peed") denies nothing after them.
+        ("my daughter hasnt peed since yesterday and is very sleepy", "dehydration"),
+        ("cant breathe properly and my chest is really tight", "chest-pain"),
+        # Asking whether dehydration causes something does not hide a sign reported with it.
+        (
+            "can dehydration cause this? my son hasnt had a wee all day and is really sleepy",
+            "dehydration",
+        ),
+    ],
+)
+def test_signs_after_a_sign_that_opens_with_a_negation_fire(
+    triage: Triage, message: str, flag: str
+) -> None:
+    assert flag in {f.id for f in triage.check(message).flags}, triage.check(message).explain()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # Asked about as a cause, not reported.
+        "can being dehydrated give you cramps in your calves",
+        "does dehydration cause muscle cramps after running",
+        # A negation in a sign's words still denies within them.
+        "did a hard leg session, aching all over but no dark pee at all",
+    ],
+)
+def test_a_cause_asked_about_or_a_sign_denied_stays_quiet(triage: Triage, message: str) -> None:
+    assert not triage.check(message).flags, triage.check(message).explain()

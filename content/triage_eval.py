@@ -42,7 +42,9 @@ MAX_FALSE_ALARMS = 0.02
 # with the forty-fifth to forty-eighth writers' batches (2026-12-01): tuning recall joined at
 # 99.93 % (6064/6068) and measures 100 % (6068/6068; the floor allows 6067). Kept at 0.9997
 # with the forty-ninth to fifty-second writers' batches (2026-12-01): tuning recall joined at
-# 99.97 % (6228/6230) and measures 100 % (6230/6230; the floor allows 6229).
+# 99.97 % (6228/6230) and measures 100 % (6230/6230; the floor allows 6229). Kept at 0.9997
+# with the fifty-third to fifty-sixth writers' batches (2026-12-01): tuning recall joined and
+# measures 100 % (6393/6393; the floor allows 6392).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -72,7 +74,10 @@ FLOOR_TUNING_RECALL = 0.9997
 # joined and measures 97.8 % (2361/2413; the floor allows no miss more).
 # 0.9795 with the forty-ninth to fifty-second writers' batches (2026-12-01): held-out recall
 # joined at 97.9 % (2437/2489) and measures 97.95 % (2438/2489; the floor allows no miss more).
-FLOOR_HOLDOUT_RECALL = 0.9795
+# 0.9805 with the fifty-third to fifty-sixth writers' batches (2026-12-01): the negation fix
+# before them caught one more (2439/2489); held-out recall joined and measures 98.05 %
+# (2516/2566; the floor allows no miss more).
+FLOOR_HOLDOUT_RECALL = 0.9805
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -132,7 +137,10 @@ FLOOR_HOLDOUT_RECALL = 0.9795
 # blind held-out calm messages joined (the holdout's false alarms went from 92 to 104); the
 # whole set joined at 1.0 % (142/14224) and now measures 0.84 % (119/14224; the floor allows
 # 119), tuning 0.2 % (16/10017).
-FLOOR_FALSE_ALARMS = 0.0084
+# 0.0078 with the fifty-third to fifty-sixth writers' batches (2026-12-01): the whole set
+# joined at 1.05 % (166/15753) and now measures 0.77 % (122/15753; the floor allows 122),
+# tuning 0.1 % (14/11087).
+FLOOR_FALSE_ALARMS = 0.0078
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -193,7 +201,10 @@ FLOOR_FALSE_ALARMS = 0.0084
 # 0.0245 with the forty-ninth to fifty-second writers' batches (2026-12-01): the whole
 # holdout measured 2.47 % (104/4207) when they joined and now measures 2.45 % (103/4207; the
 # floor allows 103).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0245
+# 0.0232 with the fifty-third to fifty-sixth writers' batches (2026-12-01): the whole
+# holdout measured 2.46 % (115/4666) when they joined and now measures 2.31 % (108/4666;
+# the floor allows 108).
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0232
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,17 @@ LIST_ITEM_WORDS = 6
 _REAL_NOW = frozenset("now just actually really real my me i im our we".split())
 # A flag's sign this many words from one of its `ordinary_near` concepts is ordinary.
 ORDINARY_REACH = 4
+# A home being made safer ("which supplements are most dangerous for kids to get into? want
+# to reorganise the cupboard") makes a child's supplements ordinary anywhere in a message
+# that tells of no swallowing; with one ("ate some gummies while I was reorganising"), nowhere.
+_ANYWHERE_UNLESS = {"child-safety": ("ingested", "swallow-magnesium", "pill-count")}
+# A cause told as a pattern ("a flutter maybe once a week") excuses nothing in a message that
+# tells the sign now or names one of these warning signs with it.
+_PATTERN_ORDINARY = frozenset({"occasional-beat"})
+_PATTERN_WARNINGS = ("dizzy-faint", "faint", "breathless", "confused", "weak", "heart-attack")
+# A cause that explains the sign told just before it and nothing after ("doesn't know what day
+# it is, we're on holiday"; but "on holiday and mum is suddenly confused" is a sign).
+BACKWARD_ORDINARY = frozenset({"holiday-cause"})
 # Ordinary causes told after the sign they explain ("cant lift my arms to wash my hair after
 # shoulder day") reach back across their clause, up to this many words, and no further than a
 # comma, full stop or "but". Forward they keep ORDINARY_REACH: "after the race and now I
@@ -135,6 +146,8 @@ SMALL_DOSE_MG = 500
 SLOW_PULSE = 50
 # A pulse under this stays a warning even in an athlete or in sleep.
 ORDINARY_SLOW_PULSE = 40
+# ... and under this one even in an athlete whose heart a cardiologist or a screening checked.
+SCREENED_SLOW_PULSE = 35
 FAST_PULSE = 120
 LOW_SYSTOLIC = 90
 # A reading whose bottom number is under this is low, whatever the top one says ("90/55").
@@ -226,6 +239,13 @@ _WILL = re.compile(
 )
 # "2 y/o": years old.
 _YEARS_OLD = re.compile(r"\b(\d+)\s*y\s*/\s*o\b")
+# A web address ("confused.com", "nhs.uk") is a name, read as one word: no "confused" in it.
+_DOMAIN = re.compile(r"\b([^\W\d_]+)\.(com|co\.uk|org|net|uk|io|ie)\b", re.IGNORECASE)
+# Real words one or two letters from a term word, so never read as its typo ("confession" is no
+# "confusion", "in conclusion" no sign).
+_REAL_WORDS = frozenset(
+    "confession confessions confessed conclusion conclusions contusion contusions".split()
+)
 # "32+4": weeks and days of a pregnancy, as maternity notes write it; read as "32/40".
 _GESTATION = re.compile(
     r"(?<![\d.+/])\b([1-4]\d)\+([0-6])\b(?![.,]?\d|\s*=|\s*(?:mg|g|ml|tablets?|pills?)\b)"
@@ -299,6 +319,16 @@ LAST_PAST_YEAR = 2029
 _AGE_WHEN = frozenset({"when", "since", "till", "until"})
 _AGE_SUBJECTS = frozenset({"i", "he", "she", "we", "they", "you"})
 _WAS_WORDS = frozenset({"was", "were"})
+# Stages of life told with "was" ("when my daughter was a baby", "when he was little").
+_STAGES = frozenset(
+    "baby babies toddler toddlers infant newborn kid kids child children teenager teen "
+    "little small tiny younger student".split()
+)
+# Units of a duration that tells a long story ("for four years"), and the words that may
+# stand between "for" and its number ("for the past 10 years", "for about 4 years").
+_LONG_UNITS = frozenset({"years", "yrs", "decades"})
+_DURATION_FILLERS = frozenset("the past last over about nearly almost around more than".split())
+DURATION_WORDS = 4
 _POSSESSIVES = frozenset({"my", "our", "his", "her", "their", "your"})
 # "when my little brother was 5": a possessive and at most two more words name who.
 AGE_SUBJECT_WORDS = 3
@@ -323,6 +353,8 @@ _CONTAINERS = frozenset(
 CHECKED_FLAGS = frozenset({"child-ingestion", "overdose"})
 # The fine-word this many words after the one who checked ("poison control said that's fine").
 CHECKED_REACH = 8
+# "since" this many words before an earlier time ("since like 20 min ago") makes it a start.
+SINCE_REACH = 3
 # A visit to care told as past ("went to urgent care with a racing heart") and its normal
 # result told just after, in the same sentence or the next ("They did an ECG, all normal"):
 # the result this many words after the visit, with at most this many full stops between.
@@ -356,6 +388,16 @@ _SHORT_WORDS = frozenset(
 )
 # A CKD stage ("stage 2 kidney disease") is no eGFR: stage 4 and 5 mean an eGFR under 30.
 SEVERE_CKD_STAGE = 4
+# Words of a large amount: with one, a small intake told elsewhere in the message does not
+# stop a learned overdose guess.
+_LARGE_AMOUNT = (
+    "overdose-word",
+    "overdose-strong",
+    "pill-count",
+    "big-dose",
+    "dose-multiple",
+    "double-dose",
+)
 # What a learned guess of these flags needs, one of: the child-ingestion guess something a
 # child could be poisoned by ("my 2 year old had a lick of chocolate" names only food); the
 # dehydration guess a loss of fluid ("lightheaded when I stand up" alone is no dehydration).
@@ -517,7 +559,7 @@ class Triage:
                 for term in terms:
                     self._index(concept.id, term, exception=exception)
         self._prefix_lengths = sorted({len(prefix) for prefix in self._prefixed})
-        self._known = frozenset(known) | frozenset(vocabulary)
+        self._known = frozenset(known) | frozenset(vocabulary) | _REAL_WORDS
         by_stem: dict[str, set[str]] = {}
         for word in self._vocabulary:
             by_stem.setdefault(stemmer.stemWord(word), set()).add(word)
@@ -574,7 +616,11 @@ class Triage:
                 if concept in _BP_CONCEPTS:
                     found_here = [_unless_normal(m, tokens, numbers) for m in found_here]
                 if concept == "slow-pulse" and found_here and self._athletic(matches):
-                    found_here = [m for m in found_here if numeric_value(m) < ORDINARY_SLOW_PULSE]
+                    # "39 asleep, pro triathlete, full cardiac screen": a checked heart's own
+                    floor = ORDINARY_SLOW_PULSE
+                    if _present(matches("heart-screen")):
+                        floor = SCREENED_SLOW_PULSE
+                    found_here = [m for m in found_here if numeric_value(m) < floor]
                 if concept == "low-bp-reading" and found_here and self._usual_low(matches):
                     found_here = [m for m in found_here if numeric_value(m) < ORDINARY_LOW_SYSTOLIC]
                 if concept == "fast-pulse" and found_here and self._exercising(matches):
@@ -582,6 +628,9 @@ class Triage:
                 if concept == "rhythm-problem" and found_here and self._hard_effort(matches):
                     # "heart pounding up the hill": a strong, even beat in hard effort
                     found_here = [m for m in found_here if _UNEVEN.intersection(m.words.split())]
+                if concept == "stroke" and found_here and _present(matches("swim-context")):
+                    # "should I change my stroke?" in the pool: the movement, not "a stroke"
+                    found_here = [m for m in found_here if not _bare_stroke(m, tokens)]
                 if concept == "double-dose" and _small_stated_dose(tokens, numbers):
                     found_here = []
                 if concept == "cant-move" and found_here and self._tired_limbs(matches):
@@ -615,6 +664,12 @@ class Triage:
             ]
             cues += [(p, p) for p in _past_years(tokens, numbers)]
             cues += [(p, p) for p in _past_ages(tokens, numbers)]
+            cues += [(p, p) for p in _past_stages(tokens)]
+            cues += [
+                (start, end)
+                for start, end in _past_durations(tokens, numbers)
+                if not any(0 <= start - taken <= TAKING_REACH for taken in taking)
+            ]
             cues += [(p, p) for p in _past_at_ages(tokens, numbers)]
             cues += [(p, p) for p in _had_at_ages(tokens, numbers)]
             past = _history_windows(tokens, cues, ongoing)
@@ -625,6 +680,24 @@ class Triage:
                 if not m.negated and not _denied_before(tokens, m.start)
                 for first, _ in _history_windows(tokens, [(m.start, m.end)], ongoing)
             ]
+        # An event whose harmless cause was found since ("slurred last night after wine, sober
+        # now and fine", "turned out to be reflux") is over even when the message dates it
+        # today, but not when it goes on to say it is back or ask for help now. What it turned
+        # out to be is named just after the cue ("turned out to be just a faint"), in its clause.
+        later_now = [
+            m.start
+            for concept in ("happening-now", "worsening")
+            for m in matches(concept)
+            if not m.negated
+        ]
+        past += [
+            (first, min(m.end + EXPLANATION_WORDS, _clause_of(tokens, m.end)[1]))
+            for m in matches("explained")
+            if not m.negated
+            and not _denied_before(tokens, m.start)
+            and not any(p > m.end for p in later_now)
+            for first, _ in _history_windows(tokens, [(m.start, m.end)], ongoing)
+        ]
         fiction = _list_windows(
             tokens,
             _clause_windows(
@@ -639,34 +712,51 @@ class Triage:
         )
         # Someone qualified checked and said all is well: an ingestion anywhere near it is
         # settled; any other sign told before it is too, unless the message goes on to say
-        # it got worse or came back ("... said it's fine, but now it's worse").
-        checked: list[tuple[int, int]] = []
-        checked_before: list[tuple[int, int]] = []
-        if not _present(matches("happening-now")):
-            # A result may follow its test after a comma ("an ECG, all normal"), not after
-            # a full stop; a bare "fine" or "ok" may not (", ok so now ...").
-            verdicts = [(m, False) for m in matches("said-fine") if not m.negated]
-            verdicts += [(m, True) for m in matches("results-normal") if not m.negated]
-            visits = [m for m in matches("care-visit") if not m.negated]
-            checks = [
-                (by.start, said.end)
-                for by in (*matches("checked-by"), *visits)
-                if not by.negated
-                for said, past_commas in verdicts
-                if 0 < said.start - by.end <= CHECKED_REACH
-                and not any(
-                    t.text in _SENTENCE_ENDS if past_commas else t.is_break
-                    for t in tokens[by.end : said.start]
-                )
-            ]
-            checks += _visits_settled(tokens, visits, checks, [m for m, _ in verdicts])
-            checked = _history_windows(tokens, checks, ongoing)
-            worse = [m.start for m in matches("worsening") if not m.negated]
-            checked_before = [
-                (first, end)
-                for (first, _), (_, end) in zip(checked, checks, strict=True)
-                if not any(w > end for w in worse)
-            ]
+        # it got worse or came back ("... said it's fine, but now it's worse"). An earlier time
+        # before the check dates what it settled ("a headache this morning, so I rang
+        # maternity triage, all fine"); any word of now after it, or a present one before it
+        # ("chest pain right now, the GP said last week it was fine"), tells of something now.
+        # "since 20 min ago" is a sign that goes on, not an earlier time.
+        earlier = [
+            m
+            for m in matches("earlier-time")
+            if not m.negated
+            and "since" not in {t.text for t in tokens[max(0, m.start - SINCE_REACH) : m.start]}
+        ]
+        now = [
+            (m.start, not _overlaps_any(m, earlier))
+            for m in matches("happening-now")
+            if not m.negated
+        ]
+        # A result may follow its test after a comma ("an ECG, all normal"), not after a full
+        # stop; a bare "fine" or "ok" may not (", ok so now ...").
+        verdicts = [(m, False) for m in matches("said-fine") if not m.negated]
+        verdicts += [(m, True) for m in matches("results-normal") if not m.negated]
+        visits = [m for m in matches("care-visit") if not m.negated]
+        checks = [
+            (by.start, said.end)
+            for by in (*matches("checked-by"), *visits)
+            if not by.negated
+            for said, past_commas in verdicts
+            if 0 < said.start - by.end <= CHECKED_REACH
+            and not any(
+                t.text in _SENTENCE_ENDS if past_commas else t.is_break
+                for t in tokens[by.end : said.start]
+            )
+        ]
+        checks += _visits_settled(tokens, visits, checks, [m for m, _ in verdicts])
+        checks = [
+            (start, end)
+            for start, end in checks
+            if not any(p > end or (present and p < start) for p, present in now)
+        ]
+        checked = _history_windows(tokens, checks, ongoing)
+        worse = [m.start for m in matches("worsening") if not m.negated]
+        checked_before = [
+            (first, end)
+            for (first, _), (_, end) in zip(checked, checks, strict=True)
+            if not any(w > end for w in worse)
+        ]
         persisting = _present(matches("not-settling"))
         findings: list[Finding] = []
         quiet: dict[str, list[tuple[int, int]]] = {}  # per flag: history, fiction, ordinary
@@ -684,10 +774,14 @@ class Triage:
             # ("gasping for air after my run and it's not settling after 30 min").
             collapsed = any(f.flag.id == _NO_ORDINARY_WITH.get(flag.id) for f in findings)
             ordinary = [
-                _ordinary_span(tokens, m)
+                reach
                 for concept in flag.ordinary_near
                 for m in matches(concept)
-                if not m.negated and not persisting and not collapsed
+                if not m.negated
+                and not persisting
+                and not collapsed
+                and not self._pattern_now(m, matches)
+                and (reach := self._ordinary_reach(tokens, m, matches)) is not None
             ]
             quiet[flag.id] = [*history, *settled, *ordinary]
             for rule in flag.when:
@@ -752,15 +846,20 @@ class Triage:
             return []  # "poison control said she's fine": no learned ingestion guess
         if flag.id == "overdose" and _small_stated_dose(tokens, numbers):
             return []  # "took my 150 mg tablet twice": no large overdose
+        if flag.id == "overdose" and self._small_intake(matches):
+            return []  # "only took one", "half the dose", "calcium instead of magnesium"
         if flag.id == "abnormal-heartbeat" and self._athletic(matches):
             return []  # "resting heart rate 46 since I started training"
         if flag.id == "abnormal-heartbeat" and self._exercising(matches):
             return []  # "180 on my run, back to 90 in minutes": a pulse the rules call ordinary
         needs = _MODEL_NEEDS.get(flag.id)
+        # A sign the message asks about as a cause ("can being dehydrated cause cramps?", "are
+        # dizzy spells a sign of dehydration?") is neither a cue nor a need met.
+        asked = [(m.start, m.end) for m in matches("cause-question")]
         # What the guess needs must count as a rule's would: a product named only in a
         # story told as past ("his friend licked some epsom salt once") is no need met.
         if needs is not None and not any(
-            _present(_outside(matches(concept), quiet[flag.id])) for concept in needs
+            _present(_outside(matches(concept), [*quiet[flag.id], *asked])) for concept in needs
         ):
             return []  # a child who ate food, dizziness on standing: nothing to guess at
         if not all(_present(matches(concept)) for concept in self._shared.get(flag.id, ())):
@@ -779,7 +878,6 @@ class Triage:
             for m in matches(concept)
             if m.negated
         ]
-        asked = [(m.start, m.end) for m in matches("cause-question")]
         # A guess completes a rule the words half match, so none when the message denies a
         # sign that goes with its cue: "sore after the gym, no dark pee" rules it out.
         ruled_out = {
@@ -879,6 +977,32 @@ class Triage:
         use, product = pair
         rule = ("ongoing-use", "magnesium-laxative", signs[0].flag.id)
         return [Finding(overdose, rule, (use.words, product.words, signs[0].evidence[0]))]
+
+    def _ordinary_reach(
+        self, tokens: Sequence[_Token], match: Match, matches: Callable[[str], list[Match]]
+    ) -> tuple[int, int] | None:
+        """The words an ordinary cause excuses: for a cause of `_ANYWHERE_UNLESS`, the whole
+        message when it tells none of its stoppers and nothing when it does; else its span."""
+        stoppers = _ANYWHERE_UNLESS.get(match.concept)
+        if stoppers is None:
+            return _ordinary_span(tokens, match)
+        if any(_present(matches(concept)) for concept in stoppers):
+            return None
+        return 0, len(tokens) - 1
+
+    def _pattern_now(self, match: Match, matches: Callable[[str], list[Match]]) -> bool:
+        """Does a pattern cause ("a flutter maybe once a week") meet a message that tells the
+        sign now or names a warning symptom with it? Then it excuses nothing."""
+        if match.concept not in _PATTERN_ORDINARY:
+            return False
+        return any(_present(matches(c)) for c in ("happening-now", *_PATTERN_WARNINGS))
+
+    def _small_intake(self, matches: Callable[[str], list[Match]]) -> bool:
+        """Does the message tell a single dose, a smaller one or a mix-up of two supplements,
+        and no large amount anywhere ("I only took one but he took the rest of the bottle")?"""
+        if not _present(matches("small-intake")):
+            return False
+        return not any(_present(matches(concept)) for concept in _LARGE_AMOUNT)
 
     def _tired_limbs(self, matches: Callable[[str], list[Match]]) -> bool:
         """Does the message name hard work or exercise anywhere ("on nights stacking
@@ -1110,6 +1234,7 @@ def _tokens(text: str, *, dialect: bool = True) -> list[_Token]:
     """A message's words and breaks; `dialect` reads other Englishes' words (not for terms,
     which are written in standard words already: "an mi" stays clinical)."""
     text = _WILL.sub(r"\1 will", _AN_APOSTROPHE.sub("and", _GESTATION.sub(r"\1/40", text)))
+    text = _DOMAIN.sub(lambda m: m.group(1) + m.group(2).replace(".", ""), text)
     folded = _NOT_ABLE.sub("unable", _DOTTED.sub(r"\1\2", fold(text)))
     folded = _YEARS_OLD.sub(r"\1 yo", folded)
     found: list[_Token] = []
@@ -1211,6 +1336,8 @@ def _ordinary_span(tokens: Sequence[_Token], match: Match) -> tuple[int, int]:
     cause told after its sign (CLAUSE_ORDINARY) its clause before it, up to
     CLAUSE_ORDINARY_REACH words, but not past a word that starts the present ("now")."""
     low, high = match.start - ORDINARY_REACH, match.end + ORDINARY_REACH
+    if match.concept in BACKWARD_ORDINARY:
+        return low, match.start - 1
     if match.concept in CLAUSE_ORDINARY:
         first, _ = _clause_of(tokens, match.start)
         first = max(first, match.start - CLAUSE_ORDINARY_REACH)
@@ -1337,6 +1464,9 @@ def _history_windows(
     return windows
 
 
+# Words after an explanation cue that name what it turned out to be ("turned out to be just a
+# faint").
+EXPLANATION_WORDS = 3
 # Words after a past phrase that start the present ("... years sober, but i just took"):
 # the past ends before them.
 _PRESENT_STARTS = frozenset({"now", "just"})
@@ -1377,6 +1507,39 @@ def _past_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]) -
         and tokens[position - 1].text in _WAS_WORDS
         and _age_subject(tokens, position - 1)
     ]
+
+
+def _past_stages(tokens: Sequence[_Token]) -> list[int]:
+    """Where the message places an event in a stage of someone's life ("when my daughter was a
+    baby", "when he was little"): like an age someone was, history, not now."""
+    found = []
+    for position, token in enumerate(tokens[:-1]):
+        if token.text not in _WAS_WORDS or position < 2 or not _age_subject(tokens, position):
+            continue
+        following = [t.text for t in tokens[position + 1 : position + 3]]
+        if following[0] in _STAGES or (
+            following[0] in {"a", "an"} and following[1:] and following[1] in _STAGES
+        ):
+            found.append(position + 1)
+    return found
+
+
+def _past_durations(
+    tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]]
+) -> list[tuple[int, int]]:
+    """Where the message says a sign has been known for years ("an irregular heartbeat
+    diagnosed for four years", "for the past 10 years"), from "for" to the unit: like "for
+    years", a long story, not an event now."""
+    found = []
+    for position, value in numbers:
+        if value < 1 or _unit_after(tokens, position) not in _LONG_UNITS:
+            continue
+        start = position - 1
+        while start > max(0, position - DURATION_WORDS) and tokens[start].text in _DURATION_FILLERS:
+            start -= 1
+        if start >= 0 and tokens[start].text == "for":
+            found.append((start, position + 1))
+    return found
 
 
 def _age_subject(tokens: Sequence[_Token], was: int) -> bool:
@@ -1431,6 +1594,12 @@ def _had_at_ages(tokens: Sequence[_Token], numbers: Sequence[tuple[int, float]])
     ]
 
 
+def _bare_stroke(match: Match, tokens: Sequence[_Token]) -> bool:
+    """Is the match the word "stroke" alone, not "a stroke" or "having a stroke"?"""
+    article = match.start > 0 and tokens[match.start - 1].text in {"a", "an"}
+    return match.words in {"stroke", "strokes"} and not article
+
+
 def _present(matches: Sequence[Match]) -> bool:
     return any(not m.negated for m in matches)
 
@@ -1446,8 +1615,10 @@ def _satisfied(
     """The matched words of one combination that satisfies `rule`, or None.
 
     A combination that overlaps a `history` window is told as past; one that overlaps an
-    `ordinary` span (already widened by its reach) is ordinary; one that lies wholly inside
-    a `settled` window (told before a check said all was well) was settled by the check.
+    `ordinary` span (already widened by its reach) is ordinary; one whose signs lie wholly
+    inside a `settled` window (told before a check said all was well) was settled by the
+    check, wherever its context was told ("Pregnant, 34 weeks. Had a bad headache this
+    morning so I rang maternity triage ... all fine").
     """
     live = [[m for m in found if not m.negated] for found in options]
     if not all(live):
@@ -1463,7 +1634,9 @@ def _satisfied(
             continue
         if any(s <= high and low <= e for s, e in (*history, *ordinary)):
             continue
-        if any(s <= low and high <= e for s, e in settled):
+        signs = [m for m in combination if m.concept not in CONTEXT_CONCEPTS] or list(combination)
+        first, last = min(m.start for m in signs), max(m.end for m in signs)
+        if any(s <= first and last <= e for s, e in settled):
             continue
         return tuple(m.words for m in combination)
     return None
@@ -1551,6 +1724,9 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
     if concept == "pill-count":
         if after[:1] and after[0] in _STRENGTH_UNITS:
             return False  # "a 150 mg tablet" is a strength, not a count of tablets
+        below = before[-1:] in (["/"], ["over"]) and len(before) > 1
+        if below and _number(before[-2]) is not None:
+            return False  # "BP 118/74, magnesium 0.88": the bottom number of a reading
         if value >= 2 and after[:1] in (["bottles"], ["packets"], ["boxes"], ["packs"]):
             return True
         if before[-1:] and before[-1] in _DETERMINERS and _CONTAINERS.intersection(after[1:2]):
@@ -1568,8 +1744,10 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         if before[-1:] == ["top"]:
             return False  # "top 5 magnesium foods": a ranking, not a count taken
         dose_number = before[-1:] == ["dose"]  # "on dose 9 today"
+        # "took 20 magnesium oxide"; not across a comma ("74, magnesium 0.88" lists results)
         named = (
             bool(_SUPPLEMENT_WORDS.intersection(after[:1]))
+            and not tokens[position + 1].is_break
             and value <= MAX_SUPPLEMENT_COUNT
             and "mg" not in after[1:2]
         )
@@ -1606,8 +1784,8 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
             or after[:2] == ["at", "rest"]
             or _pulse_told_before(tokens, position, before)
         )
-        later = {t.text for t in tokens[position + 1 : position + 6]}
-        earlier = {t.text for t in tokens[max(0, position - EXERCISE_BEFORE) : position]}
+        later = _effort_words(tokens, position + 1, position + 1 + EXERCISE_AFTER, after=True)
+        earlier = _effort_words(tokens, position - EXERCISE_BEFORE, position, after=False)
         exercise = later & _EXERCISE_WORDS or (
             earlier & _EXERCISE_WORDS and not (earlier | later) & _AT_REST
         )
@@ -1657,8 +1835,12 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         return value < LOW_SYSTOLIC or at_limit
     if concept == "low-egfr":
         wider = [t.text for t in tokens[max(0, position - 6) : position]]
-        # "12% kidney function" names the function after the number.
-        named_after = after[:2] in (["kidney", "function"], ["renal", "function"])
+        # "12% kidney function" names the function after the number; not across a comma
+        # ("magnesium 0.88, kidney function normal" lists two results).
+        next_two = [t.text for t in tokens[position + 1 : position + 3]]
+        named_after = next_two in (["kidney", "function"], ["renal", "function"])
+        if value < 1 or _OTHER_LABS.intersection(before[-1:]):
+            return False  # "magnesium 0.88": another blood level, no eGFR (a whole number)
         if _TIME_UNITS.intersection(after[:1]):
             return False  # "donated a kidney 5 years ago": a time, not a kidney function
         if tokens[position].text == "one":
@@ -1697,6 +1879,24 @@ def _fires(concept: str, value: float, tokens: Sequence[_Token], position: int) 
         aged = unit in {"yo", "yrs", "yr"} or (unit in _YEARS and "old" in after[1:3])
         return aged and value <= CHILD_YEARS
     return False
+
+
+def _effort_words(tokens: Sequence[_Token], start: int, end: int, *, after: bool) -> set[str]:
+    """The words in [start, end) that could name the effort a pulse was read in, or rest:
+    `after` the reading, past its first EXERCISE_NEXT words only within its sentence; and none
+    denied just before it ("185 without any exercise", "not been exercising, pulse 170" are
+    pulses at rest)."""
+    found: set[str] = set()
+    ended = False
+    for position in range(max(0, start), min(len(tokens), end)):
+        text = tokens[position].text
+        ended = ended or text in _SENTENCE_ENDS
+        if after and ended and position >= start + EXERCISE_NEXT:
+            break
+        before = {t.text for t in tokens[max(0, position - NO_EXERCISE_REACH) : position]}
+        if not before & _NO_EXERCISE:
+            found.add(text)
+    return found
 
 
 def _still_up(tokens: Sequence[_Token], position: int) -> bool:
@@ -1790,10 +1990,22 @@ _EXERCISE_WORDS = frozenset(
 )
 # Exercise this many words before a pulse counts too, unless the pulse is said to be at rest.
 EXERCISE_BEFORE = 8
+# ... and this many after it ("190. Was doing hill sprints"), or up to EXERCISE_AFTER in its
+# sentence ("185 at the top of a long steep climb").
+EXERCISE_NEXT = 5
+EXERCISE_AFTER = 8
+# Words that deny the exercise after them ("185 without any exercise" is a pulse at rest).
+_NO_EXERCISE = frozenset("without no not havent hasnt hadnt didnt wasnt werent never".split())
+NO_EXERCISE_REACH = 3
 _AT_REST = frozenset("rest resting sitting lying asleep sleeping bed sofa couch".split())
 _SATS_WORDS = frozenset("sats sat spo o o2 oxygen saturation saturations sao2 oximeter ox".split())
 _BP_WORDS = frozenset({"bp", "pressure", "systolic", "reading", "blood"})
 _KIDNEY_WORDS = frozenset({"gfr", "egfr", "function", "kidney", "kidneys"})
+# Blood levels other than kidney function, named just before their number ("magnesium 0.88").
+_OTHER_LABS = frozenset(
+    "magnesium mg mag calcium potassium sodium phosphate iron ferritin vitamin b12 folate "
+    "glucose sugar hba1c tsh creatinine urea".split()
+)
 _TIME_UNITS = frozenset(
     "years year yrs yr months month weeks week wks days day hours ago decades".split()
 )

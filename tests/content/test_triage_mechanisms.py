@@ -95,3 +95,41 @@ def test_signs_after_a_sign_that_opens_with_a_negation_fire(
 )
 def test_a_cause_asked_about_or_a_sign_denied_stays_quiet(triage: Triage, message: str) -> None:
     assert not triage.check(message).flags, triage.check(message).explain()
+
+
+@pytest.mark.parametrize(
+    ("message", "flag"),
+    [
+        # A clause told in the present ("I feel", "and now", "has been") is not covered by a
+        # past phrase or an old check in the next clause.
+        ("my pulse is 37 and i feel faint, had a heart screen two years ago", "abnormal-heartbeat"),
+        (
+            "heart rate 34 in the night and now im dizzy, had a cardiac screen in 2022",
+            "abnormal-heartbeat",
+        ),
+        (
+            "her calf has been red and swollen since the long drive, "
+            "the doctor said it was fine last month",
+            "blood-clot",
+        ),
+    ],
+)
+def test_a_present_clause_is_not_covered_by_a_past_phrase_beside_it(
+    triage: Triage, message: str, flag: str
+) -> None:
+    assert flag in {f.id for f in triage.check(message).flags}, triage.check(message).explain()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my resting pulse dropped to 38 last year in training, cardiac screen was fine, "
+        "i feel great now",
+        "my calf was swollen after a flight in 2019, the gp said it was fine, "
+        "it has been fine ever since",
+    ],
+)
+def test_a_past_sign_beside_a_present_clause_of_feeling_well_stays_quiet(
+    triage: Triage, message: str
+) -> None:
+    assert not triage.check(message).flags, triage.check(message).explain()

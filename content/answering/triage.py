@@ -25,6 +25,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -113,6 +114,10 @@ TAKING_REACH = 3
 # An animal or a thing this many words before a person's state is its subject ("my cat lies
 # floppy", "my phone is unresponsive"), unless a person is named in between.
 SUBJECT_REACH = 6
+
+# How many words after a reading its recheck may come ("89, retested with warm hands on a
+# different finger and it said 98").
+RECHECK_REACH = 40
 
 # Blood-pressure words whose stated normal reading, this many words after, says the pressure
 # is known and normal ("bp is 110/70").
@@ -447,8 +452,12 @@ _MODEL_NEEDS = {
 }
 
 
-@dataclass(frozen=True)
-class _Token:
+# A term's words after the first, as (key, is_prefix).
+_Rest = tuple[tuple[str, bool], ...]
+
+
+class _Token(NamedTuple):
+    # A named tuple, not a dataclass: a 4,096-character message makes about 800 of them.
     text: str
     is_break: bool
 
@@ -1148,18 +1157,21 @@ class Triage:
         ]
         present = frozenset().union(*stands)
         # A word that comes back (long messages repeat themselves) tries the same terms.
-        tried: dict[tuple[frozenset[str], str], list[tuple[str, _Term, bool]]] = {}
+        tried: dict[tuple[frozenset[str], str], list[tuple[str, _Rest, bool]]] = {}
         for start, token in enumerate(tokens):
             if token.is_break:
                 continue
             text = token.text
             candidates = tried.get((stands[start], text))
             if candidates is None:
-                candidates = tried[stands[start], text] = self._candidates(stands[start], text)
-            for concept, term, exception in candidates:
-                if not (term.exact_needs if exception else term.needs) <= present:
-                    continue
-                rest = term.exact_rest if exception else term.rest
+                # The message's words are known up front, so a term needing a word it lacks
+                # is dropped once per distinct word, not at every occurrence.
+                candidates = tried[stands[start], text] = [
+                    (concept, term.exact_rest if exception else term.rest, exception)
+                    for concept, term, exception in self._candidates(stands[start], text)
+                    if (term.exact_needs if exception else term.needs) <= present
+                ]
+            for concept, rest, exception in candidates:
                 end = _rest_from(start + 1, rest, tokens, stands, exception)
                 if end is None:
                     continue
@@ -2176,7 +2188,9 @@ def _recheck(
     """The first reading (`is_reading` of its position and value) after `position` that
     comes after one of `recheck_words`, if any: the measurement that replaces the first."""
     recheck = False
-    for later in range(position + 1, len(tokens)):
+    # A recheck is told near the reading it replaces; the reach keeps a long message of
+    # numbers from costing a pass over the rest of it for every number.
+    for later in range(position + 1, min(len(tokens), position + 1 + RECHECK_REACH)):
         text = tokens[later].text
         recheck = recheck or text in recheck_words
         value = _number(text)

@@ -42,6 +42,7 @@ TERM_GAP = 1
 # Two-word hedges that stand as one filler inside a term ("lips look kind of blue"): spoken
 # and typed-as-spoken messages soften a sign without changing it.
 _HEDGES = frozenset({("kind", "of"), ("sort", "of")})
+_HEDGE_STARTS = frozenset(first for first, _ in _HEDGES)
 # A filler never denies the term it sits in: "it wont settle" is not "it settled", and
 # "heart is not racing" is not "heart racing".
 _DENYING_FILLERS = frozenset(
@@ -729,15 +730,9 @@ class Triage:
             and not any(p > m.end for p in later_now)
             for first, _ in _history_windows(tokens, [(m.start, m.end)], ongoing)
         ]
+        stories = [(m.start, m.end) for m in matches("fiction") if not m.negated]
         fiction = _list_windows(
-            tokens,
-            _without_own_people(
-                tokens,
-                _clause_windows(
-                    tokens, [(m.start, m.end) for m in matches("fiction") if not m.negated]
-                ),
-                [(m.start, m.end) for m in matches("fiction") if not m.negated],
-            ),
+            tokens, _without_own_people(tokens, _clause_windows(tokens, stories), stories)
         )
         # A news story or a clinician's caseload ("on the news a man collapsed", "we see a
         # lot of patients collapse") tells of other people's events, not one now; never for
@@ -1252,12 +1247,7 @@ def _rest_from(
         return position - 1
     key, is_prefix = rest[0]
     gap = 0 if exact else TERM_GAP
-    pair = tuple(t.text for t in tokens[position : position + 2])
-    if (
-        not exact
-        and pair in _HEDGES
-        and not any(t.is_break for t in tokens[position : position + 2])
-    ):
+    if not exact and _hedge_at(tokens, position):
         gap = 2  # "kind of" is one filler
     for p in range(position, min(len(tokens), position + gap + 1)):
         token = tokens[p]
@@ -1270,6 +1260,15 @@ def _rest_from(
         if token.text in _DENYING_FILLERS:
             return None  # "it wont settle" is not "it settled"
     return None
+
+
+def _hedge_at(tokens: Sequence[_Token], position: int) -> bool:
+    """Does a two-word hedge ("kind of") start at `position`? The first word is tested
+    alone first: this runs for every word a term may continue at."""
+    if position + 1 >= len(tokens) or tokens[position].text not in _HEDGE_STARTS:
+        return False
+    first, second = tokens[position], tokens[position + 1]
+    return (first.text, second.text) in _HEDGES and not (first.is_break or second.is_break)
 
 
 def _term(text: str) -> _Term:

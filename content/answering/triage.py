@@ -1509,6 +1509,8 @@ def _without_own_people(
     """Each story's window, cut where the message names the writer's own people or says
     "now" ("watching Grey's with my husband and now he is fitting"): what is told past that
     happens to someone real. The story's own words ("my character") are its cue, not cut."""
+    if not cues:
+        return []  # most messages tell no story: no pass over their words
     cut = [
         p
         for p, token in enumerate(tokens)

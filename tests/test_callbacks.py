@@ -4,6 +4,9 @@ and nothing is stored or sent."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,19 @@ def test_signed_data_is_bound_to_its_chat_and_family() -> None:
     assert codec.verify(CHAT, "log|undo|42", "log") is None  # no signature at all
     assert codec.verify(CHAT, "log:undo:42", "log") is None  # the old unsigned form
     assert CallbackCodec(TOKEN + "x").verify(CHAT, data, "log") is None  # another bot
+
+
+def test_the_mac_is_hmac_sha256_so_buttons_already_sent_keep_working() -> None:
+    # The MAC is plain HMAC-SHA256 over "<chat>|<body>", truncated: buttons already sent
+    # must keep working whatever computes it, so the format is pinned to an independent one.
+    key = hashlib.sha256(b"magbot/callback-data/v1\0" + TOKEN.encode()).digest()
+    codec = CallbackCodec(TOKEN)
+    for chat, family, fields in ((CHAT, "log", ("undo", "42")), (-100123, "ask", ("héllo 🙂",))):
+        body = "|".join((family, *fields))
+        mac = hmac.new(key, f"{chat}|{body}".encode(), hashlib.sha256).digest()
+        data = f"{body}|{base64.urlsafe_b64encode(mac).decode()[:10]}"
+        assert codec.verify(chat, data, family) == fields
+        assert codec.sign(chat, family, *fields) == data
 
 
 def test_the_settings_menus_keep_their_format() -> None:

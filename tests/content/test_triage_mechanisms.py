@@ -4,8 +4,9 @@ our own (not the evaluation set's): what now fires, and what now stays quiet."""
 from __future__ import annotations
 
 import pytest
+from rapidfuzz.distance import OSA
 
-from content.answering.triage import Triage
+from content.answering.triage import Triage, _is_typo
 
 
 @pytest.mark.parametrize(
@@ -112,3 +113,42 @@ def test_signs_told_now_fire_beside_negations_questions_and_past_phrases(
 )
 def test_causes_asked_denied_signs_and_past_signs_stay_quiet(triage: Triage, message: str) -> None:
     assert not triage.check(message).flags, triage.check(message).explain()
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "magnesiun",  # one letter changed
+        "yesterdy",  # one left out
+        "headacche",  # one added
+        "palpitatoins",  # two swapped
+        "diarrea",  # two edits in a long word
+        "palpitaions",
+        "dizzyness",
+        "pian",  # four letters: only a swap counts
+        "painn",
+        "fainting",  # a real word, not a typo of "painting"
+        "mgnesium",
+        "chestt",
+        "breathinng",
+        "zzzzzzzz",
+        "headach",  # a letter short of its word
+        "palpitaion",  # two short of "palpitations"
+        "crampss",  # a letter over
+        "magnesiumms",  # two over
+    ],
+)
+def test_a_typo_is_looked_for_among_likely_words_only_and_found_as_among_all(
+    rules: Triage, word: str
+) -> None:
+    # Unknown words are compared only with vocabulary words of the same first letter and a
+    # length within the edits allowed (a speed-up): the result must equal a search of all.
+    vocabulary = rules._vocabulary
+    cutoff = 2 if len(word) >= 8 else 1
+    expected = set(rules._by_stem.get(rules._stemmer.stemWord(word), ()))
+    if 4 <= len(word) <= rules._longest and word not in rules._known:
+        for target in vocabulary:
+            distance = OSA.distance(word, target)
+            if distance <= cutoff and _is_typo(word, target, distance):
+                expected.add(target)
+    assert rules._word_matches([word])[word] == expected

@@ -40,9 +40,10 @@ class ServedTally:
             if not counts:
                 return
             try:
-                async with self.db.session() as session:
-                    for faq_id, times in sorted(counts.items()):
-                        await feedback.record_served(session, faq_id, times)
+                # One whole transaction in the database thread: an async session held
+                # the SQLite lock across a loop turn per statement, and on a busy loop
+                # every reply waiting on the database waited for it.
+                await self.db.run(feedback.record_served, counts)
             except Exception:
                 # Keep them for the next try: the database may be back by then.
                 self._counts.update(counts)

@@ -10,6 +10,7 @@ QUESTION_RETENTION): older ones go whenever a question is stored, and periodical
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Chat, FaqFeedback, FaqServed, UnansweredQuestion
 
@@ -39,14 +41,21 @@ class EntryFeedback:
     unhelpful: int
 
 
-async def record_served(session: AsyncSession, faq_id: str, times: int = 1) -> None:
-    """Count `times` more showings of `faq_id`, atomically on both backends."""
+def record_served(session: Session, counts: Mapping[str, int]) -> None:
+    """Count more showings of each FAQ entry (id -> times) in one statement, atomically on
+    both backends. Sorted, so two processes adding to the same rows lock them in the same
+    order on PostgreSQL and cannot deadlock."""
+    if not counts:
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(FaqServed).values(faq_id=faq_id, count=times)
-    await session.execute(
+    statement = insert(FaqServed).values(
+        [{"faq_id": faq_id, "count": times} for faq_id, times in sorted(counts.items())]
+    )
+    session.execute(
         statement.on_conflict_do_update(
-            index_elements=[FaqServed.faq_id], set_={"count": FaqServed.count + times}
+            index_elements=[FaqServed.faq_id],
+            set_={"count": FaqServed.count + statement.excluded["count"]},
         )
     )
 
@@ -67,8 +76,8 @@ async def record_vote(
     return Vote.RECORDED
 
 
-async def record_unanswered(
-    session: AsyncSession,
+def record_unanswered(
+    session: Session,
     chat_id: int,
     text: str,
     score: float,
@@ -81,25 +90,25 @@ async def record_unanswered(
     and none older than `retention` (a zero retention keeps none at all)."""
     if retention is not None and retention <= dt.timedelta(0):
         return False
-    if await session.get(Chat, chat_id) is None:
+    if session.get(Chat, chat_id) is None:
         return False
     now = now or dt.datetime.now(dt.UTC)
     session.add(
         UnansweredQuestion(chat_id=chat_id, text=text[:MAX_QUESTION], score=score, created_at=now)
     )
-    await session.flush()
+    session.flush()
     if retention is not None:
-        await purge_unanswered(session, now - retention)
+        purge_unanswered(session, now - retention)
     newest = select(UnansweredQuestion.id).order_by(UnansweredQuestion.id.desc()).limit(keep)
-    cutoff = await session.scalar(select(func.min(newest.subquery().c.id)))
+    cutoff = session.scalar(select(func.min(newest.subquery().c.id)))
     if cutoff is not None:
-        await session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id < cutoff))
+        session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.id < cutoff))
     return True
 
 
-async def purge_unanswered(session: AsyncSession, older_than: dt.datetime) -> int:
+def purge_unanswered(session: Session, older_than: dt.datetime) -> int:
     """Delete the unanswered questions asked before `older_than`; returns how many."""
-    result = await session.execute(
+    result = session.execute(
         delete(UnansweredQuestion).where(UnansweredQuestion.created_at < older_than)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -298,19 +298,20 @@ async def _chat(db: Database, chat_id: int = CHAT) -> None:
 
 
 async def test_served_counts_accumulate(db: Database) -> None:
-    for _ in range(3):
-        async with db.session() as session:
-            await feedback.record_served(session, "night-leg-cramps")
+    await db.run(feedback.record_served, {"night-leg-cramps": 1})
+    await db.run(feedback.record_served, {"night-leg-cramps": 2, "magnesium-for-sleep": 1})
     async with db.session() as session:
-        row = await session.get(FaqServed, "night-leg-cramps")
-    assert row is not None and row.count == 3
+        cramps = await session.get(FaqServed, "night-leg-cramps")
+        sleep = await session.get(FaqServed, "magnesium-for-sleep")
+    assert cramps is not None and cramps.count == 3
+    assert sleep is not None and sleep.count == 1
 
 
 async def test_only_the_newest_unanswered_questions_are_kept(db: Database) -> None:
     await _chat(db)
     for n in range(7):
         async with db.session() as session:
-            assert await feedback.record_unanswered(session, CHAT, f"q{n}", 0.1, keep=5)
+            assert await session.run_sync(feedback.record_unanswered, CHAT, f"q{n}", 0.1, keep=5)
     async with db.session() as session:
         kept = await feedback.recent_unanswered(session)
     assert [q.text for q in kept] == ["q6", "q5", "q4", "q3", "q2"]
@@ -322,16 +323,18 @@ async def test_questions_older_than_the_retention_go_when_one_is_stored(db: Data
     month = dt.timedelta(days=30)
     for text, asked in [("old", now - month - dt.timedelta(days=1)), ("recent", now - month)]:
         async with db.session() as session:
-            await feedback.record_unanswered(session, CHAT, text, 0.1, now=asked)
+            await session.run_sync(feedback.record_unanswered, CHAT, text, 0.1, now=asked)
     async with db.session() as session:
-        assert await feedback.record_unanswered(session, CHAT, "new", 0.1, retention=month, now=now)
+        assert await session.run_sync(
+            feedback.record_unanswered, CHAT, "new", 0.1, retention=month, now=now
+        )
     async with db.session() as session:
         kept = await feedback.recent_unanswered(session)
     assert [q.text for q in kept] == ["new", "recent"]
     # A zero retention keeps none at all.
     async with db.session() as session:
-        assert not await feedback.record_unanswered(
-            session, CHAT, "never kept", 0.1, retention=dt.timedelta(0)
+        assert not await session.run_sync(
+            feedback.record_unanswered, CHAT, "never kept", 0.1, retention=dt.timedelta(0)
         )
         assert len(await feedback.recent_unanswered(session)) == 2
 
@@ -355,8 +358,8 @@ async def test_forget_deletes_questions_and_votes(db: Database) -> None:
     await _chat(db, 2002)
     async with db.session() as session:
         await feedback.record_vote(session, CHAT, 10, "magnesium-oxide", True)
-        await feedback.record_unanswered(session, CHAT, "mine", 0.1)
-        await feedback.record_unanswered(session, 2002, "theirs", 0.1)
+        await session.run_sync(feedback.record_unanswered, CHAT, "mine", 0.1)
+        await session.run_sync(feedback.record_unanswered, 2002, "theirs", 0.1)
     async with db.session() as session:
         assert await chats.forget(session, CHAT)
     assert await _count(db, FaqFeedback) == 0

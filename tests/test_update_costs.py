@@ -108,8 +108,7 @@ async def _served(db: Database) -> dict[str, int]:
 
 
 async def test_served_tally_writes_sums_and_close_writes_the_rest(db: Database) -> None:
-    async with db.session() as session:
-        await feedback.record_served(session, "night-leg-cramps", 2)
+    await db.run(feedback.record_served, {"night-leg-cramps": 2})
     tally = ServedTally(db, interval=3600)
     for faq_id in ["night-leg-cramps", "night-leg-cramps", "magnesium-for-sleep"]:
         tally.add(faq_id)

@@ -183,14 +183,13 @@ async def answer_question(message: Message, svc: Services, question: str) -> Non
         no_answer_text(svc.library, question, mentions_symptom=answer.triage.mentions_symptom),
         reply_markup=InlineKeyboardMarkup(question_buttons(buttons, closest)),
     )
-    async with svc.db.session() as session:
-        await feedback.record_unanswered(
-            session,
-            message.chat_id,
-            question,
-            answer.confidence,
-            retention=svc.settings.question_retention,
-        )
+    await svc.db.run(
+        feedback.record_unanswered,
+        message.chat_id,
+        question,
+        answer.confidence,
+        retention=svc.settings.question_retention,
+    )
 
 
 def _question_of(text: str) -> str:

@@ -118,7 +118,7 @@ async def mydata_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     now = utcnow()
     async with svc.db.session() as session:
         # Never show what should already be gone, whenever the last purge ran.
-        await feedback.purge_unanswered(session, now - retention)
+        await session.run_sync(feedback.purge_unanswered, now - retention)
         row = await session.get(Chat, chat.id)
         data = await privacy.export(session, chat.id)
         text = readable(row, data, now, retention) if row and data else None
@@ -174,8 +174,7 @@ ACTIONS: dict[str, Action] = {"fg": confirm}
 async def purge_expired_questions(svc: Services, now: dt.datetime | None = None) -> int:
     """Delete unanswered questions older than QUESTION_RETENTION; returns how many."""
     cutoff = (now or utcnow()) - svc.settings.question_retention
-    async with svc.db.session() as session:
-        return await feedback.purge_unanswered(session, cutoff)
+    return await svc.db.run(feedback.purge_unanswered, cutoff)
 
 
 async def _purge_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -79,9 +79,17 @@ class Vocabulary:
 
     def vector(self, grams: Counter[str]) -> tuple[list[int], FloatArray]:
         """Sparse sublinear tf-idf, L2-normalised: column indices and their values."""
-        known = [(self.index[g], n) for g, n in grams.items() if g in self.index]
-        columns = [column for column, _ in known]
-        values = np.array([(1.0 + math.log(n)) * self.idf[column] for column, n in known])
+        index = self.index
+        columns: list[int] = []
+        weights: list[float] = []
+        for gram, times in grams.items():
+            column = index.get(gram)
+            if column is not None:
+                columns.append(column)
+                weights.append(1.0 + math.log(times))
+        # One fancy-indexed gather: reading idf one element at a time built a NumPy scalar
+        # per n-gram, most of this function's cost.
+        values = np.array(weights) * self.idf[columns]
         norm = float(np.linalg.norm(values)) if len(values) else 0.0
         return columns, values / norm if norm else values
 

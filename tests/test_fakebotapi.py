@@ -598,6 +598,19 @@ async def test_light_mode_keeps_only_counters() -> None:
     assert stats.per_chat == {CHAT: 2}
 
 
+async def test_light_mode_lets_a_menu_lose_its_buttons() -> None:
+    # The load test's /settings takes the buttons off the previous menu; Telegram accepts
+    # that, and light mode keeps no buttons to compare with.
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Pick", callback_data="x")]])
+    async with FakeBotAPI(record=False) as fake, make_bot(fake.url) as client:
+        sent = await client.send_message(CHAT, "menu", reply_markup=keyboard)
+        await client.edit_message_reply_markup(CHAT, sent.message_id, reply_markup=None)
+        stats = fake.stats()
+
+    assert stats.by_status.get(400, 0) == 0
+    assert stats.by_method["editMessageReplyMarkup"] == 1
+
+
 async def test_reset_forgets_everything(bot: Bot, api: FakeBotAPI) -> None:
     api.block(CHAT)
     api.send_text(CHAT, "hi")

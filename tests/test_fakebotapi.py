@@ -611,6 +611,17 @@ async def test_light_mode_lets_a_menu_lose_its_buttons() -> None:
     assert stats.by_method["editMessageReplyMarkup"] == 1
 
 
+async def test_light_mode_lets_a_photo_caption_be_edited() -> None:
+    # The stand-in of a message light mode did not keep is no text message to refuse.
+    async with FakeBotAPI(record=False) as fake, make_bot(fake.url) as client:
+        sent = await client.send_photo(CHAT, tiny_png(1, 1), caption="chart")
+        await client.edit_message_caption(CHAT, sent.message_id, caption="chart, this week")
+        stats = fake.stats()
+
+    assert stats.by_status.get(400, 0) == 0
+    assert stats.by_method["editMessageCaption"] == 1
+
+
 async def test_reset_forgets_everything(bot: Bot, api: FakeBotAPI) -> None:
     api.block(CHAT)
     api.send_text(CHAT, "hi")

@@ -66,9 +66,10 @@ class EditMethods(TelegramState):
         if params.get("inline_message_id"):
             return True
         message = self._message_to_edit(params)
-        if message.kind == "text":
+        # Light mode's stand-in knows neither the message's kind nor its caption and buttons.
+        if self.record and message.kind == "text":
             raise bad_request("there is no caption in the message to edit")
-        if (message.raw_caption, message.reply_markup) == (raw, markup):
+        if self.record and (message.raw_caption, message.reply_markup) == (raw, markup):
             raise bad_request(_NOT_MODIFIED)
         message.caption, message.raw_caption, message.parse_mode = caption, raw, parse_mode
         message.reply_markup = markup
@@ -81,8 +82,8 @@ class EditMethods(TelegramState):
         if params.get("inline_message_id"):
             return True
         message = self._message_to_edit(params)
-        # Light mode's stand-in does not know the message's buttons: taking buttons off a
-        # menu, which Telegram accepts, is not "not modified" there.
+        # Light mode's stand-in does not know the message's buttons: taking them off a menu,
+        # which Telegram accepts, is not "not modified" there.
         if self.record and message.reply_markup == markup:
             raise bad_request(_NOT_MODIFIED)
         message.reply_markup = markup

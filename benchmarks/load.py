@@ -18,6 +18,12 @@ CPU and latency figures are those of a process that has been serving a while.
 
     python benchmarks/load.py [--users 2000] [--rate 400] [--modes polling,webhook]
                               [--database-url postgresql://...] [--workers N]
+                              [--due N] [--broadcast-rate R]
+
+With `--due N`, N daily subscribers are due when the bot starts and its embedded scheduler
+delivers to them while the users talk to it: the 8:00 rush, when many tips go out at once.
+`--broadcast-rate` sets the shared send budget (Telegram's is 30 messages a second, the
+bot's default); without it the budget is lifted.
 
 Targets: at least 300 updates/s handled with p99 reply latency under 200 ms, in both modes.
 """
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import itertools
 import os
 import signal
@@ -81,11 +88,17 @@ class TimedFakeBotAPI(FakeBotAPI):
         super().__init__(**options)
         self._on_reply = on_reply
         self._on_fetch = on_fetch
+        # When each scheduled delivery (a message to a subscriber, chat ids 1..N) arrived.
+        self.deliveries: list[float] = []
 
     def _record(self, method: str, params: Any, files: Any, status: int, body: Any) -> None:
         super()._record(method, params, files, status, body)
         if method in REPLY_METHODS:
-            self._on_reply(params.get("chat_id"), status)
+            chat = params.get("chat_id")
+            if isinstance(chat, int) and 0 < chat < WARM_UP_CHAT:
+                self.deliveries.append(time.perf_counter())
+                return
+            self._on_reply(chat, status)
         elif method == "getUpdates" and status == 200:
             for update in body.get("result") or ():
                 self._on_fetch(update.get("message", {}).get("chat", {}).get("id"))
@@ -124,6 +137,15 @@ class Run:
     database_cpu: float | None = None
     # CPU seconds this process (driver and fake Bot API) used meanwhile.
     driver_cpu: float = 0.0
+    # Subscribers due at the start, and the scheduled messages sent to them while the
+    # measured updates were offered and answered.
+    due: int = 0
+    deliveries: int = 0
+    # The scheduler was still sending when the last reply came: the whole run was a rush.
+    sent_throughout: bool = False
+
+    def delivery_rate(self) -> float:
+        return self.deliveries / (self.last - self.first) if self.last > self.first else 0.0
 
     def p99_in_bot_ms(self) -> float:
         return _percentile([v * 1000 for vs in self.by_step_in_bot.values() for v in vs], 0.99)
@@ -223,10 +245,36 @@ def _message_update(chat_id: int, message_id: int, text: str) -> dict[str, Any]:
     return {"message": message}
 
 
+async def _seed_subscribers(database_url: str, count: int) -> None:
+    """`count` daily subscribers, all due now, in a freshly migrated database."""
+    from benchmarks.deliverykit import asyncpg_dsn, chat_rows, load_postgres, load_sqlite
+    from storage import Database, migrate
+    from storage.db import normalise_database_url
+
+    url = normalise_database_url(database_url)
+    db = Database(url)
+    try:
+        await migrate.upgrade(db)
+    finally:
+        await db.close()
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    if url.startswith("sqlite"):
+        load_sqlite(Path(url.split(":///", 1)[1]), chat_rows(count, now))
+    else:
+        await load_postgres(asyncpg_dsn(url), chat_rows(count, now))
+
+
 async def run_mode(
-    mode: str, users: int, rate: float, database_url: str | None, workers: int = 1
+    mode: str,
+    users: int,
+    rate: float,
+    database_url: str | None,
+    workers: int = 1,
+    *,
+    due: int = 0,
+    broadcast_rate: float | None = None,
 ) -> Run:
-    run = Run(mode if mode == "polling" or workers == 1 else f"webhook x{workers}")
+    run = Run(mode if mode == "polling" or workers == 1 else f"webhook x{workers}", due=due)
     people = [User(chat_id=10_000_000 + n) for n in range(users)]
     by_chat = {u.chat_id: u for u in people}
     idle: deque[User] = deque(people)
@@ -277,12 +325,15 @@ async def run_mode(
     await api.start()
     workdir = Path(tempfile.mkdtemp(prefix="magbot-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBHOOK_", "DATABASE_"))}
+    database = database_url or f"sqlite:///{workdir / 'load.db'}"
+    if due:
+        await _seed_subscribers(database, due)
     env.update(
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api.url,
-        DATABASE_URL=database_url or f"sqlite:///{workdir / 'load.db'}",
-        SCHEDULER_ENABLED="false",
-        BROADCAST_RATE="10000",
+        DATABASE_URL=database,
+        SCHEDULER_ENABLED="true" if due else "false",
+        BROADCAST_RATE=str(broadcast_rate or 10_000),
         FLOOD_LIMIT="10000",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
@@ -383,6 +434,8 @@ async def run_mode(
             offer(user, SCRIPT[user.step])
         await asyncio.gather(*pending)
         run.driver_cpu = time.process_time() - driver_cpu_at_start
+        run.deliveries = sum(run.first <= at <= run.last for at in api.deliveries)
+        run.sent_throughout = bool(api.deliveries) and api.deliveries[-1] >= run.last - 1.0
     finally:
         cpu = [_cpu_seconds(process.pid) for process in processes]
         if None not in cpu and None not in cpu_at_start:
@@ -478,12 +531,24 @@ def _table(runs: list[Run], users: int, rate: float) -> str:
             notes.append(
                 f"PostgreSQL's CPU per update: {run.database_cpu * 1000 / run.handled:.2f} ms"
             )
+        if run.due:
+            notes.append(
+                f"{run.deliveries} scheduled messages to the {run.due} subscribers due at the "
+                f"start were sent during the run ({run.delivery_rate():.0f}/s)"
+                + ("" if run.sent_throughout else "; the last before the run ended")
+            )
         if notes:
             lines.append(f"{run.mode}: {'; '.join(notes)}")
     return "\n".join(lines)
 
 
-def _figures(runs: list[Run], users: int, rate: float, database_url: str | None) -> dict[str, Any]:
+def _figures(
+    runs: list[Run],
+    users: int,
+    rate: float,
+    database_url: str | None,
+    broadcast_rate: float | None = None,
+) -> dict[str, Any]:
     """The key figures of each run, for run_all.py (benchmarks/report.py)."""
     script = os.environ.get("LOAD_SCRIPT")
     results = []
@@ -516,6 +581,10 @@ def _figures(runs: list[Run], users: int, rate: float, database_url: str | None)
                     for cpu, handled in zip(run.worker_cpu, run.worker_handled, strict=True)
                 ],
                 "database_cpu_ms_per_update": _per_update_ms(run.database_cpu, run.handled),
+                "due": run.due,
+                "deliveries": run.deliveries,
+                "deliveries_per_s": round(run.delivery_rate(), 1),
+                "sent_throughout": run.sent_throughout,
             }
         )
     return {
@@ -523,6 +592,8 @@ def _figures(runs: list[Run], users: int, rate: float, database_url: str | None)
         "rate": rate,
         "script": "conversation" if not script else "help" if script == "help" else script,
         "database": "postgresql" if (database_url or "").startswith("postgres") else "sqlite",
+        # The shared send budget in messages a second; None: lifted.
+        "broadcast_rate": broadcast_rate,
         "runs": results,
     }
 
@@ -547,9 +618,31 @@ def main() -> None:
         action="store_true",
         help="judge the run as past capacity: nothing lost, time in the bot bounded",
     )
+    parser.add_argument(
+        "--due",
+        type=int,
+        default=0,
+        help="subscribers due at the start, delivered by the embedded scheduler during the run",
+    )
+    parser.add_argument(
+        "--broadcast-rate",
+        type=float,
+        default=None,
+        help="the shared send budget in messages a second (default: lifted)",
+    )
     args = parser.parse_args()
     runs = [
-        asyncio.run(run_mode(mode.strip(), args.users, args.rate, args.database_url, args.workers))
+        asyncio.run(
+            run_mode(
+                mode.strip(),
+                args.users,
+                args.rate,
+                args.database_url,
+                args.workers,
+                due=args.due,
+                broadcast_rate=args.broadcast_rate,
+            )
+        )
         for mode in args.modes.split(",")
     ]
     print(_table(runs, args.users, args.rate))
@@ -562,7 +655,7 @@ def main() -> None:
                     run.mode, SCRIPT[step], f"{statistics.median(values) * 1000:.1f} ms",
                     f"in the bot p50 {median:.1f} p99 {p99:.1f}",
                 )  # fmt: skip
-    figures = _figures(runs, args.users, args.rate, args.database_url)
+    figures = _figures(runs, args.users, args.rate, args.database_url, args.broadcast_rate)
     if args.overload:
         figures.update(overload=True, max_pending=_max_pending())
     emit("load", figures)

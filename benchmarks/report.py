@@ -223,6 +223,24 @@ def _overload(figures: Figures, run: Mapping[str, Any], name: str) -> Row:
     )
 
 
+def _rush(figures: Figures, run: Mapping[str, Any], database: str) -> Row:
+    """Replies while the embedded scheduler sends the tips due (load.py --due)."""
+    budget = figures.get("broadcast_rate")
+    tips = int(run["deliveries"])
+    pace = f"{budget:g}/s send budget" if budget else "send budget lifted"
+    return Row(
+        f"The 8:00 rush: the full conversation while {run['due']:,} tips are due "
+        f"(`load.py --due`, {figures['users']:,} users, {figures['rate']:.0f}/s offered, "
+        f"{pace}, {run['mode']}, {_backend(database)})",
+        NO_GOAL,
+        f"replies p50 {run['p50_ms']:,.1f} ms, p99 {run['p99_ms']:,.1f} ms, slowest "
+        f"{run['max_ms']:,.1f} ms; {tips:,} tip{'' if tips == 1 else 's'} sent meanwhile "
+        f"({run['deliveries_per_s']:.0f}/s"
+        + (")" if run.get("sent_throughout") else "; all sent before the run ended)"),
+        None,
+    )
+
+
 def _load(figures: Figures) -> list[Row]:
     database = str(figures["database"])
     script = str(figures["script"])
@@ -236,6 +254,9 @@ def _load(figures: Figures) -> list[Row]:
         )
         if figures.get("overload"):
             rows.append(_overload(figures, run, name.replace("Load,", "Overload,", 1)))
+            continue
+        if run.get("due"):
+            rows.append(_rush(figures, run, database))
             continue
         cpu = run.get("bot_cpu_ms_per_update")
         # The CPU budget is the full conversation's, in polling mode (one bot process).

@@ -5,7 +5,9 @@ defaults; its output is streamed as it comes, and its last line (`BENCHMARK-RESU
 see benchmarks/report.py) gives the figures the table is made of. The load test runs as the
 docs report it: `/help` only and the full conversation on SQLite, the full conversation on
 PostgreSQL in polling mode and with two webhook workers (a throwaway server from
-devtools/pgserver.py each time). The load average is recorded as each run starts.
+devtools/pgserver.py each time), past capacity, and the 8:00 rush (the conversation while
+the bot's own scheduler sends 5,000 tips at Telegram's pace). The load average is recorded
+as each run starts.
 
     python benchmarks/run_all.py [--only ask,load,...] [--quick]
 
@@ -66,6 +68,10 @@ class Step:
 LOAD_CONVERSATION = ("--users", "1000", "--rate", "300")
 LOAD_QUICK = ("--users", "30", "--rate", "100")
 LOAD_OVERLOAD = ("--users", "2000", "--rate", "700")
+# Few enough updates that their replies (about 12 messages a second) leave the scheduler
+# most of Telegram's 30; enough tips due that it is still sending when the run ends.
+LOAD_RUSH = ("--users", "100", "--rate", "10", "--modes", "polling")
+LOAD_RUSH_QUICK = ("--users", "20", "--rate", "10", "--modes", "polling")
 STEPS = [
     Step("ask", quick=("--rounds", "1")),
     Step("delivery_throughput", quick=("--chats", "2000")),
@@ -97,6 +103,13 @@ STEPS = [
         "load",
         (*LOAD_OVERLOAD, "--modes", "polling", "--overload"),
         (*LOAD_QUICK, "--modes", "polling", "--overload"),
+    ),
+    # The 8:00 rush on the embedded default: replies while the bot's own scheduler sends
+    # the tips due at Telegram's pace (30 messages a second, replies first).
+    Step(
+        "load",
+        (*LOAD_RUSH, "--due", "5000", "--broadcast-rate", "30"),
+        (*LOAD_RUSH_QUICK, "--due", "1000", "--broadcast-rate", "30"),
     ),
     Step(
         "load",

@@ -1,12 +1,13 @@
 """One delivery pass: claim who is due, write the ledger, send, record what happened.
 
-A tick works through the due chats in batches of `delivery_batch_size`, so memory depends
-on the batch, not on the audience. Each batch is claimed in one short transaction that
-also writes the ledger rows, picks the content and moves every chat to its next slot
-(scheduler/claims.py, deciding with scheduler/planning.py); the messages are then sent
-outside any transaction, each row flagged `sending` just before its own send (so a crash
-can be told apart from work not yet started, and loses at most the sends in flight), and
-settled in groups (scheduler/dispatch.py).
+A tick works through the due chats in batches of at most `delivery_batch_size` (a few
+seconds' sending at the send rate), so memory depends on the batch, not on the audience.
+Each batch is claimed in one short transaction that also writes the ledger rows, picks the
+content and moves every chat to its next slot (scheduler/claims.py, deciding with
+scheduler/planning.py); the messages are then sent outside any transaction, each row
+flagged `sending` just before its own send (so a crash can be told apart from work not yet
+started, and loses at most the sends in flight), and settled in groups
+(scheduler/dispatch.py).
 
 A tick first settles what earlier ticks left (a dead worker's unsent rows, sends that
 provably failed), then the daily deliveries, then the queued rows of admin broadcasts the
@@ -52,9 +53,21 @@ log = logging.getLogger(__name__)
 # A daily slot that falls due during a broadcast waits for at most the broadcast batch
 # being sent and the one claimed next: each about this much sending.
 BROADCAST_BATCH_SECONDS = 5.0
+# Daily chats claimed at once: about this much sending, up to `delivery_batch_size`. The
+# next batch is claimed while one is sent, so a few seconds' worth keeps the sender fed;
+# and on SQLite a claim holds the only write lock while it plans every chat in it, so at
+# Telegram's 30 messages a second a 500-chat claim made replies wait (the 8:00 rush,
+# `benchmarks/load.py --due`: slowest reply 342-356 ms, 145-195 ms with 150 chats).
+DAILY_BATCH_SECONDS = 5.0
 # The broadcast messages one tick sends at most: about this much sending, so the service
 # starts the next tick (daily work first, recovery, retries) at least once a minute.
 TICK_BROADCAST_SECONDS = 50.0
+
+
+def daily_batch_size(settings: EngineSettings, group_size: int) -> int:
+    """Daily chats per claim: DAILY_BATCH_SECONDS of sending, at least a group."""
+    wanted = max(group_size, round(settings.broadcast_rate * DAILY_BATCH_SECONDS))
+    return min(settings.delivery_batch_size, wanted)
 
 
 def worker_name() -> str:
@@ -85,6 +98,7 @@ class DeliveryEngine:
         self.group_size = max(10, min(200, round(settings.broadcast_rate)))
         rate = settings.broadcast_rate
         self.broadcast_batch = max(self.group_size, round(rate * BROADCAST_BATCH_SECONDS))
+        self.daily_batch = daily_batch_size(settings, self.group_size)
         self.broadcast_per_tick = broadcast_per_tick or max(
             self.broadcast_batch, round(rate * TICK_BROADCAST_SECONDS)
         )
@@ -151,7 +165,7 @@ class DeliveryEngine:
 
         async def daily_first(limit: int | None) -> list[Outgoing] | None:
             nonlocal budget
-            daily = await self.claims.claim_batch(self.now(), summary, limit)
+            daily = await self.claims.claim_batch(self.now(), summary, limit or self.daily_batch)
             if daily is not None or budget <= 0:
                 return daily
             size = min(limit or self.broadcast_batch, self.broadcast_batch, budget)

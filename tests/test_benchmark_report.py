@@ -282,7 +282,7 @@ def test_markdown_table_escapes_pipes() -> None:
 def test_run_all_selects_by_script_name() -> None:
     assert [s.name for s in run_all.select("ask, sqlite_driver.py")] == ["ask", "sqlite_driver"]
     loads = run_all.select("load")
-    assert len(loads) == 5 and sum(s.postgres_database is not None for s in loads) == 2
+    assert len(loads) == 6 and sum(s.postgres_database is not None for s in loads) == 2
     assert len(run_all.select(None)) == len(run_all.STEPS)
     with pytest.raises(SystemExit):
         run_all.select("ask,nonesuch")
@@ -297,3 +297,25 @@ def test_run_all_command_lines() -> None:
         *("--database-url", "postgresql+asyncpg://x/db"),
     ]
     assert "--rounds" in run_all.STEPS[0].command(quick=True)
+
+
+def test_rush_row_reports_replies_and_the_tips_sent_meanwhile() -> None:
+    figures = _load(rate=10.0, p99=68.7)
+    figures.update(users=100, rate=10.0, broadcast_rate=30.0)
+    run = figures["runs"][0]
+    run.update(due=5000, deliveries=1079, deliveries_per_s=18.0, max_ms=145.0)
+    run.update(sent_throughout=True)
+    row = _one("load", figures)
+    assert row.met is None  # no goal is set for it
+    assert row.benchmark.startswith("The 8:00 rush") and "30/s send budget" in row.benchmark
+    assert "p99 68.7 ms, slowest 145.0 ms" in row.measured
+    assert row.measured.endswith("1,079 tips sent meanwhile (18/s)")
+    run.update(sent_throughout=False)
+    assert "all sent before the run ended" in _one("load", figures).measured
+
+
+def test_every_load_step_is_judged_as_its_kind() -> None:
+    """Exactly one load step delivers during the run, and one runs past capacity."""
+    loads = [step.args for step in run_all.STEPS if step.name == "load"]
+    assert sum("--due" in args for args in loads) == 1
+    assert sum("--overload" in args for args in loads) == 1

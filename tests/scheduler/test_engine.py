@@ -6,14 +6,14 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from content import Library, food_fits_diet
 from content.diets import Diet
 from devtools.fakebotapi import FakeBotAPI
 from runtime.http import AiohttpRequest
 from runtime.ratelimit import SendLimiter
-from scheduler.engine import CLAIM_LEASE, DeliveryEngine, TickSummary
+from scheduler.engine import CLAIM_LEASE, DeliveryEngine, TickSummary, daily_batch_size
 from storage import Database
 from storage.models import Chat
 from tests.harness import TOKEN
@@ -189,6 +189,41 @@ async def test_batches_stream_through_the_whole_audience(
         summary = await engine.tick(utc("2026-11-22T09:00:00Z"))
     assert (summary.due, summary.sent) == (25, 25)
     assert all(len(texts(fake_api, c)) == 1 for c in range(100, 125))
+
+
+async def test_a_claim_takes_seconds_of_sending_not_the_whole_batch_size(
+    db: Database, library: Library, fake_api: FakeBotAPI, database_url: str
+) -> None:
+    """At 4 messages a second a claim takes 20 chats (5 s of sending), not the 500 of
+    DELIVERY_BATCH_SIZE: on SQLite a claim holds the write lock while it plans every chat,
+    and replies wait for it. The next claim is made while a batch is sent, so at most the
+    first group of 10 and one batch of 20 are ever claimed at once."""
+    for chat_id in range(100, 140):
+        await add_chat(db, chat_id, now=T0)
+    claimed = select(func.count()).select_from(Chat).where(Chat.claimed_by.is_not(None))
+    most = 0
+    async with running_engine(db, library, fake_api.url, database_url, broadcast_rate=4) as engine:
+        tick = asyncio.create_task(engine.tick(utc("2026-11-22T09:00:00Z")))
+        while not tick.done():
+            async with db.session() as session:
+                most = max(most, await session.scalar(claimed) or 0)
+            await asyncio.sleep(0.05)
+        summary = await tick
+    assert (summary.due, summary.sent) == (40, 40)
+    assert 10 < most <= 30
+
+
+def test_a_claim_is_about_five_seconds_of_sending_within_the_configured_batch() -> None:
+    def size(rate: float, batch: int = 500) -> int:
+        settings = engine_settings(
+            "http://127.0.0.1:1", "sqlite:///x.db", broadcast_rate=rate, delivery_batch_size=batch
+        )
+        return daily_batch_size(settings, group_size=max(10, min(200, round(rate))))
+
+    assert size(30) == 150  # Telegram's rate: 5 s of sending
+    assert size(1000) == 500  # paid broadcasts: DELIVERY_BATCH_SIZE caps it
+    assert size(30, batch=50) == 50
+    assert size(1) == 10  # never below one group of sends
 
 
 async def test_crash_after_claim_sends_once_after_the_lease(

@@ -8,10 +8,12 @@ taken for almonds.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
@@ -28,11 +30,16 @@ MATCH_CUTOFF = 85.0
 SUGGEST_CUTOFF = 45.0
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_WORD_OR_COMMA = re.compile(r"[^\W_]+|[,;]", re.UNICODE)
 # Words people wrap around a request ("top magnesium rich foods") that name nothing.
 _FILLER = frozenset(
     {"magnesium", "mg", "rich", "food", "high", "top", "best", "all", "list", "show", "me"}
 )
 
+# "/foods spinach, almonds" or "spinach vs almonds": what may stand between compared foods.
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,;/+&]|\b(?:vs|versus|or|and)\b\.?)\s*", re.IGNORECASE)
+# More foods than fit on a phone screen side by side are a list, not a comparison.
+MAX_COMPARED = 6
 _CATEGORY_WORDS: Mapping[str, FoodCategory] = MappingProxyType(
     {
         "seeds": FoodCategory.SEEDS,
@@ -109,8 +116,33 @@ def _singular(word: str) -> str:
 
 def normalise(text: str) -> str:
     """Lowercase words without punctuation or plurals: 'Black-Beans!' -> 'black bean'."""
-    text = unicodedata.normalize("NFKC", text[:MAX_QUERY_CHARS]).casefold()
-    return " ".join(_singular(word) for word in _NON_WORD.sub(" ", text).split())
+    return " ".join(_words(text, MAX_QUERY_CHARS))
+
+
+def _words(text: str, limit: int) -> list[str]:
+    text = unicodedata.normalize("NFKC", text[:limit]).casefold()
+    return [_singular(word) for word in _NON_WORD.sub(" ", text).split()]
+
+
+# Between two foods of a typed comparison: "almonds vs cashews", "banana or avocado",
+# "almonds compared to cashews" (a comma counts as "or": "banana, avocado or mango").
+_GAPS = frozenset(
+    {("v",), ("vs",), ("versus",), ("or",), ("and",), ("against",)}
+    | {("compared", word) for word in ("to", "with")}
+)
+# Left out when reading the words between two foods: "a banana, or an avocado".
+_LOOSE = frozenset({",", ";", "a", "an", "the"})
+# The only other words a typed comparison may hold. Anything else ("for my toddler",
+# "for cramps", "milk of magnesia") may change what a good answer is, so such a message goes
+# to the FAQ rather than to a table of numbers.
+_COMPARISON_WORDS = frozenset(
+    _singular(word)
+    for word in (
+        "how much which what one is are has have got contain contains more most higher richer "
+        "better best magnesium mg the a an in of about between difference compare comparison "
+        "do does than there per serving ,"
+    ).split()
+)
 
 
 @dataclass(frozen=True)
@@ -182,6 +214,68 @@ class FoodIndex:
                 break
         return found
 
+    def several_foods(self, text: str) -> tuple[Food, ...]:
+        """The foods of a list like "spinach, almonds" or "spinach vs almonds", in order.
+
+        Empty unless every part between the separators names a food (a small typo allowed)
+        and at least two are different. Without a separator nothing is split: "almond milk"
+        is not almonds and milk.
+        """
+        parts = [part for part in _LIST_SEPARATOR.split(text[:MAX_QUERY_CHARS]) if part]
+        if len(parts) < 2:
+            return ()
+        found = [self.find_food(part) for part in parts]
+        foods = [food for food in found if food is not None]
+        return _distinct(foods) if len(foods) == len(found) else ()
+
+    def compared_foods(self, text: str, limit: int = 300) -> tuple[Food, ...]:
+        """The foods a typed message compares ("which has more magnesium, banana or
+        avocado?"), or empty.
+
+        Only a message that is nothing but the comparison counts: foods by their exact names,
+        joined by a comma, "vs", "or", "and" or "compared to", and otherwise only question
+        words like "which has more magnesium".
+        """
+        if len(text) > limit:
+            return ()
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        words = [_singular(word) for word in _WORD_OR_COMMA.findall(folded.replace("_", " "))]
+        tokens = self._tokens(words)
+        places = [i for i, token in enumerate(tokens) if isinstance(token, Food)]
+        if len(places) < 2:
+            return ()
+        for before, after in itertools.pairwise(places):
+            between = tokens[before + 1 : after]
+            gap = tuple(word for word in between if word not in _LOOSE)
+            listed = not gap and any(word in {",", ";"} for word in between)
+            if gap not in _GAPS and not listed:
+                return ()
+        outside = tokens[: places[0]] + tokens[places[-1] + 1 :]
+        if any(word not in _COMPARISON_WORDS for word in outside):
+            return ()
+        return _distinct([token for token in tokens if isinstance(token, Food)])
+
+    def _tokens(self, words: Sequence[str]) -> list[Food | str]:
+        """The words with each exact food name in them, longest first, read as its food."""
+        longest = self._longest_name
+        tokens: list[Food | str] = []
+        start = 0
+        while start < len(words):
+            for end in range(min(len(words), start + longest), start, -1):
+                food = self.foods.get(" ".join(words[start:end]))
+                if food is not None:
+                    tokens.append(food)
+                    start = end
+                    break
+            else:
+                tokens.append(words[start])
+                start += 1
+        return tokens
+
+    @cached_property
+    def _longest_name(self) -> int:
+        return max((key.count(" ") + 1 for key in self.foods), default=0)
+
     def _word(self, key: str) -> Diet | FoodCategory | None:
         return self.diets.get(key) or self.categories.get(key)
 
@@ -207,6 +301,9 @@ class FoodIndex:
         food = self.foods.get(key)
         if food is not None:
             return FoodQuery(food=food)
+        several = self.several_foods(text)
+        if several:
+            return FoodQuery(compared=several)
         return self._fuzzy_filter(key)
 
     def _fuzzy_filter(self, key: str) -> FoodQuery:
@@ -234,6 +331,16 @@ class FoodQuery:
     food: Food | None = None
     unknown: str | None = None
     suggestions: tuple[Food, ...] = ()
+    # Two or more foods to compare side by side.
+    compared: tuple[Food, ...] = ()
+
+
+def _distinct(foods: Sequence[Food]) -> tuple[Food, ...]:
+    """Each food once, in order; empty when fewer than two different foods are left."""
+    unique: dict[str, Food] = {}
+    for food in foods:
+        unique.setdefault(food.id, food)
+    return tuple(unique.values()) if len(unique) > 1 else ()
 
 
 def _query_of(word: Diet | FoodCategory) -> FoodQuery:

@@ -157,6 +157,45 @@ async def test_food_card_and_suggestions(bot: BotHarness) -> None:
     assert "Logged 1 × <b>Almonds, dry roasted</b>" in logged[0].text
 
 
+async def test_foods_compares_the_foods_of_a_list(bot: BotHarness) -> None:
+    replies = await bot.send("/foods spinach, almonds & hemp seeds")
+    assert [r.method for r in replies] == ["sendMessage"]
+    # Richest first, whatever the order typed.
+    assert listed_names(bot, replies[0]) == [
+        "Hemp seeds, hulled",
+        "Almonds, dry roasted",
+        "Spinach, boiled",
+    ]
+    assert "210 mg · 50% DV" in replies[0].text
+    assert "Servings differ" in html.unescape(replies[0].text)
+    assert [label for label, _ in replies[0].buttons] == ["Hemp seeds", "Almonds", "Spinach"]
+    card, _ = await bot.press(CHAT, bot.last_message_id(CHAT), replies[0].button("Spinach"))
+    assert card[0].method == "editMessageText" and "Serving: 1/2 cup" in card[0].text
+
+
+async def test_a_typed_comparison_gets_the_food_tables_numbers(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await set_chat(bot, diet=[Diet.VEGAN.value], age_band="1-3", sex="female")
+    replies = await bot.send("Which has more magnesium: salmon or tofu?")
+    assert len(replies) == 1
+    text = html.unescape(replies[0].text)
+    both = [food for food in bot.library.foods if food.id in {"salmon", "tofu"}]
+    richest_first = sorted(both, key=lambda food: food.mg, reverse=True)
+    assert listed_names(bot, replies[0]) == [food.name for food in richest_first]
+    assert "Not for your diet settings: Salmon" in text
+    # A toddler's profile: no Daily Value, and adult servings are flagged.
+    assert "% DV" not in text and "young child's portions are smaller" in text
+    nuts = await bot.send("almonds vs cashews")
+    assert "choking risk" in html.unescape(nuts[0].text)
+
+
+async def test_a_question_about_compared_foods_still_goes_to_the_faq(bot: BotHarness) -> None:
+    replies = await bot.send("is spinach or kale better for cramps")
+    assert "Magnesium per serving" not in replies[0].text
+    urgent = await bot.send("my son ate almonds or cashews and now he can't breathe")
+    assert "emergency" in urgent[0].text and "Magnesium per serving" not in urgent[0].text
+
+
 async def test_bad_input_gets_short_answers(bot: BotHarness) -> None:
     for text in ["/foods " + "x" * 5000, "/foods 💥💥💥", "/foods шпинат", "/foods <b>oops</b>"]:
         replies = await bot.send(text)

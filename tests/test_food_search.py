@@ -94,6 +94,81 @@ def test_food_card_query_and_unknown_query(index: FoodIndex) -> None:
     assert unknown.suggestions and unknown.suggestions[0].id == "yogurt"
 
 
+@pytest.mark.parametrize(
+    ("typed", "food_ids"),
+    [
+        ("spinach, almonds", ["spinach", "almonds"]),
+        ("Spinch vs almnds", ["spinach", "almonds"]),
+        ("banana or avocado", ["banana", "avocado"]),
+        ("black beans and chickpeas", ["black-beans", "chickpeas"]),
+        ("pumpkin seeds; chia seeds / tofu", ["pumpkin-seeds", "chia-seeds", "tofu"]),
+        ("almonds, almonds, cashews", ["almonds", "cashews"]),
+    ],
+)
+def test_foods_to_compare_are_read_from_a_list(
+    index: FoodIndex, typed: str, food_ids: list[str]
+) -> None:
+    query = index.parse_filter(typed)
+    assert [food.id for food in query.compared] == food_ids
+    assert (query.food, query.unknown) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "almond milk",  # one food we do not know, not almonds and milk
+        "spinach almonds",  # no separator: never split
+        "spinach, xyzzy",  # every part must be a food
+        "spinach, spinach",
+        "beans and peas",  # a category
+        "Spinach, boiled",  # one food's full name
+    ],
+)
+def test_a_list_is_only_a_comparison_when_every_part_is_another_food(
+    index: FoodIndex, typed: str
+) -> None:
+    assert index.parse_filter(typed).compared == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "food_ids"),
+    [
+        ("which has more magnesium, banana or avocado?", ["banana", "avocado"]),
+        ("spinach vs almonds", ["spinach", "almonds"]),
+        ("What about spinach vs. almonds", ["spinach", "almonds"]),
+        ("almonds compared to cashews", ["almonds", "cashews"]),
+        ("difference between quinoa and oatmeal", ["quinoa", "instant-oatmeal"]),
+        ("banana, avocado, kale", ["banana", "avocado", "kale"]),
+        ("pb vs avo", ["peanut-butter", "avocado"]),
+        ("Is a banana or an avocado richer?", ["banana", "avocado"]),
+    ],
+)
+def test_a_typed_comparison_names_its_foods(
+    index: FoodIndex, typed: str, food_ids: list[str]
+) -> None:
+    assert [food.id for food in index.compared_foods(typed)] == food_ids
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "almonds",  # one food: the FAQ answers it with context
+        "milk of magnesia or almonds",  # a laxative, not milk
+        "for my 2 year old, almonds or cashews?",  # who it is for changes the answer
+        "is spinach or kale better for cramps",
+        "I eat almonds and spinach but still cramp",
+        "almond milk vs soy milk",  # "almond milk" is not almonds and milk
+        "the almond the milk",
+        "banana, avocado or mango",  # mango is not in the table: no half answer
+        "spinach vs almonds " + "really " * 60,  # longer than any plain comparison
+        "",
+        "🥑 vs 🍌",
+    ],
+)
+def test_other_messages_are_not_comparisons(index: FoodIndex, typed: str) -> None:
+    assert index.compared_foods(typed) == ()
+
+
 def test_normalise_handles_plurals_and_punctuation() -> None:
     assert normalise("Black-Beans!!") == "black bean"
     assert normalise("  Potatoes ") == "potato"

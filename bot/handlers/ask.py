@@ -1,5 +1,7 @@
 """/ask and plain private text: answers from the FAQ, urgent-care advice first when needed.
 
+A message that only compares foods ("spinach vs almonds") gets the food table's numbers.
+
 Callback data, signed for the chat (bot.menus.callbacks; with a 48-character FAQ id the
 longest is exactly Telegram's 64 bytes):
   ask|<faq id>      show that entry's answer (related / closest-question buttons)
@@ -24,14 +26,18 @@ from telegram.ext import (
 
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
+from bot.handlers.foods import comparison_view
+from bot.handlers.intake_log import food_index
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
+from bot.personal import needs_of
 from bot.services import AnyApplication, Services, services_of
 from content import FaqEntry, Library
 from content.answering import AnswerKind
 from content.answering.small_talk import Chat
 from content.answering.triage import TriageResult
 from content.enums import UrgentAction
+from content.food_search import FoodIndex
 from storage import feedback
 
 log = logging.getLogger(__name__)
@@ -157,7 +163,7 @@ async def send_answer(
     svc.served.add(entry.id)
 
 
-async def answer_question(message: Message, svc: Services, question: str) -> None:
+async def answer_question(message: Message, svc: Services, question: str, foods: FoodIndex) -> None:
     answer = svc.answerer.answer(question)
     svc.metrics.observe_answer(answer.confidence)
     if answer.kind is AnswerKind.SMALL_TALK and answer.chat is not None:
@@ -170,6 +176,13 @@ async def answer_question(message: Message, svc: Services, question: str) -> Non
         # Only urgent or safety content may follow (the answerer enforces the section).
         if answer.entry is not None:
             await send_answer(message, svc, answer.entry)
+        return
+    compared = () if answer.triage.softened else foods.compared_foods(question)
+    if compared:
+        # "Banana or avocado?" is best answered by the food table's own numbers.
+        needs = await needs_of(svc, message.chat_id)
+        text, keyboard = comparison_view(compared, needs, Buttons(svc.codec, message.chat_id))
+        await message.reply_text(text, reply_markup=keyboard)
         return
     if answer.triage.softened:
         # The rules saw a sign, the model a calm message: no alarm, but the safety line.
@@ -209,14 +222,14 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         markup = InlineKeyboardMarkup(question_buttons(buttons, examples(svc.library)))
         await message.reply_text(HOW_TO_ASK, reply_markup=markup)
         return
-    await answer_question(message, svc, question)
+    await answer_question(message, svc, question, food_index(context))
 
 
 async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    await answer_question(message, services_of(context), message.text)
+    await answer_question(message, services_of(context), message.text, food_index(context))
 
 
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -41,7 +41,7 @@ from content import (
     Source,
     food_fits_diet,
 )
-from content.food_search import MAX_QUERY_CHARS, normalise
+from content.food_search import MAX_COMPARED, MAX_QUERY_CHARS, normalise
 
 COMMANDS = [
     CommandInfo("foods", "magnesium-rich foods for you, e.g. /foods seeds or /foods spinach"),
@@ -67,7 +67,7 @@ _CATEGORY_ICONS = {
 }
 HOW_TO = (
     "Try /foods for the top foods, /foods seeds for a group, /foods vegan for a diet, "
-    "or /foods spinach for one food."
+    "/foods spinach for one food, or /foods spinach, almonds to compare."
 )
 FAMILY = "foods"
 STALE = "That button is no longer valid. Send /foods to start again."
@@ -245,6 +245,27 @@ def card_view(food: Food, needs: Needs, buttons: Buttons) -> tuple[str, InlineKe
     return "\n".join(lines), keyboard
 
 
+def comparison_view(
+    foods: Sequence[Food], needs: Needs, buttons: Buttons
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Foods side by side, richest first, each a button to its card."""
+    shown = sorted(foods[:MAX_COMPARED], key=lambda food: food.mg, reverse=True)
+    lines = ["⚖️ <b>Magnesium per serving</b>", _shares_text(needs), ""]
+    lines += [_food_line(rank, food, needs) for rank, food in enumerate(shown, 1)]
+    notes = []
+    if len({food.serving for food in shown}) > 1:
+        notes.append("Servings differ in size: compare the portions you would really eat.")
+    if len(foods) > MAX_COMPARED:
+        notes.append(f"I compared the first {MAX_COMPARED} foods you named.")
+    unfitting = [food.name for food in shown if not food_fits_diet(food, needs.diets)]
+    if unfitting:
+        notes.append(f"Not for your diet settings: {'; '.join(unfitting)}.")
+    notes += [hint for hint in (_child_hint(needs, shown), _personal_hint(needs)) if hint]
+    text = "\n".join(lines) + "".join(f"\n\n<i>{esc(note)}</i>" for note in notes)
+    cards = [buttons(food.name.split(",")[0], FAMILY, "f", ref(food.id)) for food in shown]
+    return text, InlineKeyboardMarkup([cards[i : i + 2] for i in range(0, len(cards), 2)])
+
+
 def _suggestion_view(
     asked: str, suggestions: Sequence[Food], buttons: Buttons
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -329,6 +350,10 @@ async def foods_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     buttons = Buttons(svc.codec, chat.id)
     if query.food is not None:
         text, keyboard = card_view(query.food, needs, buttons)
+        await message.reply_text(text, reply_markup=keyboard)
+        return
+    if query.compared:
+        text, keyboard = comparison_view(query.compared, needs, buttons)
         await message.reply_text(text, reply_markup=keyboard)
         return
     if query.unknown is not None:

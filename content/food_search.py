@@ -130,12 +130,13 @@ _GAPS = frozenset(
     {("v",), ("vs",), ("versus",), ("or",), ("and",), ("against",)}
     | {("compared", word) for word in ("to", "with")}
 )
+_JOIN_WORDS = frozenset(word for gap in _GAPS for word in gap)
 # Left out when reading the words between two foods: "a banana, or an avocado".
 _LOOSE = frozenset({",", ";", "a", "an", "the"})
-# The only other words a typed comparison may hold. Anything else ("for my toddler",
+# The only other words a typed question about foods may hold. Anything else ("for my toddler",
 # "for cramps", "milk of magnesia") may change what a good answer is, so such a message goes
 # to the FAQ rather than to a table of numbers.
-_COMPARISON_WORDS = frozenset(
+_QUESTION_WORDS = frozenset(
     _singular(word)
     for word in (
         "how much which what one is are has have got contain contains more most higher richer "
@@ -228,21 +229,23 @@ class FoodIndex:
         foods = [food for food in found if food is not None]
         return _distinct(foods) if len(foods) == len(found) else ()
 
-    def compared_foods(self, text: str, limit: int = 300) -> tuple[Food, ...]:
-        """The foods a typed message compares ("which has more magnesium, banana or
-        avocado?"), or empty.
+    def named_foods(self, text: str, limit: int = 300) -> tuple[Food, ...]:
+        """The foods of a typed message that only asks about foods ("how much magnesium in
+        quinoa?", "which has more, banana or avocado?"), in order; empty for anything else.
 
-        Only a message that is nothing but the comparison counts: foods by their exact names,
-        joined by a comma, "vs", "or", "and" or "compared to", and otherwise only question
-        words like "which has more magnesium".
+        Foods count by their exact names only, several joined by a comma, "vs", "or", "and"
+        or "compared to", and the message may hold no other words than question words like
+        "which has more magnesium".
         """
         if len(text) > limit:
             return ()
         folded = unicodedata.normalize("NFKC", text).casefold()
         words = [_singular(word) for word in _WORD_OR_COMMA.findall(folded.replace("_", " "))]
+        if not self._may_name_foods_alone(words):
+            return ()
         tokens = self._tokens(words)
         places = [i for i, token in enumerate(tokens) if isinstance(token, Food)]
-        if len(places) < 2:
+        if not places:
             return ()
         for before, after in itertools.pairwise(places):
             between = tokens[before + 1 : after]
@@ -251,9 +254,9 @@ class FoodIndex:
             if gap not in _GAPS and not listed:
                 return ()
         outside = tokens[: places[0]] + tokens[places[-1] + 1 :]
-        if any(word not in _COMPARISON_WORDS for word in outside):
+        if any(word not in _QUESTION_WORDS for word in outside):
             return ()
-        return _distinct([token for token in tokens if isinstance(token, Food)])
+        return _unique([token for token in tokens if isinstance(token, Food)])
 
     def _tokens(self, words: Sequence[str]) -> list[Food | str]:
         """The words with each exact food name in them, longest first, read as its food."""
@@ -271,6 +274,17 @@ class FoodIndex:
                 tokens.append(words[start])
                 start += 1
         return tokens
+
+    def _may_name_foods_alone(self, words: Sequence[str]) -> bool:
+        """A quick no for most messages: a word no food name, join or question word has."""
+        return all(
+            word in self._name_words or word in _QUESTION_WORDS or word in _JOIN_WORDS
+            for word in words
+        )
+
+    @cached_property
+    def _name_words(self) -> frozenset[str]:
+        return frozenset(word for key in self.foods for word in key.split())
 
     @cached_property
     def _longest_name(self) -> int:
@@ -335,12 +349,18 @@ class FoodQuery:
     compared: tuple[Food, ...] = ()
 
 
-def _distinct(foods: Sequence[Food]) -> tuple[Food, ...]:
-    """Each food once, in order; empty when fewer than two different foods are left."""
+def _unique(foods: Sequence[Food]) -> tuple[Food, ...]:
+    """Each food once, in order."""
     unique: dict[str, Food] = {}
     for food in foods:
         unique.setdefault(food.id, food)
-    return tuple(unique.values()) if len(unique) > 1 else ()
+    return tuple(unique.values())
+
+
+def _distinct(foods: Sequence[Food]) -> tuple[Food, ...]:
+    """Each food once, in order; empty when fewer than two different foods are left."""
+    unique = _unique(foods)
+    return unique if len(unique) > 1 else ()
 
 
 def _query_of(word: Diet | FoodCategory) -> FoodQuery:

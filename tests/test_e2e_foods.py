@@ -189,6 +189,18 @@ async def test_a_typed_comparison_gets_the_food_tables_numbers(bot: BotHarness) 
     assert "choking risk" in html.unescape(nuts[0].text)
 
 
+async def test_how_much_magnesium_in_a_food_gets_its_card(bot: BotHarness) -> None:
+    replies = await bot.send("How much magnesium is in quinoa?")
+    assert len(replies) == 1 and "<b>Quinoa, cooked</b>" in replies[0].text
+    assert "Serving: 1 cup (185 g)" in replies[0].text and "118 mg" in replies[0].text
+    # The FAQ entry the question matched stays one tap away.
+    banana = await bot.send("how much magnesium is in a banana")
+    assert "<b>Banana</b>" in banana[0].text
+    question = banana[0].button("Are bananas a good source")
+    shown, _ = await bot.press(CHAT, bot.last_message_id(CHAT), question)
+    assert "medium banana has about 32 mg" in shown[0].text
+
+
 async def test_a_question_about_compared_foods_still_goes_to_the_faq(bot: BotHarness) -> None:
     replies = await bot.send("is spinach or kale better for cramps")
     assert "Magnesium per serving" not in replies[0].text

@@ -141,22 +141,26 @@ def test_a_list_is_only_a_comparison_when_every_part_is_another_food(
         ("banana, avocado, kale", ["banana", "avocado", "kale"]),
         ("pb vs avo", ["peanut-butter", "avocado"]),
         ("Is a banana or an avocado richer?", ["banana", "avocado"]),
+        ("How much magnesium is in quinoa?", ["quinoa"]),
+        ("does tofu have magnesium", ["tofu"]),
+        ("almonds", ["almonds"]),
     ],
 )
-def test_a_typed_comparison_names_its_foods(
+def test_a_typed_question_names_its_foods(
     index: FoodIndex, typed: str, food_ids: list[str]
 ) -> None:
-    assert [food.id for food in index.compared_foods(typed)] == food_ids
+    assert [food.id for food in index.named_foods(typed)] == food_ids
 
 
 @pytest.mark.parametrize(
     "typed",
     [
-        "almonds",  # one food: the FAQ answers it with context
         "milk of magnesia or almonds",  # a laxative, not milk
         "for my 2 year old, almonds or cashews?",  # who it is for changes the answer
         "is spinach or kale better for cramps",
         "I eat almonds and spinach but still cramp",
+        "is dark chocolate good for cramps",
+        "how much magnesium do I need",
         "almond milk vs soy milk",  # "almond milk" is not almonds and milk
         "the almond the milk",
         "banana, avocado or mango",  # mango is not in the table: no half answer
@@ -165,8 +169,8 @@ def test_a_typed_comparison_names_its_foods(
         "🥑 vs 🍌",
     ],
 )
-def test_other_messages_are_not_comparisons(index: FoodIndex, typed: str) -> None:
-    assert index.compared_foods(typed) == ()
+def test_other_messages_do_not_name_foods_alone(index: FoodIndex, typed: str) -> None:
+    assert index.named_foods(typed) == ()
 
 
 def test_normalise_handles_plurals_and_punctuation() -> None:

@@ -1,6 +1,7 @@
 """/ask and plain private text: answers from the FAQ, urgent-care advice first when needed.
 
-A message that only compares foods ("spinach vs almonds") gets the food table's numbers.
+A message that only asks about foods ("how much magnesium in quinoa?", "spinach vs almonds")
+gets the food table's numbers.
 
 Callback data, signed for the chat (bot.menus.callbacks; with a 48-character FAQ id the
 longest is exactly Telegram's 64 bytes):
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -26,13 +28,13 @@ from telegram.ext import (
 
 from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
-from bot.handlers.foods import comparison_view
+from bot.handlers.foods import card_view, comparison_view
 from bot.handlers.intake_log import food_index
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
 from bot.personal import needs_of
 from bot.services import AnyApplication, Services, services_of
-from content import FaqEntry, Library
+from content import FaqEntry, Food, Library
 from content.answering import AnswerKind
 from content.answering.small_talk import Chat
 from content.answering.triage import TriageResult
@@ -177,12 +179,9 @@ async def answer_question(message: Message, svc: Services, question: str, foods:
         if answer.entry is not None:
             await send_answer(message, svc, answer.entry)
         return
-    compared = () if answer.triage.softened else foods.compared_foods(question)
-    if compared:
-        # "Banana or avocado?" is best answered by the food table's own numbers.
-        needs = await needs_of(svc, message.chat_id)
-        text, keyboard = comparison_view(compared, needs, Buttons(svc.codec, message.chat_id))
-        await message.reply_text(text, reply_markup=keyboard)
+    named = () if answer.triage.softened else foods.named_foods(question)
+    if named:
+        await send_foods(message, svc, named, answer.entry)
         return
     if answer.triage.softened:
         # The rules saw a sign, the model a calm message: no alarm, but the safety line.
@@ -203,6 +202,23 @@ async def answer_question(message: Message, svc: Services, question: str, foods:
         answer.confidence,
         retention=svc.settings.question_retention,
     )
+
+
+async def send_foods(
+    message: Message, svc: Services, named: Sequence[Food], entry: FaqEntry | None
+) -> None:
+    """ "How much magnesium in quinoa?" or "banana or avocado?" is best answered by the food
+    table's own numbers; the FAQ entry the question matched, if any, is a button below."""
+    needs = await needs_of(svc, message.chat_id)
+    buttons = Buttons(svc.codec, message.chat_id)
+    if len(named) == 1:
+        text, keyboard = card_view(named[0], needs, buttons)
+    else:
+        text, keyboard = comparison_view(named, needs, buttons)
+    if entry is not None:
+        rows = [*keyboard.inline_keyboard, *question_buttons(buttons, [entry])]
+        keyboard = InlineKeyboardMarkup(rows)
+    await message.reply_text(text, reply_markup=keyboard)
 
 
 def _question_of(text: str) -> str:

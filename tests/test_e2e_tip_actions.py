@@ -171,13 +171,16 @@ async def test_later_in_an_hour_and_back(bot: BotHarness) -> None:
     assert chat.later_tip_id == tip_id and chat.later_at is not None
     assert before + dt.timedelta(hours=1) <= chat.later_at <= after + dt.timedelta(hours=1)
     assert chat.next_due_at is not None and chat.next_due_at <= chat.later_at
-    assert text == f"⏰ I'll send it again at {chat.later_at:%H:%M}."
+    # The chat keeps UTC: after 23:00, an hour later is tomorrow.
+    when = ("tomorrow " if chat.later_at.date() > before.date() else "") + "at "
+    when += f"{chat.later_at:%H:%M}"
+    assert text == f"⏰ I'll send it again {when}."
     done = _keyboard(bot)
     assert _labels(done) == [
         "👍",
         "👎",
         "📖 Tell me more",
-        f"⏰ Coming back at {chat.later_at:%H:%M}",
+        f"⏰ Coming back {when}",
     ]
     assert await _reactions(bot) == [(CHAT, message_id, tip_id, "later", None)]
 
@@ -186,7 +189,7 @@ async def test_later_in_an_hour_and_back(bot: BotHarness) -> None:
     assert text == tip_actions.LATER_ALREADY and replies == []
     assert (await _chat(bot)).later_at == chat.later_at
     _, text, _ = await _press(bot, message_id, done.button("Coming back"))
-    assert text == f"⏰ This tip comes back at {chat.later_at:%H:%M}."
+    assert text == f"⏰ This tip comes back {when}."
     assert len(await _reactions(bot)) == 1
     # Once the engine has sent it again (and cleared the Later), the line says so.
     await set_chat(bot, later_tip_id=None, later_at=None)

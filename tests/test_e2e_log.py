@@ -9,7 +9,7 @@ import struct
 import pytest
 from sqlalchemy import func, select
 
-from bot.handlers.intake_log import LogFood, Undo, Usage, parse_log
+from bot.handlers.intake_log import LogFood, Undo, Usage, parse_log, parse_several
 from bot.services import services_in
 from bot.supplement_dose import GLYCINATE, SupplementDose
 from storage import Database, chats, intake
@@ -62,6 +62,67 @@ def test_parse_log(text: str, expected: object) -> None:
 )
 def test_parse_log_rejects_bad_input(text: str) -> None:
     assert isinstance(parse_log(text), Usage)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "almonds, 2 bananas and a pear",
+            [LogFood("almonds", 1.0), LogFood("bananas", 2.0), LogFood("pear", 1.0)],
+        ),
+        ("almonds & spinach 2", [LogFood("almonds", 1.0), LogFood("spinach", 2.0)]),
+        ("½ avocado + 1,5 black beans", [LogFood("avocado", 0.5), LogFood("black beans", 1.5)]),
+        ("almonds,2 tofu", [LogFood("almonds", 1.0), LogFood("tofu", 2.0)]),
+    ],
+)
+def test_parse_several(text: str, expected: list[LogFood]) -> None:
+    assert parse_several(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "almonds",
+        "1,5 almonds",  # a decimal comma, not a list
+        "almonds, -3 spinach",
+        "almonds, undo",
+        "almonds and magnesium 500 mg",  # a supplement is never logged
+        "almonds, " * 11,
+        ", ,",
+    ],
+)
+def test_parse_several_rejects_what_is_not_a_list_of_foods(text: str) -> None:
+    assert parse_several(text) is None
+
+
+async def test_log_several_foods_at_once(bot: BotHarness) -> None:
+    await bot.send("/start")
+    replies = await bot.send("/log almonds and 2 bananas")
+    text = html.unescape(replies[0].text)
+    assert "Logged 2 foods (144 mg)" in text
+    assert "• 1 × Almonds, dry roasted: 80 mg" in text and "• 2 × Banana: 64 mg" in text
+    assert [(e.food_id, e.servings, e.mg) for e in await entries(bot)] == [
+        ("almonds", 1.0, 80.0),
+        ("banana", 2.0, 64.0),
+    ]
+    # One unknown food: nothing is logged, and the nearest foods are offered.
+    unknown = await bot.send("/log spinach, xyzzy")
+    assert "Did you mean" in unknown[0].text and len(await entries(bot)) == 2
+
+
+async def test_a_list_stops_at_the_daily_limit(bot: BotHarness) -> None:
+    await bot.send("/start")
+    day = intake.local_day("UTC", dt.datetime.now(dt.UTC))
+    async with bot.db.session() as session:
+        for _ in range(intake.MAX_ENTRIES_PER_DAY - 1):
+            await intake.add_entry(session, CHAT, day, "tofu", 1, 1)
+    replies = await bot.send("/log almonds, spinach")
+    text = html.unescape(replies[0].text)
+    assert "Logged 1 food (80 mg)" in text and "stopped after Almonds, dry roasted" in text
+    assert [e.food_id for e in await entries(bot)][-1] == "almonds"
+    full = await bot.send("/log almonds, spinach")
+    assert "my daily limit" in full[0].text and "Logged" not in full[0].text
 
 
 async def test_log_needs_start(bot: BotHarness) -> None:

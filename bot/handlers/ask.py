@@ -123,7 +123,7 @@ def no_answer_text(library: Library, question: str, *, mentions_symptom: bool) -
         f"🤔 Sorry, I don't have an answer for “{quoted}”. I only know about magnesium and "
         "muscles, and I would rather say so than guess.\n\n"
         "Maybe one of these questions helps. You can also try /foods for magnesium-rich "
-        "foods, or /help for everything I can do."
+        "foods, /plan for a day of meals, or /help for everything I can do."
     )
     if mentions_symptom:
         text += f"\n\n<b>{esc(library.symptom_note)}</b>"

@@ -45,6 +45,13 @@ _INDEX_KEY = "magbot.food_index"
 _UNDO_WORDS = frozenset({"undo", "undo last", "remove", "remove last", "delete", "delete last"})
 _SERVING_WORDS = frozenset({"x", "×", "serving", "servings", "portion", "portions", "of"})
 _FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75}
+# Between the foods of "/log almonds, 2 bananas and a pear"; a comma between digits is a
+# decimal comma ("1,5 almonds"), and "/" is a fraction ("1/2 avocado").
+_FOOD_SEPARATOR = re.compile(r"\s*(?:,(?!\d)|(?<!\d),|[;+&]|\band\b)\s*", re.IGNORECASE)
+# "a banana" is one serving of banana.
+_ONE = frozenset({"a", "an", "one"})
+# More foods than this in one /log is pasted text, not a meal.
+MAX_FOODS_AT_ONCE = 10
 _SERVING_TOKEN = re.compile(r"^[x×]?(-?\d+(?:[.,]\d+)?|-?\d+/\d+)[x×]?$")
 # What buttons carry: servings as `{:g}` writes them, entry ids as the database makes them
 # (ASCII digits only: str.isdigit() also takes "²", which int() refuses).
@@ -55,13 +62,21 @@ STALE = "That button is no longer valid. Send /log to log a food."
 
 USAGE = (
     "Tell me what you ate and how many servings, for example:\n"
-    "/log almonds\n/log spinach 2\n/log 1.5 black beans\n"
+    "/log almonds\n/log spinach 2\n/log 1.5 black beans\n/log almonds, 2 bananas\n"
     "/log undo removes the last entry; /today shows your day."
 )
 TODAY_CAPTION = "What you logged today; the red dashed line is your daily target."
 START_FIRST = (
     "I keep your food log with your settings, so please send /start first. "
     "Then /log almonds works straight away."
+)
+_FULL_DAY = (
+    f"You have logged {intake.MAX_ENTRIES_PER_DAY} foods today, my daily limit. "
+    "Use /today to see them or /log undo to remove one."
+)
+_FULL_DAY_LEFT_OUT = (
+    f"That reached my daily limit of {intake.MAX_ENTRIES_PER_DAY} foods, so I stopped after "
+    "{last}."
 )
 
 
@@ -141,6 +156,24 @@ def parse_log(text: str) -> LogRequest:
     return LogFood(food_text, round(servings, 2))
 
 
+def parse_several(text: str) -> list[LogFood] | None:
+    """Read "almonds, 2 bananas and a pear": each part a food with its own servings, or None
+    when the text is not such a list."""
+    parts = [part for part in _FOOD_SEPARATOR.split(" ".join(text.split())[:MAX_LOG_TEXT]) if part]
+    if not 2 <= len(parts) <= MAX_FOODS_AT_ONCE:
+        return None
+    items = []
+    for part in parts:
+        words = part.split()
+        if len(words) > 1 and words[0].casefold() in _ONE:
+            words = words[1:]
+        request = parse_log(" ".join(words))
+        if not isinstance(request, LogFood):
+            return None
+        items.append(request)
+    return items
+
+
 # ---------------------------------------------------------------- shared helpers
 
 
@@ -205,11 +238,7 @@ async def _log_food(
         entry = await intake.add_entry(session, chat_id, day, food.id, servings, food.mg * servings)
         entries = await intake.entries_for_day(session, chat_id, day)
     if entry is None:
-        return (
-            f"You have logged {intake.MAX_ENTRIES_PER_DAY} foods today, my daily limit. "
-            "Use /today to see them or /log undo to remove one.",
-            None,
-        )
+        return _FULL_DAY, None
     total = sum(item.mg for item in entries)
     each = " each" if servings != 1 else ""
     text = (
@@ -228,7 +257,7 @@ async def _log_food(
 async def log_many(
     svc: Services, chat_id: int, items: Sequence[tuple[Food, float]]
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Log several foods at once (a whole /plan) in one transaction."""
+    """Log several foods at once (a whole /plan, or a /log list) in one transaction."""
     needs = await needs_of(svc, chat_id)
     if not needs.known:
         return START_FIRST, None
@@ -239,12 +268,24 @@ async def log_many(
             for food, servings in items
         ]
         entries = await intake.entries_for_day(session, chat_id, day)
-    logged = [entry for entry in added if entry is not None]
+    logged = [(food, entry) for (food, _servings), entry in zip(items, added, strict=True) if entry]
+    if not logged:
+        return _FULL_DAY, None
     total = sum(item.mg for item in entries)
+    lines = [
+        f"• {servings_text(entry.servings)} × {esc(food.name)}: {round(entry.mg)} mg"
+        for food, entry in logged
+    ]
     text = (
-        f"✅ Logged {len(logged)} foods ({round(sum(e.mg for e in logged))} mg).\n\n"
-        f"{progress_line(total, needs)}"
+        f"✅ Logged {len(logged)} food{'' if len(logged) == 1 else 's'} "
+        f"({round(sum(e.mg for _f, e in logged))} mg).\n"
+        + "\n".join(lines)
+        + f"\n\n{progress_line(total, needs)}"
     )
+    if len(logged) < len(items):
+        text += f"\n\n{esc(_FULL_DAY_LEFT_OUT.format(last=logged[-1][0].name))}"
+    if needs.is_infant:
+        text += child_note(needs)
     return text, InlineKeyboardMarkup([[_today_button(Buttons(svc.codec, chat_id))]])
 
 
@@ -345,7 +386,8 @@ async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if message is None or chat is None:
         return
     svc = services_of(context)
-    request = parse_log(_argument(message.text))
+    argument = _argument(message.text)
+    request = parse_log(argument)
     keyboard: InlineKeyboardMarkup | None = None
     if isinstance(request, Usage):
         text = f"{esc(request.problem)}\n\n{esc(USAGE)}" if request.problem else esc(USAGE)
@@ -357,12 +399,22 @@ async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     else:
         index = food_index(context)
         food = index.find_food(request.food_text)
-        if food is None:
+        several = None if food is not None else _found(index, parse_several(argument))
+        if several:
+            text, keyboard = await log_many(svc, chat.id, several)
+        elif food is None:
             buttons = Buttons(svc.codec, chat.id)
             text, keyboard = _suggestions(index, request.food_text, request.servings, buttons)
         else:
             text, keyboard = await _log_food(svc, chat.id, food, request.servings)
     await message.reply_text(text, reply_markup=keyboard)
+
+
+def _found(index: FoodIndex, requests: Sequence[LogFood] | None) -> list[tuple[Food, float]] | None:
+    """Each request's food, or None unless every one is known."""
+    found = [(index.find_food(r.food_text), r.servings) for r in requests or ()]
+    items = [(food, servings) for food, servings in found if food is not None]
+    return items if items and len(items) == len(found) else None
 
 
 async def _undo_last(svc: Services, chat_id: int) -> str:

@@ -119,9 +119,11 @@ def normalise(text: str) -> str:
     return " ".join(_words(text, MAX_QUERY_CHARS))
 
 
-def _words(text: str, limit: int) -> list[str]:
+def _words(text: str, limit: int, *, commas: bool = False) -> list[str]:
+    """Folded singular words; with `commas`, each "," and ";" is a word of its own."""
     text = unicodedata.normalize("NFKC", text[:limit]).casefold()
-    return [_singular(word) for word in _NON_WORD.sub(" ", text).split()]
+    words = _WORD_OR_COMMA.findall(text) if commas else _NON_WORD.sub(" ", text).split()
+    return [_singular(word) for word in words]
 
 
 # Between two foods of a typed comparison: "almonds vs cashews", "banana or avocado",
@@ -239,8 +241,7 @@ class FoodIndex:
         """
         if len(text) > limit:
             return ()
-        folded = unicodedata.normalize("NFKC", text).casefold()
-        words = [_singular(word) for word in _WORD_OR_COMMA.findall(folded.replace("_", " "))]
+        words = _words(text, limit, commas=True)
         if not self._may_name_foods_alone(words):
             return ()
         tokens = self._tokens(words)

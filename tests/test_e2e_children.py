@@ -49,11 +49,12 @@ async def test_child_band_wins_over_a_left_over_adult_profile(bot: BotHarness) -
 async def test_infant_gets_the_infant_text_and_no_plan(bot: BotHarness) -> None:
     await bot.send("/start")
     await set_chat(bot, age_band="0-6m", sex=None)
-    plan = (await bot.send("/plan"))[0]
-    text = plain(plan)
-    assert "no food plans for babies" in text and INFANT_NOTE in text
-    assert "30 mg" in text and plan.buttons == []
-    assert plan_food_names(plan) == []
+    for request in ("/plan", "what should I eat today?"):
+        plan = (await bot.send(request))[0]
+        text = plain(plan)
+        assert "no food plans for babies" in text and INFANT_NOTE in text
+        assert "30 mg" in text and plan.buttons == []
+        assert plan_food_names(plan) == []
     dose = plain((await bot.send("/log magnesium 50 mg"))[0])
     assert "No upper limit is set for infants" in dose
     assert "does not mean any amount is safe" in dose and "clinician prescribes" in dose

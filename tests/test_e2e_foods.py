@@ -247,6 +247,22 @@ async def test_plan_reaches_target_varies_and_logs(bot: BotHarness) -> None:
     assert [r.method for r in today] == ["sendMessage", "sendPhoto"]
 
 
+async def test_asking_what_to_eat_today_gets_a_plan(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await set_chat(bot, age_band="19-30", sex="male")
+    replies = await bot.send("What should I eat today?")
+    assert len(replies) == 1
+    text = html.unescape(replies[0].text)
+    assert "A day of magnesium from food" in text and "Target: your RDA of 400 mg" in text
+    total = int(re.search(r"Total: (\d+) mg", text).group(1))  # type: ignore[union-attr]
+    assert total >= 400
+    logged, _ = await bot.press(CHAT, bot.last_message_id(CHAT), replies[0].button("Log this"))
+    assert f"({total} mg)" in logged[-1].text
+    # A question that only sounds like one still gets its FAQ answer.
+    cramps = await bot.send("what should I eat for cramps")
+    assert "A day of magnesium from food" not in html.unescape(cramps[0].text)
+
+
 async def test_plan_without_start_uses_the_daily_value(bot: BotHarness) -> None:
     replies = await bot.send("/plan")
     assert "the 420 mg Daily Value" in html.unescape(replies[0].text)

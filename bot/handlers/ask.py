@@ -1,7 +1,8 @@
 """/ask and plain private text: answers from the FAQ, urgent-care advice first when needed.
 
 A message that only asks about foods ("how much magnesium in quinoa?", "spinach vs almonds")
-gets the food table's numbers.
+gets the food table's numbers; one that only asks for a day of meals ("what should I eat
+today?") gets a /plan.
 
 Callback data, signed for the chat (bot.menus.callbacks; with a 48-character FAQ id the
 longest is exactly Telegram's 64 bytes):
@@ -30,16 +31,17 @@ from bot.commands import CommandInfo, Feature
 from bot.formatting import clip, esc
 from bot.handlers.foods import card_view, comparison_view
 from bot.handlers.intake_log import food_index
+from bot.handlers.plan import make_plan
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
 from bot.personal import needs_of
 from bot.services import AnyApplication, Services, services_of
 from content import FaqEntry, Food, Library
 from content.answering import AnswerKind
+from content.answering.plan_request import asks_for_plan
 from content.answering.small_talk import Chat
 from content.answering.triage import TriageResult
 from content.enums import UrgentAction
-from content.food_search import FoodIndex
 from storage import feedback
 
 log = logging.getLogger(__name__)
@@ -165,7 +167,10 @@ async def send_answer(
     svc.served.add(entry.id)
 
 
-async def answer_question(message: Message, svc: Services, question: str, foods: FoodIndex) -> None:
+async def answer_question(
+    message: Message, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
+    svc = services_of(context)
     answer = svc.answerer.answer(question)
     svc.metrics.observe_answer(answer.confidence)
     if answer.kind is AnswerKind.SMALL_TALK and answer.chat is not None:
@@ -179,7 +184,11 @@ async def answer_question(message: Message, svc: Services, question: str, foods:
         if answer.entry is not None:
             await send_answer(message, svc, answer.entry)
         return
-    named = () if answer.triage.softened else foods.named_foods(question)
+    if not answer.triage.softened and asks_for_plan(question):
+        text, keyboard = await make_plan(context, message.chat_id)
+        await message.reply_text(text, reply_markup=keyboard)
+        return
+    named = () if answer.triage.softened else food_index(context).named_foods(question)
     if named:
         await send_foods(message, svc, named, answer.entry)
         return
@@ -238,14 +247,14 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         markup = InlineKeyboardMarkup(question_buttons(buttons, examples(svc.library)))
         await message.reply_text(HOW_TO_ASK, reply_markup=markup)
         return
-    await answer_question(message, svc, question, food_index(context))
+    await answer_question(message, context, question)
 
 
 async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    await answer_question(message, services_of(context), message.text, food_index(context))
+    await answer_question(message, context, message.text)
 
 
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -109,9 +109,11 @@ def plan_text(plan: DayPlan | NoPlan, needs: Needs, ul_mg: int | None) -> str:
     )
 
 
-async def _make_plan(
+async def make_plan(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A new plan for the chat (different from the last one shown), and its buttons; also
+    the answer to a typed "what should I eat today?"."""
     svc = services_of(context)
     needs = await needs_of(svc, chat_id)
     if needs.is_infant:
@@ -149,7 +151,7 @@ async def plan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat = update.effective_chat
     if message is None or chat is None:
         return
-    text, keyboard = await _make_plan(context, chat.id)
+    text, keyboard = await make_plan(context, chat.id)
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -161,7 +163,7 @@ async def plan_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     if fields == ("new",):
         await query.answer()
-        text, keyboard = await _make_plan(context, chat.id)
+        text, keyboard = await make_plan(context, chat.id)
         await context.bot.send_message(chat.id, text, reply_markup=keyboard)
         return
     if len(fields) != 2 or fields[0] != "log" or not _NUMBER.fullmatch(fields[1]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -74,10 +75,19 @@ async def undo_last(session: AsyncSession, chat_id: int, local_date: dt.date) ->
     return entry
 
 
-async def remove_entry(session: AsyncSession, chat_id: int, entry_id: int) -> IntakeEntry | None:
-    """Remove one entry of this chat (an undo button names it); None if already gone."""
-    entry = await session.get(IntakeEntry, entry_id)
-    if entry is None or entry.chat_id != chat_id:
-        return None
-    await session.execute(delete(IntakeEntry).where(IntakeEntry.id == entry_id))
-    return entry
+async def remove_entries(
+    session: AsyncSession, chat_id: int, entry_ids: Sequence[int]
+) -> list[IntakeEntry]:
+    """Remove the listed entries of this chat (a receipt's "Undo all" names them), oldest
+    first; the ones already gone, or another chat's, are left out."""
+    query = (
+        select(IntakeEntry)
+        .where(IntakeEntry.chat_id == chat_id, IntakeEntry.id.in_(entry_ids))
+        .order_by(IntakeEntry.id)
+    )
+    found = list(await session.scalars(query))
+    if found:
+        await session.execute(
+            delete(IntakeEntry).where(IntakeEntry.id.in_([entry.id for entry in found]))
+        )
+    return found

@@ -245,6 +245,9 @@ async def test_plan_reaches_target_varies_and_logs(bot: BotHarness) -> None:
     today = await bot.send("/today")
     assert f"<b>{total} mg</b>" in today[0].text
     assert [r.method for r in today] == ["sendMessage", "sendPhoto"]
+    receipt_id = message_id_with(bot, "Logged")
+    undone, _ = await bot.press(CHAT, receipt_id, logged[-1].button("Undo all"))
+    assert f"Removed {len(items)} foods ({total} mg)" in undone[0].text
 
 
 async def test_asking_what_to_eat_today_gets_a_plan(bot: BotHarness) -> None:

@@ -68,8 +68,8 @@ def test_parse_log_rejects_bad_input(text: str) -> None:
     ("text", "expected"),
     [
         (
-            "almonds, 2 bananas and a pear",
-            [LogFood("almonds", 1.0), LogFood("bananas", 2.0), LogFood("pear", 1.0)],
+            "almonds, 2 bananas and an apple",
+            [LogFood("almonds", 1.0), LogFood("bananas", 2.0), LogFood("apple", 1.0)],
         ),
         ("almonds & spinach 2", [LogFood("almonds", 1.0), LogFood("spinach", 2.0)]),
         ("½ avocado + 1,5 black beans", [LogFood("avocado", 0.5), LogFood("black beans", 1.5)]),
@@ -181,6 +181,35 @@ async def test_undo_button_removes_exactly_its_entry_once(bot: BotHarness) -> No
     assert len(await entries(bot)) == 1
 
 
+async def test_undo_all_removes_exactly_a_receipts_entries_once(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await bot.send("/log almonds")
+    receipt = await bot.send("/log spinach, 2 bananas and an apple")
+    receipt_id = bot.last_message_id(CHAT)
+    await bot.send("/log tofu")
+    undo_all = receipt[0].button("Undo all")
+    pressed, _ = await bot.press(CHAT, receipt_id, undo_all)
+    text = html.unescape(pressed[0].text)
+    assert pressed[0].method == "editMessageText" and "Removed 3 foods" in text
+    assert "• 2 × Banana: 64 mg" in text
+    # The entries logged before and after the receipt stay.
+    assert [e.food_id for e in await entries(bot)] == ["almonds", "tofu"]
+    again, _ = await bot.press(CHAT, receipt_id, undo_all)
+    assert "Those entries were already removed" in again[0].text
+    codec = services_in(bot.application).codec
+    first_id = undo_all.split("|")[2]
+    for data in [
+        codec.sign(CHAT, "log", "undoall", first_id, "0"),  # a gap of 0 names an id twice
+        codec.sign(CHAT, "log", "undoall", first_id, "1" * 10),  # more than one /log lists
+        codec.sign(CHAT, "log", "undoall", first_id, "A"),
+        codec.sign(CHAT, "log", "undoall", first_id),
+        codec.sign(CHAT, "log", "undoall", "9" * 30, "1"),
+    ]:
+        forged, answer = await bot.press(CHAT, receipt_id, data)
+        assert forged == [] and answer is not None and "no longer valid" in answer.params["text"]
+    assert len(await entries(bot)) == 2
+
+
 async def test_unknown_food_offers_three_buttons(bot: BotHarness) -> None:
     await bot.send("/start")
     replies = await bot.send("/log 2 almnd milk")
@@ -279,12 +308,17 @@ async def test_repository_keeps_days_and_chats_apart(db: Database) -> None:
         assert [e.food_id for e in await intake.entries_for_day(session, 1, day)] == ["a", "b"]
         removed = await intake.undo_last(session, 1, day)
         assert removed is not None and removed.food_id == "b"
-        assert await intake.remove_entry(session, 1, removed.id) is None
+        assert await intake.remove_entries(session, 1, [removed.id]) == []
         other = (await intake.entries_for_day(session, 2, day))[0]
-        assert await intake.remove_entry(session, 1, other.id) is None  # not this chat's entry
+        first = (await intake.entries_for_day(session, 1, day))[0]
+        # Another chat's entry is never removed, even named with one of this chat's.
+        gone = await intake.remove_entries(session, 1, [other.id, first.id])
+        assert [entry.food_id for entry in gone] == ["a"]
+        assert [e.food_id for e in await intake.entries_for_day(session, 2, day)] == ["z"]
         assert await intake.undo_last(session, 1, dt.date(2000, 1, 1)) is None
     async with db.session() as session:
-        for _ in range(intake.MAX_ENTRIES_PER_DAY - 1):
+        # The day is empty again ("a" and "b" removed above).
+        for _ in range(intake.MAX_ENTRIES_PER_DAY):
             assert await intake.add_entry(session, 1, day, "a", 1, 1) is not None
         assert await intake.add_entry(session, 1, day, "a", 1, 1) is None
         count = await session.scalar(select(func.count()).select_from(IntakeEntry))

@@ -3,6 +3,8 @@
 Callback data, signed for the chat (bot.menus.callbacks):
   log|today                      send the day's summary and chart
   log|undo|<entry id>            remove that entry (of this chat only)
+  log|undoall|<entry id>|<gaps>  remove a receipt's entries: the first id, then each gap to
+                                 the next id as one base-36 digit (of this chat only)
   log|add|<food ref>|<servings>  log a food (a card's button)
   log|pick|<food ref>|<servings> log a suggested food; the suggestion list becomes the receipt
 """
@@ -10,6 +12,7 @@ Callback data, signed for the chat (bot.menus.callbacks):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,13 +48,18 @@ _INDEX_KEY = "magbot.food_index"
 _UNDO_WORDS = frozenset({"undo", "undo last", "remove", "remove last", "delete", "delete last"})
 _SERVING_WORDS = frozenset({"x", "×", "serving", "servings", "portion", "portions", "of"})
 _FRACTIONS = {"½": 0.5, "¼": 0.25, "¾": 0.75}
-# Between the foods of "/log almonds, 2 bananas and a pear"; a comma between digits is a
+# Between the foods of "/log almonds, 2 bananas and an apple"; a comma between digits is a
 # decimal comma ("1,5 almonds"), and "/" is a fraction ("1/2 avocado").
 _FOOD_SEPARATOR = re.compile(r"\s*(?:,(?!\d)|(?<!\d),|[;+&]|\band\b)\s*", re.IGNORECASE)
 # "a banana" is one serving of banana.
 _ONE = frozenset({"a", "an", "one"})
 # More foods than this in one /log is pasted text, not a meal.
 MAX_FOODS_AT_ONCE = 10
+# "Undo all" names a receipt's entries by the first id and the gap to each next one, one
+# digit each, so ten of them fit in Telegram's 64 bytes of callback data; the ids of one
+# transaction are consecutive or nearly so (a receipt with a wider gap gets no such button).
+_GAP_DIGITS = "123456789abcdefghijklmnopqrstuvwxyz"
+_GAPS = re.compile(rf"[1-9a-z]{{1,{MAX_FOODS_AT_ONCE - 1}}}")
 _SERVING_TOKEN = re.compile(r"^[x×]?(-?\d+(?:[.,]\d+)?|-?\d+/\d+)[x×]?$")
 # What buttons carry: servings as `{:g}` writes them, entry ids as the database makes them
 # (ASCII digits only: str.isdigit() also takes "²", which int() refuses).
@@ -157,7 +165,7 @@ def parse_log(text: str) -> LogRequest:
 
 
 def parse_several(text: str) -> list[LogFood] | None:
-    """Read "almonds, 2 bananas and a pear": each part a food with its own servings, or None
+    """Read "almonds, 2 bananas and an apple": each part a food with its own servings, or None
     when the text is not such a list."""
     parts = [part for part in _FOOD_SEPARATOR.split(" ".join(text.split())[:MAX_LOG_TEXT]) if part]
     if not 2 <= len(parts) <= MAX_FOODS_AT_ONCE:
@@ -286,7 +294,29 @@ async def log_many(
         text += f"\n\n{esc(_FULL_DAY_LEFT_OUT.format(last=logged[-1][0].name))}"
     if needs.is_infant:
         text += child_note(needs)
-    return text, InlineKeyboardMarkup([[_today_button(Buttons(svc.codec, chat_id))]])
+    buttons = Buttons(svc.codec, chat_id)
+    undo = _undo_button(buttons, [entry.id for _food, entry in logged])
+    row = [undo, _today_button(buttons)] if undo else [_today_button(buttons)]
+    return text, InlineKeyboardMarkup([row])
+
+
+def _undo_button(buttons: Buttons, entry_ids: Sequence[int]) -> InlineKeyboardButton | None:
+    """Undo for a receipt: its one entry, or all of them."""
+    if len(entry_ids) == 1:
+        return buttons("↩️ Undo", FAMILY, "undo", str(entry_ids[0]))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(entry_ids)]
+    if any(not 1 <= gap <= len(_GAP_DIGITS) for gap in gaps):
+        return None
+    digits = "".join(_GAP_DIGITS[gap - 1] for gap in gaps)
+    return buttons("↩️ Undo all", FAMILY, "undoall", str(entry_ids[0]), digits)
+
+
+def _entry_ids(first: str, gaps: str) -> list[int]:
+    """The ids an "Undo all" button names (its fields already matched _ENTRY_ID and _GAPS)."""
+    entry_ids = [int(first)]
+    for digit in gaps:
+        entry_ids.append(entry_ids[-1] + _GAP_DIGITS.index(digit) + 1)
+    return entry_ids
 
 
 def _suggestions(
@@ -433,14 +463,17 @@ async def _undo_last(svc: Services, chat_id: int) -> str:
 def _undone_text(
     entry: IntakeEntry, svc: Services, total: float, needs: Needs, label: str = "Today"
 ) -> str:
-    try:
-        name = svc.library.food(entry.food_id).name
-    except KeyError:
-        name = entry.food_id
     return (
-        f"↩️ Removed {servings_text(entry.servings)} × {esc(name)} ({round(entry.mg)} mg).\n\n"
-        f"{progress_line(total, needs, label)}"
+        f"↩️ Removed {servings_text(entry.servings)} × {esc(_food_name(svc, entry))} "
+        f"({round(entry.mg)} mg).\n\n{progress_line(total, needs, label)}"
     )
+
+
+def _food_name(svc: Services, entry: IntakeEntry) -> str:
+    try:
+        return svc.library.food(entry.food_id).name
+    except KeyError:
+        return entry.food_id
 
 
 async def today_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -469,9 +502,9 @@ async def log_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if chart is not None:
             await context.bot.send_photo(chat.id, chart, caption=TODAY_CAPTION)
         return
-    if action == "undo" and len(fields) == 2 and _ENTRY_ID.fullmatch(fields[1]):
+    if action in {"undo", "undoall"} and (undo := _undo_request(fields)) is not None:
         await query.answer()
-        text = await _undo_entry(svc, chat.id, int(fields[1]))
+        text = await _undo_entries(svc, chat.id, undo)
         if not await edit_in_place(query.message, text, None):
             await context.bot.send_message(chat.id, text)
         return
@@ -501,16 +534,43 @@ def food_by_ref(foods: Sequence[Food], food_ref: str) -> Food | None:
     return next((food for food in foods if ref(food.id) == food_ref), None)
 
 
-async def _undo_entry(svc: Services, chat_id: int, entry_id: int) -> str:
+def _undo_request(fields: Sequence[str]) -> list[int] | None:
+    """The entry ids an Undo or "Undo all" button names; None for malformed fields."""
+    if len(fields) == 2 and fields[0] == "undo" and _ENTRY_ID.fullmatch(fields[1]):
+        return [int(fields[1])]
+    if (
+        len(fields) == 3
+        and fields[0] == "undoall"
+        and _ENTRY_ID.fullmatch(fields[1])
+        and _GAPS.fullmatch(fields[2])
+    ):
+        return _entry_ids(fields[1], fields[2])
+    return None
+
+
+async def _undo_entries(svc: Services, chat_id: int, entry_ids: Sequence[int]) -> str:
     async with svc.db.session() as session:
-        entry = await intake.remove_entry(session, chat_id, entry_id)
-        if entry is None:
-            return "That entry was already removed. /today shows what is logged."
-        entries = await intake.entries_for_day(session, chat_id, entry.local_date)
+        removed = await intake.remove_entries(session, chat_id, entry_ids)
+        if not removed:
+            gone = "That entry was" if len(entry_ids) == 1 else "Those entries were"
+            return f"{gone} already removed. /today shows what is logged."
+        # A receipt's entries were logged in one transaction, on one day.
+        day = removed[0].local_date
+        entries = await intake.entries_for_day(session, chat_id, day)
     needs = await needs_of(svc, chat_id)
     today = intake.local_day(needs.timezone, _now())
-    label = "Today" if entry.local_date == today else f"{entry.local_date:%a %d %b}"
-    return _undone_text(entry, svc, sum(item.mg for item in entries), needs, label)
+    label = "Today" if day == today else f"{day:%a %d %b}"
+    total = sum(item.mg for item in entries)
+    if len(removed) == 1:
+        return _undone_text(removed[0], svc, total, needs, label)
+    lines = "\n".join(
+        f"• {servings_text(entry.servings)} × {esc(_food_name(svc, entry))}: {round(entry.mg)} mg"
+        for entry in removed
+    )
+    return (
+        f"↩️ Removed {len(removed)} foods ({round(sum(entry.mg for entry in removed))} mg).\n"
+        f"{lines}\n\n{progress_line(total, needs, label)}"
+    )
 
 
 def register(application: AnyApplication) -> None:

@@ -164,7 +164,12 @@ def ensure_next_due(chat: Chat, next_due: Callable[[Chat], dt.datetime | None]) 
 async def unsubscribe(session: AsyncSession, chat_id: int) -> bool:
     """Stop deliveries but keep preferences; returns False if the chat was not subscribed."""
     chat = await session.get(Chat, chat_id, with_for_update=True)
-    if chat is None or chat.status != Status.ACTIVE:
+    return chat is not None and stop(chat)
+
+
+def stop(chat: Chat) -> bool:
+    """Stop a locked chat row's deliveries, keeping its preferences; False if not subscribed."""
+    if chat.status != Status.ACTIVE:
         return False
     chat.status = Status.STOPPED
     chat.next_due_at = None

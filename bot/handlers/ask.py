@@ -2,7 +2,8 @@
 
 A message that only asks about foods ("how much magnesium in quinoa?", "spinach vs almonds")
 gets the food table's numbers; one that only asks for a day of meals ("what should I eat
-today?") gets a /plan.
+today?") gets a /plan; one that asks for a setting ("send my tips at 7am", "I'm vegan",
+"stop") changes it through the settings menu (bot.handlers.settings.typed).
 
 Callback data, signed for the chat (bot.menus.callbacks; with a 48-character FAQ id the
 longest is exactly Telegram's 64 bytes):
@@ -18,6 +19,7 @@ import logging
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
@@ -32,6 +34,7 @@ from bot.formatting import clip, esc
 from bot.handlers.foods import card_view, comparison_view
 from bot.handlers.intake_log import food_index
 from bot.handlers.plan import make_plan
+from bot.handlers.settings.typed import answer_setting_request
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
 from bot.personal import needs_of
@@ -39,6 +42,7 @@ from bot.services import AnyApplication, Services, services_of
 from content import FaqEntry, Food, Library
 from content.answering import AnswerKind
 from content.answering.plan_request import asks_for_plan
+from content.answering.setting_request import setting_request
 from content.answering.small_talk import Chat
 from content.answering.triage import TriageResult
 from content.enums import UrgentAction
@@ -168,8 +172,10 @@ async def send_answer(
 
 
 async def answer_question(
-    message: Message, context: ContextTypes.DEFAULT_TYPE, question: str
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 ) -> None:
+    message = update.effective_message
+    assert message is not None
     svc = services_of(context)
     answer = svc.answerer.answer(question)
     svc.metrics.observe_answer(answer.confidence)
@@ -184,17 +190,11 @@ async def answer_question(
         if answer.entry is not None:
             await send_answer(message, svc, answer.entry)
         return
-    if not answer.triage.softened and asks_for_plan(question):
-        text, keyboard = await make_plan(context, message.chat_id)
-        await message.reply_text(text, reply_markup=keyboard)
-        return
-    named = () if answer.triage.softened else food_index(context).named_foods(question)
-    if named:
-        await send_foods(message, svc, named, answer.entry)
-        return
     if answer.triage.softened:
         # The rules saw a sign, the model a calm message: no alarm, but the safety line.
         log.info("softened in chat %s: %s", message.chat_id, answer.triage.explain())
+    elif await answered_as_request(update, context, question, answer.entry):
+        return
     if answer.entry is not None:
         await send_answer(message, svc, answer.entry, safety_note=bool(answer.triage.softened))
         return
@@ -211,6 +211,27 @@ async def answer_question(
         answer.confidence,
         retention=svc.settings.question_retention,
     )
+
+
+async def answered_as_request(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, entry: FaqEntry | None
+) -> bool:
+    """A message that only asks to change a setting, for a day of meals, or about foods gets
+    that rather than an FAQ entry (called once triage has found nothing to worry about)."""
+    message = update.effective_message
+    assert message is not None
+    # In a group only admins may change settings; there a request stays a question.
+    if message.chat.type == ChatType.PRIVATE and (request := setting_request(question)):
+        await answer_setting_request(update, context, request)
+        return True
+    if asks_for_plan(question):
+        text, keyboard = await make_plan(context, message.chat_id)
+        await message.reply_text(text, reply_markup=keyboard)
+        return True
+    if named := food_index(context).named_foods(question):
+        await send_foods(message, services_of(context), named, entry)
+        return True
+    return False
 
 
 async def send_foods(
@@ -247,14 +268,14 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         markup = InlineKeyboardMarkup(question_buttons(buttons, examples(svc.library)))
         await message.reply_text(HOW_TO_ASK, reply_markup=markup)
         return
-    await answer_question(message, context, question)
+    await answer_question(update, context, question)
 
 
 async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    await answer_question(message, context, message.text)
+    await answer_question(update, context, message.text)
 
 
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,6 +19,7 @@ from telegram.ext import (
 
 from bot.commands import CommandInfo, Feature, help_lines
 from bot.formatting import esc, schedule_summary
+from bot.handlers.pause import NOT_SUBSCRIBED, STOPPED
 from bot.menus.keyboards import Keyboard
 from bot.menus.kit import STALE_BUTTON, admin_or_refuse, codec_of
 from bot.pipeline import Stage
@@ -73,6 +74,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if result.created:
             return result, schedule_summary(result.chat), result.chat.menu_version
         if not result.was_active:
+            # "Welcome back" means tips from the next slot: a pause from before /stop ends.
+            preferences.resume(result.chat)
             result.chat.next_due_at = next_due_for(result.chat, now)
         # An active chat with no next delivery time is never due: /start repairs it.
         elif chats.ensure_next_due(result.chat, lambda row: next_due_for(row, now)):
@@ -119,7 +122,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = (
         "<b>What I can do</b>\n"
         f"{lines}\n\n"
-        "Or just type a question about magnesium and muscles.\n"
+        "Or just type a question about magnesium and muscles, or what to change "
+        "(“send my tips at 7am”, “I'm vegan”, “stop”).\n"
         f"<i>{esc(svc.library.disclaimer)}</i>"
     )
     await message.reply_text(text, parse_mode=ParseMode.HTML)
@@ -134,12 +138,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     async with services_of(context).db.session() as session:
         stopped = await chats.unsubscribe(session, chat.id)
-    if stopped:
-        text = (
-            "🛑 Done: no more daily tips. Your settings are kept; send /start any time to resume."
-        )
-    else:
-        text = "You are not subscribed right now. Send /start to get daily tips."
+    text = STOPPED if stopped else NOT_SUBSCRIBED
     await message.reply_text(text, parse_mode=ParseMode.HTML)
 
 

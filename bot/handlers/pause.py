@@ -24,7 +24,7 @@ from bot.menus.kit import (
     utcnow,
 )
 from bot.services import AnyApplication, services_of
-from storage import preferences
+from storage import chats, preferences
 from storage.models import Chat
 
 COMMANDS = [
@@ -33,6 +33,7 @@ COMMANDS = [
 ]
 DURATIONS = {"3d": dt.timedelta(days=3), "7d": dt.timedelta(days=7)}
 NOT_SUBSCRIBED = "You are not subscribed right now. Send /start to get daily tips."
+STOPPED = "🛑 Done: no more daily tips. Your settings are kept; send /start any time to resume."
 # The streak rule as it applies to a pause (docs/learning.md has the whole rule).
 STREAK_FROZEN = "🔥 Your learning streak is frozen while you're paused."
 STREAK_KEPT = "🔥 Your learning streak was kept while you were paused."
@@ -50,11 +51,28 @@ def pause_menu(chat: Chat, view: MenuView) -> tuple[str, InlineKeyboardMarkup | 
     return f"⏸ Pause tips for how long?\n{STREAK_FROZEN}", keyboard.markup()
 
 
+def stop_menu(chat: Chat, view: MenuView) -> tuple[str, InlineKeyboardMarkup | None]:
+    """For a typed "stop" or "pause": nothing changes without a tap, and a pause is offered
+    next to stopping (a pause keeps the learning streak)."""
+    if chat.status != "active":
+        return NOT_SUBSCRIBED, None
+    keyboard = (
+        view.keyboard()
+        .row(("🛑 Stop daily tips", "pa", "stop"))
+        .row(("⏸ Pause 3 days", "pa", "3d"), ("⏸ Pause a week", "pa", "7d"))
+        .row(("Keep them coming", "pa", "no"))
+    )
+    return "Stop your daily tips, or pause them for a while?", keyboard.markup()
+
+
 async def choose(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
     if press.arg == "no":
         return Outcome("edit", "OK, tips continue as usual.", answer="Cancelled")
     if chat.status != "active":
         return Outcome("edit", NOT_SUBSCRIBED)
+    if press.arg == "stop":
+        chats.stop(chat)
+        return Outcome("edit", STOPPED, answer="Stopped")
     if press.arg == "ind":
         preferences.pause(chat, None)
         text = f"⏸ Paused. No tips until you send /resume.\n{STREAK_FROZEN}"

@@ -52,14 +52,14 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if question == TIMEZONE:
             match = await asyncio.to_thread(default_resolver().resolve, text)
-            await _apply_zone(update, context, match)
+            await apply_zone(update, context, match)
         elif question == TIME:
             at = parse_delivery_time(text)
-            await _apply(update, context, TIME, {"delivery_time": at}, time_notice_of)
+            await apply_changes(update, context, lambda _row: {"delivery_time": at}, time_notice_of)
         elif question == QUIET:
             start, end = parse_quiet_hours(text) or (None, None)
             changes = {"quiet_start": start, "quiet_end": end}
-            await _apply(update, context, QUIET, changes, quiet_notice_of)
+            await apply_changes(update, context, lambda _row: changes, quiet_notice_of)
     except (ZoneParseError, TimeParseError) as error:
         await message.reply_text(f"🤔 {esc(str(error))}\n{_CANCEL_HINT}")
     raise ApplicationHandlerStop
@@ -77,7 +77,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     except ZoneParseError as error:
         await message.reply_text(f"🤔 {esc(str(error))}")
         raise ApplicationHandlerStop from None
-    await _apply_zone(update, context, match)
+    await apply_zone(update, context, match)
     raise ApplicationHandlerStop
 
 
@@ -116,21 +116,22 @@ def quiet_notice_of(chat: ChatRow, _now: dt.datetime) -> str:
     return quiet_notice(chat)
 
 
-async def _apply_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch) -> None:
+async def apply_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, match: ZoneMatch) -> None:
     def notice(chat: ChatRow, now: dt.datetime) -> str:
         return zone_notice(match, chat, now)
 
-    await _apply(update, context, TIMEZONE, {"timezone": match.zone}, notice)
+    await apply_changes(update, context, lambda _row: {"timezone": match.zone}, notice)
 
 
-async def _apply(
+async def apply_changes(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    question: str,
-    changes: dict[str, Any],
+    changes: Callable[[ChatRow], dict[str, Any]],
     notice: Callable[[ChatRow, dt.datetime], str],
+    screen: Callable[[ChatRow, MenuView, str], screens.Screen] = screens.main,
 ) -> None:
-    """Save the answer and show the settings menu again, as a new message below it."""
+    """Save typed changes (computed from the locked row) and show the settings menu again,
+    as a new message below it, with `notice` on top."""
     message, chat = update.effective_message, update.effective_chat
     assert message is not None and chat is not None
     svc = services_of(context)
@@ -142,7 +143,7 @@ async def _apply(
         row = await session.run_sync(preferences.chat_for_update, chat.id)
         if row is None:
             text = UNKNOWN_CHAT
-        elif not save(row, changes, now):
+        elif not save(row, changes(row), now):
             text = "That value is not allowed. Please try another."
         else:
             preferences.clear_awaiting(row)
@@ -151,7 +152,7 @@ async def _apply(
                 svc, codec_of(context), chat.id, row.menu_version, user_id,
                 chat.type != Chat.PRIVATE, now,
             )  # fmt: skip
-            text, markup = screens.main(row, view, notice(row, now))
+            text, markup = screen(row, view, notice(row, now))
     if markup is None:
         await message.reply_text(text)
         return

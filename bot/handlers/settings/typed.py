@@ -1,0 +1,58 @@
+"""Settings asked for in the chat: "send my tips at 7am", "my time zone is Berlin", "I'm vegan",
+"stop" (content.answering.setting_request reads them).
+
+A time, a time zone or a diet is saved as if typed into the settings menu, and the menu is
+shown with what changed on top, so a misreading is one tap from being put right. Stopping
+is never done without a tap: "stop" shows a menu to stop or pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.formatting import esc
+from bot.handlers.pause import stop_menu
+from bot.handlers.settings import screens
+from bot.handlers.settings.answers import apply_changes, apply_zone, time_notice_of
+from bot.menus.kit import send_menu
+from content import Diet
+from content.answering.setting_request import Setting, SettingRequest
+from content.zones import ZoneParseError, default_resolver
+from storage.models import Chat as ChatRow
+
+
+async def answer_setting_request(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, request: SettingRequest
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    if request.setting is Setting.TIME and request.time is not None:
+        at = request.time
+        await apply_changes(update, context, lambda _row: {"delivery_time": at}, time_notice_of)
+    elif request.setting is Setting.ZONE:
+        try:
+            match = await asyncio.to_thread(default_resolver().resolve, request.place)
+        except ZoneParseError as error:
+            await message.reply_text(f"🤔 {esc(str(error))} /settings has a list to pick from.")
+            return
+        await apply_zone(update, context, match)
+    elif request.setting is Setting.DIET and request.diet is not None:
+        await _add_diet(update, context, request.diet)
+    else:
+        await send_menu(update, context, stop_menu)
+
+
+async def _add_diet(update: Update, context: ContextTypes.DEFAULT_TYPE, diet: Diet) -> None:
+    def changes(chat: ChatRow) -> dict[str, Any]:
+        chosen = {*chat.diet, diet.value}
+        return {"diet": [each.value for each in Diet if each.value in chosen]}
+
+    def notice(_chat: ChatRow, _now: dt.datetime) -> str:
+        return f"✅ <b>{esc(diet.label)}</b> is ticked: /foods and /plan now follow it."
+
+    await apply_changes(update, context, changes, notice, screens.diet)

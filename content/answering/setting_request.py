@@ -1,0 +1,159 @@
+"""Settings asked for in words: "send my tips at 7am", "my time zone is Berlin", "I'm vegan".
+
+People type these in the chat rather than open /settings; the FAQ has no answer for them.
+Each pattern must match the whole message (a few polite words around it are fine), so a
+question that mentions a time, a place or a diet ("is it ok to take magnesium at 7am?",
+"I'm vegan, where do I get magnesium?") is still a question for the FAQ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from content.answering.normalise import fold
+from content.diets import Diet
+from content.timeparse import TimeParseError, parse_delivery_time
+
+# A request is a short line; anything longer is a story with a question in it.
+MAX_CHARS = 80
+
+
+class Setting(StrEnum):
+    TIME = "time"
+    ZONE = "zone"
+    DIET = "diet"
+    STOP = "stop"
+
+
+@dataclass(frozen=True)
+class SettingRequest:
+    """What the message asks to change, with the value it names."""
+
+    setting: Setting
+    time: dt.time | None = None
+    place: str = ""
+    diet: Diet | None = None
+
+
+# Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
+_I_AM = r"(?:i\s+am|im)"
+_POLITE = (
+    r"(?:(?:please|pls|plz|ok|okay|hi|hey|can you|could you|would you|i want to|id like to"
+    r"|i would like to|i wanna)\s+)*"
+)
+_AFTER = (
+    r"(?:\s+(?:please|pls|plz|thanks|thank you|instead|every ?day|each day|daily|from now on))*"
+)
+
+_TIME = re.compile(
+    _POLITE + r"(?:(?:send|give|deliver|move|change|set|switch|schedule|put)\s+(?:me\s+)?"
+    r"(?:my\s+|the\s+|your\s+)?(?:daily\s+)?(?:tips?|messages?|reminders?|tip\s+time|"
+    r"delivery\s+time)|(?:i\s+want|id\s+like|i\s+would\s+like)\s+(?:my\s+|the\s+)?(?:daily\s+)?"
+    r"(?:tips?|messages?)|(?:daily\s+)?tips?)\s+(?:to|at|for|around)\s+(?P<value>.+?)" + _AFTER
+)
+# Only an explicit time zone: the place resolver forgives typos, so "I live in constant
+# pain" must never be read as a place.
+_ZONE = re.compile(
+    _POLITE + r"(?:(?:change|set|switch|update|move)\s+(?:my\s+|the\s+)?time\s*zone\s+(?:to|as)"
+    r"|my\s+time\s*zone\s+is(?:\s+now)?|(?:time\s*zone|tz)\s*[:=])"
+    r"\s*(?P<value>.+?)" + _AFTER
+)
+_DIET_WORDS = {
+    "vegan": Diet.VEGAN,
+    "plant based": Diet.VEGAN,
+    "vegetarian": Diet.VEGETARIAN,
+    "veggie": Diet.VEGETARIAN,
+    "gluten free": Diet.GLUTEN_FREE,
+    "coeliac": Diet.GLUTEN_FREE,
+    "celiac": Diet.GLUTEN_FREE,
+    "dairy free": Diet.DAIRY_FREE,
+    "lactose intolerant": Diet.DAIRY_FREE,
+    "nut free": Diet.NO_NUTS,
+}
+# What people say they do not eat, or are allergic to.
+_AVOIDED = {
+    "nuts": Diet.NO_NUTS,
+    "tree nuts": Diet.NO_NUTS,
+    "peanuts": Diet.NO_PEANUTS,
+    "gluten": Diet.GLUTEN_FREE,
+    "wheat": Diet.GLUTEN_FREE,
+    "dairy": Diet.DAIRY_FREE,
+    "milk": Diet.DAIRY_FREE,
+    "lactose": Diet.DAIRY_FREE,
+    "fish": Diet.NO_FISH,
+    "seafood": Diet.NO_FISH,
+    "soy": Diet.NO_SOY,
+    "soya": Diet.NO_SOY,
+    "sesame": Diet.NO_SESAME,
+    "meat": Diet.VEGETARIAN,
+}
+_ALLERGY = {"nut": Diet.NO_NUTS, "tree nut": Diet.NO_NUTS, "peanut": Diet.NO_PEANUTS}
+_ALLERGY |= {"gluten": Diet.GLUTEN_FREE, "dairy": Diet.DAIRY_FREE, "milk": Diet.DAIRY_FREE}
+_ALLERGY |= {"fish": Diet.NO_FISH, "soy": Diet.NO_SOY, "sesame": Diet.NO_SESAME}
+
+
+def _alternatives(words: dict[str, Diet]) -> str:
+    """A regex alternation of the words, longest first; "gluten free" also as "gluten-free"."""
+    longest_first = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(word).replace(r"\ ", r"[\s-]+") for word in longest_first)
+
+
+_DIET = re.compile(
+    _POLITE
+    + r"(?:"
+    + _I_AM
+    + r"(?:\s+now)?\s+(?:a\s+|an\s+)?(?P<diet>"
+    + _alternatives(_DIET_WORDS)
+    + r")(?:\s+now)?|i\s+(?:dont|do\s+not|cant|cannot|can\s+not)\s+eat\s+(?:any\s+)?(?P<avoid>"
+    + _alternatives(_AVOIDED)
+    + r")|"
+    + _I_AM
+    + r"\s+allergic\s+to\s+(?P<allergic>"
+    + _alternatives(_AVOIDED)
+    + r")|i\s+have\s+(?:a\s+|an\s+)?(?P<allergy>"
+    + _alternatives(_ALLERGY)
+    + r")\s+allergy)"
+    + _AFTER
+)
+_STOP = re.compile(
+    _POLITE + r"(?:stop|unsubscribe|pause|cancel|no\s+more\s+tips|"
+    r"(?:stop|pause|cancel|end)\s+(?:sending\s+(?:me\s+)?)?(?:the\s+|my\s+|your\s+)?"
+    r"(?:daily\s+)?(?:tips?|messages?|subscription|notifications?))" + _AFTER
+)
+
+
+_PUNCTUATION = re.compile(r"[^\w:.+/-]+")
+
+
+def setting_request(text: str) -> SettingRequest | None:
+    """The setting a short typed message asks to change, or None for anything else."""
+    if len(text) > MAX_CHARS:
+        return None
+    # Keep what times and zones are written with: "7:30", "7 a.m.", "UTC+2", "Europe/Berlin".
+    line = " ".join(_PUNCTUATION.sub(" ", fold(text)).split()).strip(".")
+    if match := _TIME.fullmatch(line):
+        try:
+            return SettingRequest(Setting.TIME, time=parse_delivery_time(match["value"]))
+        except TimeParseError:
+            return None
+    if match := _ZONE.fullmatch(line):
+        return SettingRequest(Setting.ZONE, place=match["value"])
+    if match := _DIET.fullmatch(line):
+        return SettingRequest(Setting.DIET, diet=_diet_of(match))
+    if _STOP.fullmatch(line):
+        return SettingRequest(Setting.STOP)
+    return None
+
+
+def _diet_of(match: re.Match[str]) -> Diet:
+    def words(group: str) -> str:
+        return " ".join(match[group].replace("-", " ").split())
+
+    if match["diet"]:
+        return _DIET_WORDS[words("diet")]
+    if match["allergy"]:
+        return _ALLERGY[words("allergy")]
+    return _AVOIDED[words("avoid" if match["avoid"] else "allergic")]

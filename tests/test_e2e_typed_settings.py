@@ -1,0 +1,104 @@
+"""Settings asked for in words ("send my tips at 7am", "I'm vegan", "stop"), end to end on
+both backends: what is stored, what the person sees, and what must not change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from zoneinfo import ZoneInfo
+
+from bot.menus.kit import UNKNOWN_CHAT
+from storage.models import Chat
+from tests.harness import BotHarness, set_chat
+from tests.menu_helpers import menu, row, tap
+
+CHAT = 1001
+GROUP = -1001234567
+
+
+async def _chat(bot: BotHarness, chat_id: int = CHAT) -> Chat:
+    chat = await row(bot, chat_id)
+    assert chat is not None
+    return chat
+
+
+async def test_a_typed_time_is_saved_and_rescheduled(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await set_chat(bot, timezone="Asia/Tokyo")
+    replies = await bot.send("Could you send my tips at 7:30 pm please?")
+    settings = menu(replies)
+    assert "Tips now come at <b>19:30</b> (Asia/Tokyo)" in settings.text
+    assert "⚙️ <b>Settings</b>" in settings.text
+    chat = await _chat(bot)
+    assert chat.delivery_time == dt.time(19, 30) and chat.next_due_at is not None
+    local = chat.next_due_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (local.hour, local.minute) == (19, 30)
+    # Only one settings menu can be tapped: the older one loses its buttons.
+    again = await bot.send("send my tips at 8am")
+    assert any(r.method == "editMessageReplyMarkup" for r in again)
+    assert (await _chat(bot)).delivery_time == dt.time(8)
+
+
+async def test_a_typed_time_zone_is_saved_or_explained(bot: BotHarness) -> None:
+    await bot.send("/start")
+    replies = await bot.send("Change my time zone to Berlin")
+    assert "Time zone: <b>Berlin, Germany (Europe/Berlin)</b>" in menu(replies).text
+    assert (await _chat(bot)).timezone == "Europe/Berlin"
+    unknown = await bot.send("my time zone is Qwzxplk")
+    assert len(unknown) == 1 and "could not find that place" in unknown[0].text
+    assert "/settings" in unknown[0].text
+    assert (await _chat(bot)).timezone == "Europe/Berlin"
+
+
+async def test_a_typed_diet_is_ticked_next_to_the_others(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await set_chat(bot, diet=["no_nuts"])
+    replies = await bot.send("I'm vegan")
+    diet_screen = menu(replies)
+    assert "<b>Vegan</b> is ticked" in diet_screen.text and "🥦 <b>Diet</b>" in diet_screen.text
+    assert (await _chat(bot)).diet == ["vegan", "no_nuts"]
+    await bot.send("I am vegan")
+    assert (await _chat(bot)).diet == ["vegan", "no_nuts"]
+    plan = html.unescape((await bot.send("/plan"))[0].text)
+    assert "For: Vegan, No tree nuts" in plan
+
+
+async def test_typed_stop_asks_first_then_stops_or_pauses(bot: BotHarness) -> None:
+    await bot.send("/start")
+    asked = await bot.send("stop")
+    labels = [label for label, _ in menu(asked).buttons]
+    assert labels == ["🛑 Stop daily tips", "⏸ Pause 3 days", "⏸ Pause a week", "Keep them coming"]
+    assert (await _chat(bot)).status == "active"
+    kept, _ = await tap(bot, CHAT, "Keep them coming")
+    assert "tips continue" in kept[0].text and (await _chat(bot)).status == "active"
+    await bot.send("pause")
+    paused, _ = await tap(bot, CHAT, "Pause a week")
+    assert "Paused until" in paused[0].text
+    assert (await _chat(bot)).paused_until is not None
+    await bot.send("please stop sending me tips")
+    stopped, answer = await tap(bot, CHAT, "Stop daily tips")
+    assert "no more daily tips" in stopped[0].text and answer == "Stopped"
+    chat = await _chat(bot)
+    assert chat.status == "stopped" and chat.next_due_at is None
+    # Coming back with /start means tips again: the pause from before the stop is over.
+    back = await bot.send("/start")
+    assert "Welcome back" in back[0].text
+    chat = await _chat(bot)
+    assert chat.status == "active" and chat.paused_until is None and chat.next_due_at is not None
+    assert "not subscribed" not in (await bot.send("stop"))[0].text
+
+
+async def test_requests_before_start_ask_for_start(bot: BotHarness) -> None:
+    for text in ("send my tips at 7am", "I'm vegan", "stop"):
+        replies = await bot.send(text)
+        assert [r.text for r in replies] == [UNKNOWN_CHAT]
+    assert await row(bot) is None
+
+
+async def test_in_a_group_a_request_stays_a_question(bot: BotHarness) -> None:
+    bot.api.set_admins(GROUP, [], creator=7)
+    await bot.send("/start", GROUP, user_id=7, chat_type="supergroup")
+    before = await _chat(bot, GROUP)
+    replies = await bot.send("/ask send my tips at 7am", GROUP, user_id=9, chat_type="supergroup")
+    assert replies and all("Settings" not in r.text for r in replies)
+    assert (await _chat(bot, GROUP)).delivery_time == before.delivery_time

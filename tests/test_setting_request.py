@@ -1,0 +1,69 @@
+"""Which typed messages ask to change a setting, and what they ask for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from content import Diet
+from content.answering.setting_request import MAX_CHARS, Setting, SettingRequest, setting_request
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("send my tips at 7am", SettingRequest(Setting.TIME, time=dt.time(7))),
+        (
+            "Can you send me the daily tip at 8:30 pm please?",
+            SettingRequest(Setting.TIME, time=dt.time(20, 30)),
+        ),
+        ("change my tip time to 06:45", SettingRequest(Setting.TIME, time=dt.time(6, 45))),
+        ("I'd like my tips at 9 a.m.", SettingRequest(Setting.TIME, time=dt.time(9))),
+        ("tips at ８：３０", SettingRequest(Setting.TIME, time=dt.time(8, 30))),
+        ("Change my time zone to Berlin", SettingRequest(Setting.ZONE, place="berlin")),
+        ("my timezone is America/New_York", SettingRequest(Setting.ZONE, place="america/new_york")),
+        ("time zone: UTC-5", SettingRequest(Setting.ZONE, place="utc-5")),
+        ("I'm vegan", SettingRequest(Setting.DIET, diet=Diet.VEGAN)),
+        ("i am plant-based now", SettingRequest(Setting.DIET, diet=Diet.VEGAN)),
+        ("I’m gluten free", SettingRequest(Setting.DIET, diet=Diet.GLUTEN_FREE)),
+        ("I don't eat meat", SettingRequest(Setting.DIET, diet=Diet.VEGETARIAN)),
+        ("I'm allergic to tree-nuts", SettingRequest(Setting.DIET, diet=Diet.NO_NUTS)),
+        ("I have a peanut allergy", SettingRequest(Setting.DIET, diet=Diet.NO_PEANUTS)),
+        ("STOP", SettingRequest(Setting.STOP)),
+        ("please stop sending me tips!", SettingRequest(Setting.STOP)),
+        ("pause", SettingRequest(Setting.STOP)),
+        ("unsubscribe", SettingRequest(Setting.STOP)),
+    ],
+)
+def test_requests(text: str, expected: SettingRequest) -> None:
+    assert setting_request(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Questions that mention a time, a place, a diet or stopping stay questions.
+        "is it ok to take magnesium at 7am?",
+        "I'm vegan, where do I get magnesium?",
+        "I live in constant pain",
+        "my time zone changed and now I can't sleep",
+        "I'm allergic to magnesium",
+        "stop cramps",
+        "how do I stop my leg cramps",
+        "stop taking magnesium",
+        "tips for cramps",
+        "send my tips at breakfast",  # not a clock time
+        "send my tips at 25:00",
+        "",
+        "🛑",
+        "стоп",
+    ],
+)
+def test_not_requests(text: str) -> None:
+    assert setting_request(text) is None
+
+
+def test_a_long_message_is_not_a_request() -> None:
+    assert setting_request("stop" + " " * (MAX_CHARS - 4)) is not None
+    assert setting_request("stop" + " " * (MAX_CHARS - 3)) is None

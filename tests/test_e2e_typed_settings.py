@@ -59,8 +59,11 @@ async def test_a_typed_diet_is_ticked_next_to_the_others(bot: BotHarness) -> Non
     assert (await _chat(bot)).diet == ["vegan", "no_nuts"]
     await bot.send("I am vegan")
     assert (await _chat(bot)).diet == ["vegan", "no_nuts"]
+    allergy = menu(await bot.send("I have a nut allergy"))
+    assert "<b>No tree nuts</b> and <b>No peanuts</b> are ticked" in allergy.text
+    assert (await _chat(bot)).diet == ["vegan", "no_nuts", "no_peanuts"]
     plan = html.unescape((await bot.send("/plan"))[0].text)
-    assert "For: Vegan, No tree nuts" in plan
+    assert "For: Vegan, No tree nuts, No peanuts" in plan
 
 
 async def test_typed_stop_asks_first_then_stops_or_pauses(bot: BotHarness) -> None:

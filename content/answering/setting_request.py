@@ -35,7 +35,7 @@ class SettingRequest:
     setting: Setting
     time: dt.time | None = None
     place: str = ""
-    diet: Diet | None = None
+    diets: tuple[Diet, ...] = ()
 
 
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
@@ -61,41 +61,55 @@ _ZONE = re.compile(
     r"|my\s+time\s*zone\s+is(?:\s+now)?|(?:time\s*zone|tz)\s*[:=])"
     r"\s*(?P<value>.+?)" + _AFTER
 )
-_DIET_WORDS = {
-    "vegan": Diet.VEGAN,
-    "plant based": Diet.VEGAN,
-    "vegetarian": Diet.VEGETARIAN,
-    "veggie": Diet.VEGETARIAN,
-    "gluten free": Diet.GLUTEN_FREE,
-    "coeliac": Diet.GLUTEN_FREE,
-    "celiac": Diet.GLUTEN_FREE,
-    "dairy free": Diet.DAIRY_FREE,
-    "lactose intolerant": Diet.DAIRY_FREE,
-    "nut free": Diet.NO_NUTS,
+# "Nuts" in everyday speech often takes in peanuts (a legume): a person who says they are
+# allergic to nuts gets both ticked, and the diet menu shown lets them untick one.
+_ANY_NUTS = (Diet.NO_NUTS, Diet.NO_PEANUTS)
+_DIET_WORDS: dict[str, tuple[Diet, ...]] = {
+    "vegan": (Diet.VEGAN,),
+    "plant based": (Diet.VEGAN,),
+    "vegetarian": (Diet.VEGETARIAN,),
+    "veggie": (Diet.VEGETARIAN,),
+    "gluten free": (Diet.GLUTEN_FREE,),
+    "coeliac": (Diet.GLUTEN_FREE,),
+    "celiac": (Diet.GLUTEN_FREE,),
+    "dairy free": (Diet.DAIRY_FREE,),
+    "lactose intolerant": (Diet.DAIRY_FREE,),
+    "nut free": _ANY_NUTS,
 }
 # What people say they do not eat, or are allergic to.
-_AVOIDED = {
-    "nuts": Diet.NO_NUTS,
-    "tree nuts": Diet.NO_NUTS,
-    "peanuts": Diet.NO_PEANUTS,
-    "gluten": Diet.GLUTEN_FREE,
-    "wheat": Diet.GLUTEN_FREE,
-    "dairy": Diet.DAIRY_FREE,
-    "milk": Diet.DAIRY_FREE,
-    "lactose": Diet.DAIRY_FREE,
-    "fish": Diet.NO_FISH,
-    "seafood": Diet.NO_FISH,
-    "soy": Diet.NO_SOY,
-    "soya": Diet.NO_SOY,
-    "sesame": Diet.NO_SESAME,
-    "meat": Diet.VEGETARIAN,
+_AVOIDED: dict[str, tuple[Diet, ...]] = {
+    "nuts": _ANY_NUTS,
+    "tree nuts": (Diet.NO_NUTS,),
+    "peanuts": (Diet.NO_PEANUTS,),
+    "gluten": (Diet.GLUTEN_FREE,),
+    "wheat": (Diet.GLUTEN_FREE,),
+    "dairy": (Diet.DAIRY_FREE,),
+    "milk": (Diet.DAIRY_FREE,),
+    "lactose": (Diet.DAIRY_FREE,),
+    "fish": (Diet.NO_FISH,),
+    "seafood": (Diet.NO_FISH,),
+    "soy": (Diet.NO_SOY,),
+    "soya": (Diet.NO_SOY,),
+    "sesame": (Diet.NO_SESAME,),
+    "meat": (Diet.VEGETARIAN,),
 }
-_ALLERGY = {"nut": Diet.NO_NUTS, "tree nut": Diet.NO_NUTS, "peanut": Diet.NO_PEANUTS}
-_ALLERGY |= {"gluten": Diet.GLUTEN_FREE, "dairy": Diet.DAIRY_FREE, "milk": Diet.DAIRY_FREE}
-_ALLERGY |= {"fish": Diet.NO_FISH, "soy": Diet.NO_SOY, "sesame": Diet.NO_SESAME}
+# "I have a ... allergy".
+_ALLERGY: dict[str, tuple[Diet, ...]] = {
+    "nut": _ANY_NUTS,
+    "tree nut": (Diet.NO_NUTS,),
+    "peanut": (Diet.NO_PEANUTS,),
+    "gluten": (Diet.GLUTEN_FREE,),
+    "wheat": (Diet.GLUTEN_FREE,),
+    "dairy": (Diet.DAIRY_FREE,),
+    "milk": (Diet.DAIRY_FREE,),
+    "fish": (Diet.NO_FISH,),
+    "seafood": (Diet.NO_FISH,),
+    "soy": (Diet.NO_SOY,),
+    "sesame": (Diet.NO_SESAME,),
+}
 
 
-def _alternatives(words: dict[str, Diet]) -> str:
+def _alternatives(words: dict[str, tuple[Diet, ...]]) -> str:
     """A regex alternation of the words, longest first; "gluten free" also as "gluten-free"."""
     longest_first = sorted(words, key=len, reverse=True)
     return "|".join(re.escape(word).replace(r"\ ", r"[\s-]+") for word in longest_first)
@@ -142,13 +156,13 @@ def setting_request(text: str) -> SettingRequest | None:
     if match := _ZONE.fullmatch(line):
         return SettingRequest(Setting.ZONE, place=match["value"])
     if match := _DIET.fullmatch(line):
-        return SettingRequest(Setting.DIET, diet=_diet_of(match))
+        return SettingRequest(Setting.DIET, diets=_diets_of(match))
     if _STOP.fullmatch(line):
         return SettingRequest(Setting.STOP)
     return None
 
 
-def _diet_of(match: re.Match[str]) -> Diet:
+def _diets_of(match: re.Match[str]) -> tuple[Diet, ...]:
     def words(group: str) -> str:
         return " ".join(match[group].replace("-", " ").split())
 

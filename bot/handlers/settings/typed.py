@@ -41,18 +41,24 @@ async def answer_setting_request(
             await message.reply_text(f"🤔 {esc(str(error))} /settings has a list to pick from.")
             return
         await apply_zone(update, context, match)
-    elif request.setting is Setting.DIET and request.diet is not None:
-        await _add_diet(update, context, request.diet)
+    elif request.setting is Setting.DIET and request.diets:
+        await _add_diets(update, context, request.diets)
     else:
         await send_menu(update, context, stop_menu)
 
 
-async def _add_diet(update: Update, context: ContextTypes.DEFAULT_TYPE, diet: Diet) -> None:
+async def _add_diets(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, diets: tuple[Diet, ...]
+) -> None:
     def changes(chat: ChatRow) -> dict[str, Any]:
-        chosen = {*chat.diet, diet.value}
+        chosen = {*chat.diet, *diets}
         return {"diet": [each.value for each in Diet if each.value in chosen]}
 
     def notice(_chat: ChatRow, _now: dt.datetime) -> str:
-        return f"✅ <b>{esc(diet.label)}</b> is ticked: /foods and /plan now follow it."
+        names = " and ".join(f"<b>{esc(diet.label)}</b>" for diet in diets)
+        ticked = "is" if len(diets) == 1 else "are"
+        return (
+            f"✅ {names} {ticked} ticked: /foods and /plan now follow it. Untick below if needed."
+        )
 
     await apply_changes(update, context, changes, notice, screens.diet)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -37,3 +38,17 @@ def menu(commands: Sequence[CommandInfo]) -> list[BotCommand]:
 
 def help_lines(commands: Sequence[CommandInfo]) -> list[str]:
     return [f"/{c.name} - {c.description}" for c in commands if c.public]
+
+
+# Words people type for a command they do not know the name of.
+_ALIASES = {"menu": "help", "commands": "help", "subscribe": "start", "unpause": "resume"}
+_BARE = re.compile(r"\W*/?(?P<word>[a-z]+)\W*")
+
+
+def typed_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
+    """The public command a message names without its slash ("settings", "quiz?")."""
+    match = _BARE.fullmatch(text.strip().casefold())
+    if match is None:
+        return None
+    word = _ALIASES.get(match["word"], match["word"])
+    return next((c for c in commands if c.public and c.name == word), None)

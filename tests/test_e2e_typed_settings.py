@@ -105,3 +105,17 @@ async def test_in_a_group_a_request_stays_a_question(bot: BotHarness) -> None:
     replies = await bot.send("/ask send my tips at 7am", GROUP, user_id=9, chat_type="supergroup")
     assert replies and all("Settings" not in r.text for r in replies)
     assert (await _chat(bot, GROUP)).delivery_time == before.delivery_time
+
+
+async def test_a_command_typed_without_its_slash_runs(bot: BotHarness) -> None:
+    started = await bot.send("start")
+    assert "You are subscribed" in started[0].text and await row(bot) is not None
+    settings = menu(await bot.send("Settings"))
+    assert "⚙️ <b>Settings</b>" in settings.text
+    listed = await bot.send("menu")
+    assert "<b>What I can do</b>" in listed[0].text
+    # In a group, "/ask settings" is a question: no menu opens for a member.
+    bot.api.set_admins(GROUP, [], creator=7)
+    await bot.send("/start", GROUP, user_id=7, chat_type="supergroup")
+    asked = await bot.send("/ask settings", GROUP, user_id=9, chat_type="supergroup")
+    assert asked and all("<b>Settings</b>" not in r.text for r in asked)

@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import CommandInfo, Feature
+from bot.commands import CommandInfo, Feature, typed_command
 from bot.formatting import clip, esc
 from bot.handlers.foods import card_view, comparison_view
 from bot.handlers.intake_log import food_index
@@ -221,9 +221,12 @@ async def answered_as_request(
     message = update.effective_message
     assert message is not None
     # In a group only admins may change settings; there a request stays a question.
-    if message.chat.type == ChatType.PRIVATE and (request := setting_request(question)):
+    private = message.chat.type == ChatType.PRIVATE
+    if private and (request := setting_request(question)):
         await answer_setting_request(update, context, request)
         return True
+    if private and (command := typed_command(question, services_of(context).commands)):
+        return await run_command(update, context, command.name)
     if asks_for_plan(question):
         text, keyboard = await make_plan(context, message.chat_id)
         await message.reply_text(text, reply_markup=keyboard)
@@ -231,6 +234,17 @@ async def answered_as_request(
     if named := food_index(context).named_foods(question):
         await send_foods(message, services_of(context), named, entry)
         return True
+    return False
+
+
+async def run_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> bool:
+    """Run the command "settings" or "quiz" names, typed without its slash, as if it had one:
+    the handler registered for it reads no more than the words after the command (none)."""
+    for handlers in context.application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CommandHandler) and name in handler.commands:
+                await handler.callback(update, context)
+                return True
     return False
 
 

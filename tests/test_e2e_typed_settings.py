@@ -66,6 +66,18 @@ async def test_a_typed_diet_is_ticked_next_to_the_others(bot: BotHarness) -> Non
     assert "For: Vegan, No tree nuts, No peanuts" in plan
 
 
+async def test_fewer_tips_offers_the_choice_and_a_named_one_is_saved(bot: BotHarness) -> None:
+    await bot.send("/start")
+    asked = menu(await bot.send("too many messages"))
+    assert "Fewer tips?" in asked.text and (await _chat(bot)).frequency == "daily"
+    chosen, _ = await tap(bot, CHAT, "Mon, Wed, Fri")
+    assert "three times a week" in chosen[0].text
+    assert (await _chat(bot)).frequency == "three_weekly"
+    said = menu(await bot.send("send me tips once a week"))
+    assert "Tips now come once a week (Monday)" in said.text
+    assert (await _chat(bot)).frequency == "weekly"
+
+
 async def test_typed_stop_asks_first_then_stops_or_pauses(bot: BotHarness) -> None:
     await bot.send("/start")
     asked = await bot.send("stop")

@@ -8,6 +8,7 @@ import pytest
 
 from content import Diet
 from content.answering.setting_request import MAX_CHARS, Setting, SettingRequest, setting_request
+from content.schedule import Frequency
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,15 @@ from content.answering.setting_request import MAX_CHARS, Setting, SettingRequest
             SettingRequest(Setting.DIET, diets=(Diet.NO_NUTS, Diet.NO_PEANUTS)),
         ),
         ("I have a peanut allergy", SettingRequest(Setting.DIET, diets=(Diet.NO_PEANUTS,))),
+        ("send me tips once a week", SettingRequest(Setting.FREQUENCY, frequency=Frequency.WEEKLY)),
+        ("tips on weekdays only", SettingRequest(Setting.FREQUENCY, frequency=Frequency.WEEKDAYS)),
+        (
+            "three-times-a-week tips please",
+            SettingRequest(Setting.FREQUENCY, frequency=Frequency.THREE_A_WEEK),
+        ),
+        ("tips every day", SettingRequest(Setting.FREQUENCY, frequency=Frequency.DAILY)),
+        ("too many messages!", SettingRequest(Setting.FREQUENCY)),
+        ("less often please", SettingRequest(Setting.FREQUENCY)),
         ("STOP", SettingRequest(Setting.STOP)),
         ("please stop sending me tips!", SettingRequest(Setting.STOP)),
         ("pause", SettingRequest(Setting.STOP)),
@@ -63,6 +73,11 @@ def test_requests(text: str, expected: SettingRequest) -> None:
         "stop taking magnesium",
         "tips for cramps",
         "send my tips at breakfast",  # not a clock time
+        "every day",  # too thin alone: it may answer anything
+        "weekly",
+        "once a week is enough?",
+        "too many pills",
+        "I take magnesium every day",
         "send my tips at 25:00",
         "",
         "🛑",

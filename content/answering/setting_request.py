@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from content.answering.normalise import fold
 from content.diets import Diet
+from content.schedule import Frequency
 from content.timeparse import TimeParseError, parse_delivery_time
 
 # A request is a short line; anything longer is a story with a question in it.
@@ -25,6 +27,7 @@ class Setting(StrEnum):
     TIME = "time"
     ZONE = "zone"
     DIET = "diet"
+    FREQUENCY = "frequency"
     STOP = "stop"
 
 
@@ -36,6 +39,8 @@ class SettingRequest:
     time: dt.time | None = None
     place: str = ""
     diets: tuple[Diet, ...] = ()
+    # None for "too many tips": the person is shown the choices.
+    frequency: Frequency | None = None
 
 
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
@@ -109,7 +114,7 @@ _ALLERGY: dict[str, tuple[Diet, ...]] = {
 }
 
 
-def _alternatives(words: dict[str, tuple[Diet, ...]]) -> str:
+def _alternatives(words: Mapping[str, object]) -> str:
     """A regex alternation of the words, longest first; "gluten free" also as "gluten-free"."""
     longest_first = sorted(words, key=len, reverse=True)
     return "|".join(re.escape(word).replace(r"\ ", r"[\s-]+") for word in longest_first)
@@ -131,6 +136,50 @@ _DIET = re.compile(
     + _alternatives(_ALLERGY)
     + r")\s+allergy)"
     + _AFTER
+)
+_OFTEN = {
+    "every day": Frequency.DAILY,
+    "everyday": Frequency.DAILY,
+    "each day": Frequency.DAILY,
+    "daily": Frequency.DAILY,
+    "on weekdays": Frequency.WEEKDAYS,
+    "weekdays": Frequency.WEEKDAYS,
+    "monday to friday": Frequency.WEEKDAYS,
+    "three times a week": Frequency.THREE_A_WEEK,
+    "3 times a week": Frequency.THREE_A_WEEK,
+    "three times per week": Frequency.THREE_A_WEEK,
+    "3 times per week": Frequency.THREE_A_WEEK,
+    "3x a week": Frequency.THREE_A_WEEK,
+    "once a week": Frequency.WEEKLY,
+    "once per week": Frequency.WEEKLY,
+    "weekly": Frequency.WEEKLY,
+}
+# Alone, "daily", "weekly" or "every day" is too thin to act on; "once a week" is not.
+_OFTEN_ALONE = {
+    phrase: often
+    for phrase, often in _OFTEN.items()
+    if " " in phrase and often is not Frequency.DAILY
+}
+_TIPS = r"(?:(?:my|the|your)\s+)?(?:daily\s+)?(?:tips?|messages?)"
+_FREQUENCY = re.compile(
+    _POLITE
+    + r"(?:(?:(?:send|give)\s+(?:me\s+)?)?"
+    + _TIPS
+    + r"\s+(?:only\s+)?(?P<after>"
+    + _alternatives(_OFTEN)
+    + r")(?:\s+only)?|(?:only\s+)?(?P<before>"
+    + _alternatives(_OFTEN)
+    + r")\s+"
+    + _TIPS
+    + r"(?:\s+only)?|(?:only\s+)?(?P<alone>"
+    + _alternatives(_OFTEN_ALONE)
+    + r")(?:\s+only)?)"
+    + _AFTER
+)
+_FEWER = re.compile(
+    _POLITE + r"(?:(?:you\s+send\s+)?(?:too\s+many|fewer|less)\s+(?:tips|messages)"
+    r"|(?:(?:tips|messages)\s+)?less\s+(?:often|frequently)|not\s+every\s+day"
+    r"|(?:tips|messages)\s+(?:are\s+)?too\s+(?:often|frequent))" + _AFTER
 )
 _STOP = re.compile(
     _POLITE + r"(?:stop|unsubscribe|pause|cancel|no\s+more\s+tips|"
@@ -157,6 +206,11 @@ def setting_request(text: str) -> SettingRequest | None:
         return SettingRequest(Setting.ZONE, place=match["value"])
     if match := _DIET.fullmatch(line):
         return SettingRequest(Setting.DIET, diets=_diets_of(match))
+    if match := _FREQUENCY.fullmatch(line):
+        phrase = " ".join(next(g for g in match.groups() if g).replace("-", " ").split())
+        return SettingRequest(Setting.FREQUENCY, frequency=_OFTEN[phrase])
+    if _FEWER.fullmatch(line):
+        return SettingRequest(Setting.FREQUENCY)
     if _STOP.fullmatch(line):
         return SettingRequest(Setting.STOP)
     return None

@@ -1,9 +1,10 @@
 """Settings asked for in the chat: "send my tips at 7am", "my time zone is Berlin", "I'm vegan",
-"stop" (content.answering.setting_request reads them).
+"tips on weekdays only", "stop" (content.answering.setting_request reads them).
 
 A time, a time zone or a diet is saved as if typed into the settings menu, and the menu is
 shown with what changed on top, so a misreading is one tap from being put right. Stopping
-is never done without a tap: "stop" shows a menu to stop or pause.
+is never done without a tap: "stop" shows a menu to stop or pause, and "too many tips" the
+choice of how often.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from bot.handlers.settings.answers import apply_changes, apply_zone, time_notice
 from bot.menus.kit import send_menu
 from content import Diet
 from content.answering.setting_request import Setting, SettingRequest
+from content.schedule import FREQUENCY_LABELS
 from content.zones import ZoneParseError, default_resolver
 from storage.models import Chat as ChatRow
+
+FEWER_NOTICE = "Fewer tips? Pick how often they come (/pause takes a break instead)."
 
 
 async def answer_setting_request(
@@ -43,6 +47,18 @@ async def answer_setting_request(
         await apply_zone(update, context, match)
     elif request.setting is Setting.DIET and request.diets:
         await _add_diets(update, context, request.diets)
+    elif request.setting is Setting.FREQUENCY and request.frequency is not None:
+        label = FREQUENCY_LABELS[request.frequency]
+        await apply_changes(
+            update,
+            context,
+            lambda _row: {"frequency": request.frequency},
+            lambda _row, _now: f"✅ Tips now come {esc(label)}.",
+        )
+    elif request.setting is Setting.FREQUENCY:
+        await send_menu(
+            update, context, lambda chat, view: screens.frequency(chat, view, FEWER_NOTICE)
+        )
     else:
         await send_menu(update, context, stop_menu)
 

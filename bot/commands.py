@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
+from telegram.ext import CommandHandler, ContextTypes
 
 if TYPE_CHECKING:
     from bot.services import AnyApplication
@@ -52,3 +53,14 @@ def typed_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | N
         return None
     word = _ALIASES.get(match["word"], match["word"])
     return next((c for c in commands if c.public and c.name == word), None)
+
+
+async def run_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> bool:
+    """Run the command "settings" or "quiz" names, typed without its slash, as if it had one:
+    the handler registered for it reads no more than the words after the command (none)."""
+    for handlers in context.application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CommandHandler) and name in handler.commands:
+                await handler.callback(update, context)
+                return True
+    return False

@@ -5,9 +5,10 @@ city or a time the settings menu asked for): a command closes it, a typed messag
 answer it. Asking the database costs a round trip on every update, the largest single
 cost of a reply, while almost no chat ever has a question open.
 
-Only a press in the settings menu opens a question. When this process is the only one
-handling the bot's updates, it sees every such press, so a chat it never saw open one,
-and that had none open at start-up, has none: no read is needed. That holds in polling
+Only the settings menu opens a question: a press, or a typed request that opens its screen
+("change my time zone"). When this process is the only one handling the bot's updates, it
+sees every such update, so a chat it never saw open one, and that had none open at
+start-up, has none: no read is needed. That holds in polling
 mode (Telegram hands updates to one getUpdates client at a time, and refuses getUpdates
 while a webhook is set) and in the console. Webhook workers may be several behind one
 URL, and a question opened by one must be seen by the others: they ask the database's

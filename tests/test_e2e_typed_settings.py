@@ -78,6 +78,26 @@ async def test_fewer_tips_offers_the_choice_and_a_named_one_is_saved(bot: BotHar
     assert (await _chat(bot)).frequency == "weekly"
 
 
+async def test_a_request_without_a_value_opens_its_menu(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await set_chat(bot, diet=["vegan", "no_soy"])
+    zone_screen = menu(await bot.send("change my time zone"))
+    assert "🌍 <b>Time zone</b>" in zone_screen.text
+    # The screen waits for the typed answer, as when opened from /settings.
+    answered = menu(await bot.send("Tokyo"))
+    assert "Asia/Tokyo" in answered.text and (await _chat(bot)).timezone == "Asia/Tokyo"
+    settings = menu(await bot.send("when is my next tip?"))
+    assert "⚙️ <b>Settings</b>" in settings.text and "Next:" in settings.text
+    unticked = menu(await bot.send("I'm not vegan any more"))
+    assert "<b>Vegan</b> is unticked" in unticked.text
+    assert (await _chat(bot)).diet == ["no_soy"]
+    data = await bot.send("what did you store about me?")
+    assert "What I store about this chat" in data[0].text
+    assert any(r.method == "sendDocument" for r in data)
+    forget = await bot.send("delete my data")
+    assert "Delete everything?" in menu(forget).text and await row(bot) is not None
+
+
 async def test_typed_stop_asks_first_then_stops_or_pauses(bot: BotHarness) -> None:
     await bot.send("/start")
     asked = await bot.send("stop")

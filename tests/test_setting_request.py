@@ -7,7 +7,13 @@ import datetime as dt
 import pytest
 
 from content import Diet
-from content.answering.setting_request import MAX_CHARS, Setting, SettingRequest, setting_request
+from content.answering.setting_request import (
+    MAX_CHARS,
+    Menu,
+    Setting,
+    SettingRequest,
+    setting_request,
+)
 from content.schedule import Frequency
 
 
@@ -50,6 +56,14 @@ from content.schedule import Frequency
         ("too many messages!", SettingRequest(Setting.FREQUENCY)),
         ("less often please", SettingRequest(Setting.FREQUENCY)),
         ("STOP", SettingRequest(Setting.STOP)),
+        ("I'm not vegan any more", SettingRequest(Setting.DIET, diets=(Diet.VEGAN,), remove=True)),
+        ("change my time zone", SettingRequest(Setting.MENU, menu=Menu.ZONE)),
+        ("my timezone is wrong", SettingRequest(Setting.MENU, menu=Menu.ZONE)),
+        ("change the time of my tips", SettingRequest(Setting.MENU, menu=Menu.TIME)),
+        ("change my diet", SettingRequest(Setting.MENU, menu=Menu.DIET)),
+        ("when is my next tip?", SettingRequest(Setting.MENU, menu=Menu.MAIN)),
+        ("what did you store about me?", SettingRequest(Setting.MY_DATA)),
+        ("please delete my data", SettingRequest(Setting.FORGET)),
         ("please stop sending me tips!", SettingRequest(Setting.STOP)),
         ("pause", SettingRequest(Setting.STOP)),
         ("unsubscribe", SettingRequest(Setting.STOP)),
@@ -78,6 +92,11 @@ def test_requests(text: str, expected: SettingRequest) -> None:
         "once a week is enough?",
         "too many pills",
         "I take magnesium every day",
+        "when is the best time to take magnesium",
+        "what data supports magnesium for cramps",
+        "my data shows low magnesium",
+        "change time zones and jet lag cramps",
+        "I'm not a vegan but I eat little meat",
         "send my tips at 25:00",
         "",
         "🛑",

@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import CommandInfo, Feature, typed_command
+from bot.commands import CommandInfo, Feature, run_command, typed_command
 from bot.formatting import clip, esc
 from bot.handlers.foods import card_view, comparison_view
 from bot.handlers.intake_log import food_index
@@ -234,17 +234,6 @@ async def answered_as_request(
     if named := food_index(context).named_foods(question):
         await send_foods(message, services_of(context), named, entry)
         return True
-    return False
-
-
-async def run_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> bool:
-    """Run the command "settings" or "quiz" names, typed without its slash, as if it had one:
-    the handler registered for it reads no more than the words after the command (none)."""
-    for handlers in context.application.handlers.values():
-        for handler in handlers:
-            if isinstance(handler, CommandHandler) and name in handler.commands:
-                await handler.callback(update, context)
-                return True
     return False
 
 

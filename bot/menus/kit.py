@@ -196,8 +196,12 @@ async def send_menu(
     render: Callable[[ChatRow, MenuView], tuple[str, InlineKeyboardMarkup | None]],
     *,
     unknown: str = UNKNOWN_CHAT,
+    on_open: Callable[[ChatRow, MenuView], None] | None = None,
 ) -> bool:
-    """Open a new menu as a fresh message (older menus expire); False if the chat is unknown."""
+    """Open a new menu as a fresh message (older menus expire); False if the chat is unknown.
+
+    `on_open` runs in the menu's transaction with the locked row (to open a question).
+    """
     chat, message = update.effective_chat, update.effective_message
     if chat is None or message is None:
         return False
@@ -206,20 +210,26 @@ async def send_menu(
 
     unwritten = svc.menus.take(chat.id)
 
+    def view_of(version: int) -> MenuView:
+        return MenuView(svc, codec, chat.id, version, user_id, chat.type != Chat.PRIVATE, utcnow())
+
     def open_menu(session: Session) -> tuple[ChatRow, int, int | None] | None:
         # Only what must be atomic; the screen is drawn after, off the database's turn.
         row = preferences.chat_for_update(session, chat.id)
         if row is None:
             return None
         old_menu = unwritten or row.menu_message_id
-        return row, preferences.open_menu(row), old_menu
+        version = preferences.open_menu(row)
+        if on_open is not None:
+            on_open(row, view_of(version))
+        return row, version, old_menu
 
     opened = await svc.db.run(open_menu)
     if opened is None:
         await message.reply_text(unknown)
         return False
     row, version, old_menu = opened
-    view = MenuView(svc, codec, chat.id, version, user_id, chat.type != Chat.PRIVATE, utcnow())
+    view = view_of(version)
     text, markup = render(row, view)
     sent = await message.reply_text(text, reply_markup=markup)
     if old_menu is not None:

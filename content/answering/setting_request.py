@@ -29,6 +29,19 @@ class Setting(StrEnum):
     DIET = "diet"
     FREQUENCY = "frequency"
     STOP = "stop"
+    # No value named ("change my time zone", "when is my next tip"): show that menu.
+    MENU = "menu"
+    MY_DATA = "my_data"
+    FORGET = "forget"
+
+
+class Menu(StrEnum):
+    """The settings menu a request without a value opens."""
+
+    MAIN = "main"
+    ZONE = "zone"
+    TIME = "time"
+    DIET = "diet"
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,9 @@ class SettingRequest:
     diets: tuple[Diet, ...] = ()
     # None for "too many tips": the person is shown the choices.
     frequency: Frequency | None = None
+    # "I'm not vegan any more": the diets are unticked.
+    remove: bool = False
+    menu: Menu | None = None
 
 
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
@@ -64,7 +80,8 @@ _TIME = re.compile(
 _ZONE = re.compile(
     _POLITE + r"(?:(?:change|set|switch|update|move)\s+(?:my\s+|the\s+)?time\s*zone\s+(?:to|as)"
     r"|my\s+time\s*zone\s+is(?:\s+now)?|(?:time\s*zone|tz)\s*[:=])"
-    r"\s*(?P<value>.+?)" + _AFTER
+    # "My time zone is wrong" names no place: it opens the time zone menu.
+    r"\s*+(?!(?:wrong|incorrect|off|not\s+right)(?:\s|$))(?P<value>.+?)" + _AFTER
 )
 # "Nuts" in everyday speech often takes in peanuts (a legume): a person who says they are
 # allergic to nuts gets both ticked, and the diet menu shown lets them untick one.
@@ -188,6 +205,64 @@ _STOP = re.compile(
 )
 
 
+_NO_LONGER = re.compile(
+    _POLITE
+    + _I_AM
+    + r"\s+(?:not|no\s+longer)\s+(?:a\s+|an\s+)?(?P<diet>"
+    + _alternatives(_DIET_WORDS)
+    + r")(?:\s+any\s*more)?"
+    + _AFTER
+)
+_MENUS = (
+    (
+        Menu.ZONE,
+        re.compile(
+            _POLITE + r"(?:(?:change|set|update|switch|fix)\s+(?:my\s+|the\s+)?time\s*zone"
+            r"|(?:my\s+|the\s+)?time\s*zone\s+is\s+(?:wrong|incorrect|off|not\s+right)"
+            r"|wrong\s+time\s*zone)" + _AFTER
+        ),
+    ),
+    (
+        Menu.TIME,
+        re.compile(
+            _POLITE + r"(?:(?:change|set|update|move)\s+(?:my\s+|the\s+)?(?:tip\s+|delivery\s+)?"
+            r"time(?:\s+(?:of|for)\s+"
+            + _TIPS
+            + r")?|(?:change|set)\s+when\s+(?:i\s+get\s+)?"
+            + _TIPS
+            + r"(?:\s+come)?)"
+            + _AFTER
+        ),
+    ),
+    (
+        Menu.DIET,
+        re.compile(
+            _POLITE
+            + r"(?:change|set|update|edit)\s+(?:my\s+|the\s+)?diet(?:\s+settings?)?"
+            + _AFTER
+        ),
+    ),
+    (
+        Menu.MAIN,
+        re.compile(
+            _POLITE + r"(?:when\s+(?:is|will|do|does)\s+(?:i\s+get\s+)?(?:my\s+|the\s+)?next\s+"
+            r"(?:tip|message)(?:\s+come)?|when\s+(?:do|will)\s+(?:i\s+get\s+)?"
+            + _TIPS
+            + r"(?:\s+come)?|(?:my\s+)?next\s+tip\s+when|(?:show\s+)?my\s+settings)"
+            + _AFTER
+        ),
+    ),
+)
+_MY_DATA = re.compile(
+    _POLITE + r"(?:what\s+(?:data\s+)?(?:do|did)\s+you\s+(?:store|keep|save|know|have)\s+"
+    r"(?:about|on)\s+me|(?:show\s+(?:me\s+)?)?(?:all\s+)?my\s+data)" + _AFTER
+)
+_FORGET = re.compile(
+    _POLITE + r"(?:delete|erase|remove|forget|wipe)\s+(?:all\s+)?(?:my\s+data|me|"
+    r"everything(?:\s+(?:about|on)\s+me)?|my\s+account)" + _AFTER
+)
+
+
 _PUNCTUATION = re.compile(r"[^\w:.+/-]+")
 
 
@@ -213,6 +288,20 @@ def setting_request(text: str) -> SettingRequest | None:
         return SettingRequest(Setting.FREQUENCY)
     if _STOP.fullmatch(line):
         return SettingRequest(Setting.STOP)
+    return _without_value(line)
+
+
+def _without_value(line: str) -> SettingRequest | None:
+    """Requests that name no value: a diet to untick, a menu to show, the person's data."""
+    if match := _NO_LONGER.fullmatch(line):
+        return SettingRequest(Setting.DIET, diets=_diets_of(match), remove=True)
+    for menu, pattern in _MENUS:
+        if pattern.fullmatch(line):
+            return SettingRequest(Setting.MENU, menu=menu)
+    if _MY_DATA.fullmatch(line):
+        return SettingRequest(Setting.MY_DATA)
+    if _FORGET.fullmatch(line):
+        return SettingRequest(Setting.FORGET)
     return None
 
 

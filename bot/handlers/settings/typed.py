@@ -16,18 +16,25 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.commands import run_command
 from bot.formatting import esc
 from bot.handlers.pause import stop_menu
 from bot.handlers.settings import screens
 from bot.handlers.settings.answers import apply_changes, apply_zone, time_notice_of
-from bot.menus.kit import send_menu
+from bot.menus.kit import MenuView, send_menu
 from content import Diet
-from content.answering.setting_request import Setting, SettingRequest
+from content.answering.setting_request import Menu, Setting, SettingRequest
 from content.schedule import FREQUENCY_LABELS
 from content.zones import ZoneParseError, default_resolver
+from storage import preferences
 from storage.models import Chat as ChatRow
 
 FEWER_NOTICE = "Fewer tips? Pick how often they come (/pause takes a break instead)."
+
+
+# The settings screen each menu request opens.
+_SCREENS = {Menu.MAIN: "main", Menu.ZONE: "tz", Menu.TIME: "time", Menu.DIET: "diet"}
+_COMMANDS = {Setting.MY_DATA: "mydata", Setting.FORGET: "forget"}
 
 
 async def answer_setting_request(
@@ -35,19 +42,20 @@ async def answer_setting_request(
 ) -> None:
     message = update.effective_message
     assert message is not None
-    if request.setting is Setting.TIME and request.time is not None:
+    setting = request.setting
+    if setting is Setting.TIME and request.time is not None:
         at = request.time
         await apply_changes(update, context, lambda _row: {"delivery_time": at}, time_notice_of)
-    elif request.setting is Setting.ZONE:
+    elif setting is Setting.ZONE:
         try:
             match = await asyncio.to_thread(default_resolver().resolve, request.place)
         except ZoneParseError as error:
             await message.reply_text(f"🤔 {esc(str(error))} /settings has a list to pick from.")
             return
         await apply_zone(update, context, match)
-    elif request.setting is Setting.DIET and request.diets:
-        await _add_diets(update, context, request.diets)
-    elif request.setting is Setting.FREQUENCY and request.frequency is not None:
+    elif setting is Setting.DIET and request.diets:
+        await _change_diets(update, context, request.diets, remove=request.remove)
+    elif setting is Setting.FREQUENCY and request.frequency is not None:
         label = FREQUENCY_LABELS[request.frequency]
         await apply_changes(
             update,
@@ -55,26 +63,48 @@ async def answer_setting_request(
             lambda _row: {"frequency": request.frequency},
             lambda _row, _now: f"✅ Tips now come {esc(label)}.",
         )
-    elif request.setting is Setting.FREQUENCY:
+    elif setting is Setting.FREQUENCY:
         await send_menu(
             update, context, lambda chat, view: screens.frequency(chat, view, FEWER_NOTICE)
         )
+    elif setting is Setting.MENU and request.menu is not None:
+        await _open_screen(update, context, _SCREENS[request.menu])
+    elif setting in _COMMANDS:
+        await run_command(update, context, _COMMANDS[setting])
     else:
         await send_menu(update, context, stop_menu)
 
 
-async def _add_diets(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, diets: tuple[Diet, ...]
+async def _open_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> None:
+    """Open one settings screen as a new menu; the time zone and time screens also wait for
+    the typed answer, as when opened from the menu."""
+    question = screens.QUESTIONS.get(name)
+
+    def ask(chat: ChatRow, view: MenuView) -> None:
+        if question is not None:
+            view.svc.open_questions.opened(chat.id)
+            preferences.await_answer(chat, question, view.user_id)
+
+    def render(chat: ChatRow, view: MenuView) -> screens.Screen:
+        return screens.SCREENS[name](chat, view, "")
+
+    await send_menu(update, context, render, on_open=ask)
+
+
+async def _change_diets(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, diets: tuple[Diet, ...], *, remove: bool
 ) -> None:
+    named = {diet.value for diet in diets}
+
     def changes(chat: ChatRow) -> dict[str, Any]:
-        chosen = {*chat.diet, *diets}
+        chosen = set(chat.diet) - named if remove else set(chat.diet) | named
         return {"diet": [each.value for each in Diet if each.value in chosen]}
 
     def notice(_chat: ChatRow, _now: dt.datetime) -> str:
         names = " and ".join(f"<b>{esc(diet.label)}</b>" for diet in diets)
-        ticked = "is" if len(diets) == 1 else "are"
-        return (
-            f"✅ {names} {ticked} ticked: /foods and /plan now follow it. Untick below if needed."
-        )
+        verb = "is" if len(diets) == 1 else "are"
+        if remove:
+            return f"✅ {names} {verb} unticked: /foods and /plan no longer follow it."
+        return f"✅ {names} {verb} ticked: /foods and /plan now follow it. Untick below if needed."
 
     await apply_changes(update, context, changes, notice, screens.diet)

@@ -41,18 +41,45 @@ def help_lines(commands: Sequence[CommandInfo]) -> list[str]:
     return [f"/{c.name} - {c.description}" for c in commands if c.public]
 
 
-# Words people type for a command they do not know the name of.
-_ALIASES = {"menu": "help", "commands": "help", "subscribe": "start", "unpause": "resume"}
-_BARE = re.compile(r"\W*/?(?P<word>[a-z]+)\W*")
+# What people type for a command: its name without the slash, or a few words for it.
+_ALIASES = {
+    "menu": "help",
+    "commands": "help",
+    "subscribe": "start",
+    "unpause": "resume",
+    "give me a tip": "tip",
+    "send me a tip": "tip",
+    "another tip": "tip",
+    "new tip": "tip",
+    "tip of the day": "tip",
+    "quiz me": "quiz",
+    "test me": "quiz",
+    "start a quiz": "quiz",
+    "start the quiz": "quiz",
+    "my progress": "progress",
+    "show my progress": "progress",
+    "how am i doing": "progress",
+    "my streak": "progress",
+    "what did i eat today": "today",
+    "what have i eaten today": "today",
+    "my log": "today",
+    "show my log": "today",
+}
+_POLITE = re.compile(
+    r"^(?:(?:please|pls|can you|could you|hey|hi|ok)\s+)+|(?:\s+(?:please|pls|now))+$"
+)
+_NOT_WORD = re.compile(r"[^a-z ]+")
 
 
 def typed_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
-    """The public command a message names without its slash ("settings", "quiz?")."""
-    match = _BARE.fullmatch(text.strip().casefold())
-    if match is None:
+    """The public command a message names without its slash ("settings", "quiz?") or asks
+    for in a few words ("give me a tip", "how am I doing?")."""
+    if len(text) > 40:
         return None
-    word = _ALIASES.get(match["word"], match["word"])
-    return next((c for c in commands if c.public and c.name == word), None)
+    words = " ".join(_NOT_WORD.sub(" ", text.casefold().replace("'", "")).split())
+    words = _POLITE.sub("", words)
+    name = _ALIASES.get(words, words)
+    return next((c for c in commands if c.public and c.name == name), None)
 
 
 async def run_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> bool:

@@ -146,6 +146,9 @@ async def test_a_command_typed_without_its_slash_runs(bot: BotHarness) -> None:
     assert "⚙️ <b>Settings</b>" in settings.text
     listed = await bot.send("menu")
     assert "<b>What I can do</b>" in listed[0].text
+    tip_titles = {tip.title for tip in bot.library.tips}
+    tip = await bot.send("Can you give me a tip please?")
+    assert len(tip) == 1 and any(title in tip[0].text for title in tip_titles)
     # In a group, "/ask settings" is a question: no menu opens for a member.
     bot.api.set_admins(GROUP, [], creator=7)
     await bot.send("/start", GROUP, user_id=7, chat_type="supergroup")

@@ -10,6 +10,9 @@ COMMANDS = [
     CommandInfo("help", "what I can do"),
     CommandInfo("settings", "time zone, time and more"),
     CommandInfo("start", "subscribe"),
+    CommandInfo("tip", "a tip"),
+    CommandInfo("progress", "your streak"),
+    CommandInfo("today", "your day"),
     CommandInfo("stats", "numbers", public=False),
 ]
 
@@ -23,6 +26,10 @@ COMMANDS = [
         ("menu", "help"),
         ("commands", "help"),
         ("subscribe", "start"),
+        ("settings please", "settings"),
+        ("Can you give me a tip?", "tip"),
+        ("How am I doing?", "progress"),
+        ("what did I eat today", "today"),
     ],
 )
 def test_command_words(text: str, name: str) -> None:
@@ -31,7 +38,7 @@ def test_command_words(text: str, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["stats", "settings please", "open settings", "", "⚙️", "настройки", "quiz"]
+    "text", ["stats", "open settings", "", "⚙️", "настройки", "quiz", "give me a tip " * 4]
 )
 def test_other_text_names_no_command(text: str) -> None:
     # "stats" is an admin command: never run from a typed word. "quiz" is not in this list.

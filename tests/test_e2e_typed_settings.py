@@ -37,6 +37,9 @@ async def test_a_typed_time_is_saved_and_rescheduled(bot: BotHarness) -> None:
     again = await bot.send("send my tips at 8am")
     assert any(r.method == "editMessageReplyMarkup" for r in again)
     assert (await _chat(bot)).delivery_time == dt.time(8)
+    wrong = await bot.send("send my tips at 25:00")
+    assert len(wrong) == 1 and "hours run 0-23" in wrong[0].text
+    assert (await _chat(bot)).delivery_time == dt.time(8)
 
 
 async def test_a_typed_time_zone_is_saved_or_explained(bot: BotHarness) -> None:

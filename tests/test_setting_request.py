@@ -97,7 +97,6 @@ def test_requests(text: str, expected: SettingRequest) -> None:
         "my data shows low magnesium",
         "change time zones and jet lag cramps",
         "I'm not a vegan but I eat little meat",
-        "send my tips at 25:00",
         "",
         "🛑",
         "стоп",
@@ -105,6 +104,15 @@ def test_requests(text: str, expected: SettingRequest) -> None:
 )
 def test_not_requests(text: str) -> None:
     assert setting_request(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("send my tips at 25:00", "hours run 0-23"), ("tips at 13pm", "must be 1 to 12")],
+)
+def test_a_time_that_does_not_exist_is_explained(text: str, reason: str) -> None:
+    request = setting_request(text)
+    assert request is not None and request.time is None and reason in request.error
 
 
 def test_a_long_message_is_not_a_request() -> None:

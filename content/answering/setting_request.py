@@ -57,6 +57,8 @@ class SettingRequest:
     # "I'm not vegan any more": the diets are unticked.
     remove: bool = False
     menu: Menu | None = None
+    # Why the value named is not a valid one ("send my tips at 25:00").
+    error: str = ""
 
 
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
@@ -275,7 +277,11 @@ def setting_request(text: str) -> SettingRequest | None:
     if match := _TIME.fullmatch(line):
         try:
             return SettingRequest(Setting.TIME, time=parse_delivery_time(match["value"]))
-        except TimeParseError:
+        except TimeParseError as error:
+            # "Tips at 25:00" was meant as a time and gets told why it is not one; "tips for
+            # cramps" was not, and stays a question.
+            if match["value"][0].isdigit():
+                return SettingRequest(Setting.TIME, error=str(error))
             return None
     if match := _ZONE.fullmatch(line):
         return SettingRequest(Setting.ZONE, place=match["value"])

@@ -43,7 +43,9 @@ async def answer_setting_request(
     message = update.effective_message
     assert message is not None
     setting = request.setting
-    if setting is Setting.TIME and request.time is not None:
+    if request.error:
+        await message.reply_text(f"🤔 {esc(request.error)} /settings has a list to pick from.")
+    elif setting is Setting.TIME and request.time is not None:
         at = request.time
         await apply_changes(update, context, lambda _row: {"delivery_time": at}, time_notice_of)
     elif setting is Setting.ZONE:

@@ -192,6 +192,16 @@ class AgeBand(StrEnum):
     def is_infant(self) -> bool:
         return self in (AgeBand.MONTHS_0_6, AgeBand.MONTHS_7_12)
 
+    @classmethod
+    def for_years(cls, years: int) -> AgeBand:
+        """The band of someone `years` old (1 or more; a baby's band needs months)."""
+        if years < 1:
+            raise ValueError("age bands in years start at 1")
+        for last, band in _LAST_YEAR_OF_BAND:
+            if years <= last:
+                return band
+        return cls.YEARS_51_PLUS
+
 
 AGE_BAND_LABELS: Mapping[AgeBand, str] = MappingProxyType(
     {
@@ -211,6 +221,16 @@ AGE_BAND_LABELS: Mapping[AgeBand, str] = MappingProxyType(
 # outside them cannot be pregnant or breastfeeding.
 CHILDBEARING_AGE_BANDS: frozenset[AgeBand] = frozenset(
     {AgeBand.YEARS_14_18, AgeBand.YEARS_19_30, AgeBand.YEARS_31_50}
+)
+
+
+_LAST_YEAR_OF_BAND = (
+    (3, AgeBand.YEARS_1_3),
+    (8, AgeBand.YEARS_4_8),
+    (13, AgeBand.YEARS_9_13),
+    (18, AgeBand.YEARS_14_18),
+    (30, AgeBand.YEARS_19_30),
+    (50, AgeBand.YEARS_31_50),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from zoneinfo import ZoneInfo
 
 from bot.menus.kit import UNKNOWN_CHAT
@@ -14,6 +15,10 @@ from tests.menu_helpers import menu, row, tap
 
 CHAT = 1001
 GROUP = -1001234567
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 async def _chat(bot: BotHarness, chat_id: int = CHAT) -> Chat:
@@ -99,6 +104,19 @@ async def test_a_request_without_a_value_opens_its_menu(bot: BotHarness) -> None
     assert any(r.method == "sendDocument" for r in data)
     forget = await bot.send("delete my data")
     assert "Delete everything?" in menu(forget).text and await row(bot) is not None
+
+
+async def test_a_typed_age_and_sex_fill_the_profile_with_a_childs_limits(bot: BotHarness) -> None:
+    await bot.send("/start")
+    adult = menu(await bot.send("I'm a 40-year-old woman"))
+    assert "Profile: <b>age 31-50 years, female</b>" in adult.text
+    assert "Your RDA is 320 mg a day" in _plain(adult.text)
+    await set_chat(bot, life_stage="pregnant")
+    # A new age that rules pregnancy out drops it rather than refusing the change.
+    child = menu(await bot.send("I am 8 years old"))
+    assert "Supplements: stay under 110 mg a day" in _plain(child.text)
+    chat = await _chat(bot)
+    assert (chat.age_band, chat.sex, chat.life_stage) == ("4-8", "female", None)
 
 
 async def test_typed_stop_asks_first_then_stops_or_pauses(bot: BotHarness) -> None:

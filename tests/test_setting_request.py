@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from content import Diet
+from content import AgeBand, Diet, Sex
 from content.answering.setting_request import (
     MAX_CHARS,
     Menu,
@@ -64,6 +64,12 @@ from content.schedule import Frequency
         ("when is my next tip?", SettingRequest(Setting.MENU, menu=Menu.MAIN)),
         ("what did you store about me?", SettingRequest(Setting.MY_DATA)),
         ("please delete my data", SettingRequest(Setting.FORGET)),
+        (
+            "I'm a 40-year-old woman",
+            SettingRequest(Setting.PROFILE, age_band=AgeBand.YEARS_31_50, sex=Sex.FEMALE),
+        ),
+        ("i am 8 years old", SettingRequest(Setting.PROFILE, age_band=AgeBand.YEARS_4_8)),
+        ("I'm a man", SettingRequest(Setting.PROFILE, sex=Sex.MALE)),
         ("please stop sending me tips!", SettingRequest(Setting.STOP)),
         ("pause", SettingRequest(Setting.STOP)),
         ("unsubscribe", SettingRequest(Setting.STOP)),
@@ -97,6 +103,11 @@ def test_requests(text: str, expected: SettingRequest) -> None:
         "my data shows low magnesium",
         "change time zones and jet lag cramps",
         "I'm not a vegan but I eat little meat",
+        "I'm 35 and have cramps",
+        "I'm 0",
+        "I'm 500",
+        "I'm manic",
+        "I'm fine",
         "",
         "🛑",
         "стоп",
@@ -118,3 +129,31 @@ def test_a_time_that_does_not_exist_is_explained(text: str, reason: str) -> None
 def test_a_long_message_is_not_a_request() -> None:
     assert setting_request("stop" + " " * (MAX_CHARS - 4)) is not None
     assert setting_request("stop" + " " * (MAX_CHARS - 3)) is None
+
+
+@pytest.mark.parametrize(
+    ("years", "band"),
+    [
+        (1, AgeBand.YEARS_1_3),
+        (3, AgeBand.YEARS_1_3),
+        (4, AgeBand.YEARS_4_8),
+        (8, AgeBand.YEARS_4_8),
+        (9, AgeBand.YEARS_9_13),
+        (13, AgeBand.YEARS_9_13),
+        (14, AgeBand.YEARS_14_18),
+        (18, AgeBand.YEARS_14_18),
+        (19, AgeBand.YEARS_19_30),
+        (30, AgeBand.YEARS_19_30),
+        (31, AgeBand.YEARS_31_50),
+        (50, AgeBand.YEARS_31_50),
+        (51, AgeBand.YEARS_51_PLUS),
+        (120, AgeBand.YEARS_51_PLUS),
+    ],
+)
+def test_age_bands_for_years(years: int, band: AgeBand) -> None:
+    assert AgeBand.for_years(years) is band
+
+
+def test_no_band_in_years_for_a_baby() -> None:
+    with pytest.raises(ValueError):
+        AgeBand.for_years(0)

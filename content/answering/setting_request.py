@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from content.answering.normalise import fold
 from content.diets import Diet
+from content.enums import AgeBand, Sex
 from content.schedule import Frequency
 from content.timeparse import TimeParseError, parse_delivery_time
 
@@ -33,6 +34,7 @@ class Setting(StrEnum):
     MENU = "menu"
     MY_DATA = "my_data"
     FORGET = "forget"
+    PROFILE = "profile"
 
 
 class Menu(StrEnum):
@@ -59,6 +61,9 @@ class SettingRequest:
     menu: Menu | None = None
     # Why the value named is not a valid one ("send my tips at 25:00").
     error: str = ""
+    # "I'm a 40-year-old woman".
+    age_band: AgeBand | None = None
+    sex: Sex | None = None
 
 
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
@@ -265,6 +270,22 @@ _FORGET = re.compile(
 )
 
 
+_SEXES = {
+    "woman": Sex.FEMALE,
+    "female": Sex.FEMALE,
+    "lady": Sex.FEMALE,
+    "man": Sex.MALE,
+    "male": Sex.MALE,
+    "guy": Sex.MALE,
+}
+_PROFILE = re.compile(
+    _POLITE + _I_AM + r"\s+(?:a\s+|an\s+)?(?:(?P<age>\d{1,3})(?:[\s-]*(?:years?|yrs?|y)"
+    r"(?:[\s-]*old)?|\s*y\.?o)?)?[\s-]*(?P<sex>" + _alternatives(_SEXES) + r")?" + _AFTER
+)
+# Older than anyone lives: a joke, not an age.
+_MAX_AGE = 120
+
+
 _PUNCTUATION = re.compile(r"[^\w:.+/-]+")
 
 
@@ -308,7 +329,22 @@ def _without_value(line: str) -> SettingRequest | None:
         return SettingRequest(Setting.MY_DATA)
     if _FORGET.fullmatch(line):
         return SettingRequest(Setting.FORGET)
-    return None
+    return _profile(line)
+
+
+def _profile(line: str) -> SettingRequest | None:
+    """ "I'm 35", "I am a 40 year old woman", "I'm a man": the optional profile."""
+    match = _PROFILE.fullmatch(line)
+    if match is None or not (match["age"] or match["sex"]):
+        return None
+    band = None
+    if match["age"]:
+        years = int(match["age"])
+        if not 1 <= years <= _MAX_AGE:
+            return None
+        band = AgeBand.for_years(years)
+    sex = _SEXES[match["sex"]] if match["sex"] else None
+    return SettingRequest(Setting.PROFILE, age_band=band, sex=sex)
 
 
 def _diets_of(match: re.Match[str]) -> tuple[Diet, ...]:

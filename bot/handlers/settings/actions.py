@@ -12,7 +12,7 @@ from bot.formatting import esc
 from bot.handlers.settings import screens
 from bot.menus.callbacks import Press
 from bot.menus.kit import EXPIRED, Action, MenuView, Outcome
-from content import AgeBand, Diet, LifeStage, Sex, Topic
+from content import AgeBand, Diet, IntakeTables, LifeStage, Sex, Topic
 from content.schedule import FREQUENCY_LABELS, Frequency
 from content.zones import ZoneMatch, zone_label
 from scheduler.schedule import next_due_for
@@ -209,28 +209,34 @@ async def clear_profile(press: Press, chat: Chat, view: MenuView, _: AsyncSessio
 
 
 def _profile_change(chat: Chat, view: MenuView, changes: dict[str, Any]) -> Outcome:
+    merged = profile_changes(chat, view.svc.library.intake, changes)
+    if merged is None or not save(chat, merged, view.now):
+        return Outcome("none", answer=_NOT_ALLOWED)
+    return _screen("prof", chat, view)
+
+
+def profile_changes(
+    chat: Chat, tables: IntakeTables, changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The whole profile after `changes` (None if a value is unknown). A new age or sex can
+    rule pregnancy out: the life stage is then dropped rather than the change refused."""
     merged = {
         "age_band": chat.age_band,
         "sex": chat.sex,
         "life_stage": chat.life_stage,
         **changes,
     }
-    # A new age or sex can rule pregnancy out; drop the answer instead of refusing the tap.
     try:
         band = AgeBand(merged["age_band"]) if merged["age_band"] else None
         sex = Sex(merged["sex"]) if merged["sex"] else None
     except ValueError:
-        return Outcome("none", answer=_NOT_ALLOWED)
-    stage_possible = (
-        band is not None and sex is Sex.FEMALE and view.svc.library.intake.life_stage_applies(band)
-    )
+        return None
+    stage_possible = band is not None and sex is Sex.FEMALE and tables.life_stage_applies(band)
     if not stage_possible and "life_stage" not in changes:
         merged["life_stage"] = None
     if merged["life_stage"] == LifeStage.NONE.value and not stage_possible:
         merged["life_stage"] = None
-    if not save(chat, merged, view.now):
-        return Outcome("none", answer=_NOT_ALLOWED)
-    return _screen("prof", chat, view)
+    return merged
 
 
 def _toggled(current: list[str], value: str, order: list[str]) -> list[str]:

@@ -20,8 +20,10 @@ from bot.commands import run_command
 from bot.formatting import esc
 from bot.handlers.pause import stop_menu
 from bot.handlers.settings import screens
+from bot.handlers.settings.actions import profile_changes
 from bot.handlers.settings.answers import apply_changes, apply_zone, time_notice_of
 from bot.menus.kit import MenuView, send_menu
+from bot.services import services_of
 from content import Diet
 from content.answering.setting_request import Menu, Setting, SettingRequest
 from content.schedule import FREQUENCY_LABELS
@@ -71,6 +73,8 @@ async def answer_setting_request(
         )
     elif setting is Setting.MENU and request.menu is not None:
         await _open_screen(update, context, _SCREENS[request.menu])
+    elif setting is Setting.PROFILE:
+        await _change_profile(update, context, request)
     elif setting in _COMMANDS:
         await run_command(update, context, _COMMANDS[setting])
     else:
@@ -110,3 +114,28 @@ async def _change_diets(
         return f"✅ {names} {verb} ticked: /foods and /plan now follow it. Untick below if needed."
 
     await apply_changes(update, context, changes, notice, screens.diet)
+
+
+async def _change_profile(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, request: SettingRequest
+) -> None:
+    named: dict[str, Any] = {}
+    if request.age_band is not None:
+        named["age_band"] = request.age_band.value
+    if request.sex is not None:
+        named["sex"] = request.sex.value
+    tables = services_of(context).library.intake
+
+    def changes(chat: ChatRow) -> dict[str, Any]:
+        # Both values come from the enums, so the merge cannot refuse them.
+        return profile_changes(chat, tables, named) or {}
+
+    def notice(_chat: ChatRow, _now: dt.datetime) -> str:
+        parts = []
+        if request.age_band is not None:
+            parts.append(f"age {request.age_band.label}")
+        if request.sex is not None:
+            parts.append(request.sex.label.lower())
+        return f"✅ Profile: <b>{esc(', '.join(parts))}</b>. Change or clear it below."
+
+    await apply_changes(update, context, changes, notice, screens.profile)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
+from bot.commands import CommandInfo, typed_command
 from content import AgeBand, Diet, Sex
+from content.answering.plan_request import asks_for_plan
 from content.answering.setting_request import (
     MAX_CHARS,
     Menu,
@@ -14,7 +17,10 @@ from content.answering.setting_request import (
     SettingRequest,
     setting_request,
 )
+from content.eval_sets import message_of, read_splits
 from content.schedule import Frequency
+
+ASK_EVAL = Path(__file__).parent / "ask_eval.yaml"
 
 
 @pytest.mark.parametrize(
@@ -157,3 +163,20 @@ def test_age_bands_for_years(years: int, band: AgeBand) -> None:
 def test_no_band_in_years_for_a_baby() -> None:
     with pytest.raises(ValueError):
         AgeBand.for_years(0)
+
+
+def test_no_question_of_the_ask_tuning_set_is_read_as_a_request() -> None:
+    """Every tuning question the FAQ should answer reaches it: no settings, command or plan
+    rule takes it first (the held-out split is only ever scored, so it is not read here)."""
+    commands = [CommandInfo(name, "") for name in ("start", "help", "tip", "quiz", "settings")]
+    questions = [
+        message_of(raw)
+        for split, raw in read_splits(ASK_EVAL)
+        if split == "tuning" and raw.get("faq")
+    ]
+    taken = [
+        message
+        for message in questions
+        if setting_request(message) or asks_for_plan(message) or typed_command(message, commands)
+    ]
+    assert len(questions) > 500 and taken == []

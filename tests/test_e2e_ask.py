@@ -14,6 +14,7 @@ from storage import Database, chats, feedback
 from storage.chats import NewChatDefaults
 from storage.models import FaqFeedback, FaqServed, UnansweredQuestion
 from tests.harness import BotHarness, Reply
+from tests.menu_helpers import menu, row, tap
 
 CHAT = 1001
 GROUP = -100200300
@@ -132,6 +133,49 @@ async def test_each_emergency_gets_its_action_first_and_nothing_unrelated(
 
 
 _ACTION_STARTS = {"emergency": "🚨", "crisis": "💙", "poison": "☎️", "same_day": "⚠️"}
+
+# What opens each settings question that waits for typed text.
+_OPEN_QUESTIONS = ("timezone", "time", "quiet")
+
+
+@pytest.mark.parametrize("flag_id", sorted(URGENT_MESSAGES))
+async def test_an_emergency_is_never_taken_for_a_settings_answer(
+    bot: BotHarness, flag_id: str
+) -> None:
+    """While the settings menu waits for a city, a time or quiet hours, an emergency still
+    gets its urgent advice first; the question stays open for the answer after it."""
+    await bot.send("/start")
+    question = _OPEN_QUESTIONS[sorted(URGENT_MESSAGES).index(flag_id) % len(_OPEN_QUESTIONS)]
+    if question == "timezone":
+        await bot.send("change my time zone")
+    elif question == "time":
+        await bot.send("change the time of my tips")
+    else:
+        await bot.send("/settings")
+        await tap(bot, CHAT, "Quiet")
+    assert (await row(bot)).awaiting == question  # type: ignore[union-attr]
+    replies = await bot.send(URGENT_MESSAGES[flag_id])
+    flag = next(f for f in bot.library.red_flags if f.id == flag_id)
+    assert bot.library.actions[flag.action].now in _plain(replies[0])
+    assert "could not" not in _plain(replies[0]).casefold()
+    assert (await row(bot)).awaiting == question  # type: ignore[union-attr]
+
+
+async def test_a_request_for_something_else_closes_the_open_question(bot: BotHarness) -> None:
+    await bot.send("/start")
+    await bot.send("change my time zone")
+    replies = await bot.send("I'm vegan")
+    assert "<b>Vegan</b> is ticked" in menu(replies).text
+    chat = await row(bot)
+    assert chat is not None and chat.awaiting is None and chat.diet == ["vegan"]
+    await bot.send("change the time of my tips")
+    timed = await bot.send("send my tips at 7am")
+    assert "Tips now come at <b>07:00</b>" in menu(timed).text
+    # A typo is still read as the answer, and what is no answer still gets the reason.
+    await bot.send("change my time zone")
+    assert "Europe/Berlin" in menu(await bot.send("berln")).text
+    await bot.send("change my time zone")
+    assert "could not find that place" in (await bot.send("Qwzxplk"))[0].text
 
 
 async def test_crisis_reply_gives_crisis_lines_never_the_no_answer_text(bot: BotHarness) -> None:

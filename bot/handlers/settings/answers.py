@@ -2,6 +2,8 @@
 
 These handlers run in group -1, before /ask's free-text handler in group 0: a message that
 answers the open question stops there (ApplicationHandlerStop); any other message passes on.
+So does a message triage flags (the urgent advice comes first, the question stays open) and
+one that is no valid answer but a request for something else (the question is closed).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.commands import typed_command
 from bot.formatting import esc
 from bot.handlers.settings import screens
 from bot.handlers.settings.actions import quiet_notice, save, time_notice, zone_notice
@@ -25,6 +28,7 @@ from bot.menus.kit import (
     utcnow,
 )
 from bot.services import Services, services_of
+from content.answering.setting_request import setting_request
 from content.timeparse import TimeParseError, parse_delivery_time, parse_quiet_hours
 from content.zones import ZoneMatch, ZoneParseError, default_resolver, zone_at
 from storage import preferences
@@ -49,6 +53,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if question is None:
         return
     text = message.text
+    svc = services_of(context)
+    # Safety first: a message that may describe an emergency is never read as a city or a
+    # time. It goes on to /ask, whose reply starts with the urgent advice; the question
+    # stays open for the answer that may follow.
+    triage = svc.answerer.triage.check(text)
+    if triage.findings or triage.softened:
+        return
     try:
         if question == TIMEZONE:
             match = await asyncio.to_thread(default_resolver().resolve, text)
@@ -61,6 +72,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             changes = {"quiet_start": start, "quiet_end": end}
             await apply_changes(update, context, lambda _row: changes, quiet_notice_of)
     except (ZoneParseError, TimeParseError) as error:
+        if setting_request(text) or typed_command(text, svc.commands):
+            # Not an answer but a request for something else ("I'm vegan", "quiz"): like a
+            # command, it closes the question and goes on to be answered.
+            await drop_question(update, context)
+            return
         await message.reply_text(f"🤔 {esc(str(error))}\n{_CANCEL_HINT}")
     raise ApplicationHandlerStop
 

@@ -18,6 +18,8 @@ class Stage(IntEnum):
     FLOOD = -10
     # Buttons on messages too old for Telegram to show (inaccessible) get a short answer.
     INACCESSIBLE = -5
+    # An emergency in the words after a command gets urgent advice before the command runs.
+    URGENT = -2
     # A chat's open question (a settings prompt awaiting typed text) takes the text first.
     OPEN_QUESTION = -1
     # The features: commands, buttons and free text.

@@ -29,6 +29,12 @@ _SUPPLEMENT_WORDS = re.compile(
 _MG_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:mg|milligrams?)\b", re.IGNORECASE)
 _ANY_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)(?![\w.])")
 _MG_UNIT = re.compile(r"\d\s*(?:mg|milligrams?)\b", re.IGNORECASE)
+# What a number before it counts: pills and the like, not milligrams.
+_COUNTED = re.compile(
+    r"\s*(?:x\s*)?(?:[a-z]+\s+){0,2}?(?:pills?|tablets?|tabs?|capsules?|caps|gummies|gummy|"
+    r"softgels?|scoops?|sachets?|drops?|spoons?|teaspoons?|tsp|tablespoons?|tbsp)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class SupplementDose:
 
     mg: float | None
     form: SupplementForm | None = None
+    # A number of pills was given ("2 tablets"), which says nothing of the mg.
+    counted: bool = False
 
 
 def _number(text: str) -> float:
@@ -101,7 +109,12 @@ def find_supplement(text: str) -> SupplementDose | None:
     if with_unit is not None:
         return SupplementDose(_number(with_unit.group(1)), form)
     bare = _ANY_NUMBER.search(text)
-    return SupplementDose(_number(bare.group(1)) if bare else None, form)
+    # "2 tablets" counts pills, not milligrams: the dose is then unknown, not 2 mg.
+    if bare is None:
+        return SupplementDose(None, form)
+    if _COUNTED.match(text, bare.end()):
+        return SupplementDose(None, form, counted=True)
+    return SupplementDose(_number(bare.group(1)), form)
 
 
 def mentions_mg(text: str) -> bool:
@@ -236,4 +249,10 @@ def supplement_reply(
         if dose.form is not None and dose.mg is None
         else ""
     )
-    return f"💊 {limit} {within}{named}\n\n{kidneys}\n\n{not_logged}\n\n{footer}"
+    per_pill = (
+        "To compare a dose, add up the mg on the label's “Magnesium” line for each pill you "
+        "take, e.g. /log magnesium 200 mg. "
+        if dose.counted
+        else ""
+    )
+    return f"💊 {limit} {within}{named}{per_pill}\n\n{kidneys}\n\n{not_logged}\n\n{footer}"

@@ -138,6 +138,19 @@ async def test_admin_previews_confirms_and_each_recipient_gets_it_once(
     assert "sent 3 · waiting 0 · not sent 1" in stats.text
 
 
+async def test_a_broadcast_about_emergencies_is_previewed_not_triaged(
+    admin_bot: BotHarness,
+) -> None:
+    """The admin writes to everyone, not about themselves: warning signs in the text are
+    content to preview, not an emergency to answer."""
+    await subscribe_mixed_audience(admin_bot)
+    [_header, shown] = await preview(
+        admin_bot, "/broadcast Chest pain or trouble breathing? Call emergency services now."
+    )
+    assert "Chest pain or trouble breathing?" in shown.text
+    assert shown.button("Send")
+
+
 async def test_the_admins_formatting_is_kept(admin_bot: BotHarness, fake_api: FakeBotAPI) -> None:
     await admin_bot.send("/start", chat_id=1)
     text = "/broadcast Big news: read this now"

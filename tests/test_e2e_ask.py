@@ -161,6 +161,29 @@ async def test_an_emergency_is_never_taken_for_a_settings_answer(
     assert (await row(bot)).awaiting == question  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("command", "flag_id"),
+    [
+        ("/log", "overdose"),
+        ("/foods", "child-ingestion"),
+        ("/plan", "chest-pain"),
+        ("/start", "self-harm"),
+        ("/settings@MagBot", "stroke"),
+        ("/nosuchcommand", "seizure"),
+    ],
+)
+async def test_an_emergency_after_a_command_gets_urgent_advice_first(
+    bot: BotHarness, command: str, flag_id: str
+) -> None:
+    """ "/log i took 30 magnesium tablets" is an overdose, not 30 mg of a supplement."""
+    replies = await bot.send(f"{command} {URGENT_MESSAGES[flag_id]}")
+    flag = next(f for f in bot.library.red_flags if f.id == flag_id)
+    assert bot.library.actions[flag.action].now in _plain(replies[0])
+    # The command itself did not run: nothing logged, subscribed or listed.
+    assert await row(bot) is None
+    assert all("within that limit" not in _plain(reply) for reply in replies)
+
+
 async def test_a_request_for_something_else_closes_the_open_question(bot: BotHarness) -> None:
     await bot.send("/start")
     await bot.send("change my time zone")

@@ -147,6 +147,18 @@ def test_infants_no_limit_is_not_a_safe_amount() -> None:
     assert "Breast milk or formula" in text and "160" not in text
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["magnesium 2 tablets", "3 magnesium pills", "magnesium citrate 2 capsules", "mag 1 gummy"],
+)
+def test_a_number_of_pills_is_never_read_as_milligrams(text: str) -> None:
+    dose = find_supplement(text)
+    assert dose is not None and dose.mg is None and dose.counted
+    answer = reply(text)
+    assert "within that limit" not in answer and "above the upper limit" not in answer
+    assert "for each pill" in answer
+
+
 def test_plain_dose_stays_as_before() -> None:
     assert find_supplement("magnesium 500 mg") == SupplementDose(500.0)
     assert find_supplement("spinach 2") is None

@@ -22,6 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import (
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -38,9 +39,10 @@ from bot.handlers.settings.typed import answer_setting_request
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
 from bot.personal import needs_of
+from bot.pipeline import Stage
 from bot.services import AnyApplication, Services, services_of
 from content import FaqEntry, Food, Library
-from content.answering import AnswerKind
+from content.answering import Answer, AnswerKind
 from content.answering.plan_request import asks_for_plan
 from content.answering.setting_request import setting_request
 from content.answering.small_talk import Chat
@@ -60,6 +62,8 @@ EXPIRED = "This button has expired. Send /ask with your question."
 EXAMPLE_IDS = ("night-leg-cramps", "best-magnesium-foods", "magnesium-for-sleep")
 BUTTON_LABEL = 60
 QUOTE = 60
+
+_SELF_TRIAGED = r"^/(?:ask|broadcast)(?:@\w+)?(?:\s|$)"
 
 HOW_TO_ASK = (
     "❓ <b>Ask me about magnesium and your muscles.</b>\n"
@@ -183,12 +187,7 @@ async def answer_question(
         await message.reply_text(small_talk_text(answer.chat))
         return
     if answer.kind is AnswerKind.URGENT:
-        # Which concepts fired, never the message itself: the log explains every alarm.
-        log.info("urgent reply in chat %s: %s", message.chat_id, answer.triage.explain())
-        await message.reply_text(urgent_text(svc.library, answer.triage))
-        # Only urgent or safety content may follow (the answerer enforces the section).
-        if answer.entry is not None:
-            await send_answer(message, svc, answer.entry)
+        await send_urgent(message, svc, answer)
         return
     if answer.triage.softened:
         # The rules saw a sign, the model a calm message: no alarm, but the safety line.
@@ -211,6 +210,31 @@ async def answer_question(
         answer.confidence,
         retention=svc.settings.question_retention,
     )
+
+
+async def send_urgent(message: Message, svc: Services, answer: Answer) -> None:
+    # Which concepts fired, never the message itself: the log explains every alarm.
+    log.info("urgent reply in chat %s: %s", message.chat_id, answer.triage.explain())
+    await message.reply_text(urgent_text(svc.library, answer.triage))
+    # Only urgent or safety content may follow (the answerer enforces the section).
+    if answer.entry is not None:
+        await send_answer(message, svc, answer.entry)
+
+
+async def urgent_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The words after any command are triaged like a question, before the command reads
+    them: "/log i took 30 magnesium tablets" is an overdose, not 30 mg of a supplement."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    words = _question_of(message.text)
+    if not words:
+        return
+    svc = services_of(context)
+    if not svc.answerer.triage.check(words).findings:
+        return
+    await send_urgent(message, svc, svc.answerer.answer(words))
+    raise ApplicationHandlerStop
 
 
 async def answered_as_request(
@@ -344,6 +368,9 @@ def _known(library: Library, entry_id: str) -> bool:
 
 
 def register(application: AnyApplication) -> None:
+    # /ask triages its own words; an admin's /broadcast text is not a message about oneself.
+    others = filters.COMMAND & ~filters.Regex(_SELF_TRIAGED)
+    application.add_handler(MessageHandler(others, urgent_command), group=Stage.URGENT)
     application.add_handler(CommandHandler("ask", ask_command))
     # Groups get answers only through /ask: the bot must not reply to every group message.
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE

@@ -85,6 +85,15 @@ class BotHarness:
         await self.processed(update_id)
         return self._replies_since(mark, chat_id)
 
+    async def send_media(
+        self, media: dict[str, Any], chat_id: int = 1001, **options: Any
+    ) -> list[Reply]:
+        """A user sends a photo, voice message or sticker (`media`); the bot's answer."""
+        mark = len(self.api.calls)
+        update_id = self.api.send_media(chat_id, media, **options)
+        await self.processed(update_id)
+        return self._replies_since(mark, chat_id)
+
     async def press(
         self, chat_id: int, message_id: int, data: str, **options: Any
     ) -> tuple[list[Reply], Call | None]:

@@ -184,6 +184,41 @@ async def test_an_emergency_after_a_command_gets_urgent_advice_first(
     assert all("within that limit" not in _plain(reply) for reply in replies)
 
 
+PHOTO = {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]}
+VOICE = {"voice": {"file_id": "v1", "file_unique_id": "u2", "duration": 3}}
+STICKER = {
+    "sticker": {
+        "file_id": "s1",
+        "file_unique_id": "u3",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+}
+
+
+async def test_a_photos_caption_is_read_like_a_message(bot: BotHarness) -> None:
+    replies = await bot.send_media(PHOTO, caption=URGENT_MESSAGES["child-ingestion"])
+    poison = bot.library.actions[UrgentAction.POISON].now
+    assert poison in _plain(replies[0])
+    question = await bot.send_media(PHOTO, caption="is this a good source of magnesium?")
+    assert question and "I can only read text" not in question[0].text
+
+
+@pytest.mark.parametrize("media", [VOICE, STICKER, PHOTO])
+async def test_what_the_bot_cannot_read_gets_a_short_answer_with_the_emergency_line(
+    bot: BotHarness, media: dict[str, object]
+) -> None:
+    replies = await bot.send_media(media)
+    assert len(replies) == 1 and "I can only read text" in replies[0].text
+    assert "emergency number" in replies[0].text
+    # In a group the bot stays quiet, as it does for text.
+    group = await bot.send_media(media, chat_id=-100777, user_id=5, chat_type="supergroup")
+    assert group == []
+
+
 async def test_a_request_for_something_else_closes_the_open_question(bot: BotHarness) -> None:
     await bot.send("/start")
     await bot.send("change my time zone")

@@ -65,6 +65,11 @@ QUOTE = 60
 
 _SELF_TRIAGED = r"^/(?:ask|broadcast)(?:@\w+)?(?:\s|$)"
 
+CANNOT_READ = (
+    "🙂 I can only read text. Please type your question, or send /help to see what I can do. "
+    "If something feels like an emergency, call your local emergency number now."
+)
+
 HOW_TO_ASK = (
     "❓ <b>Ask me about magnesium and your muscles.</b>\n"
     "Write your question after /ask, or in a private chat just type it, the way you would "
@@ -305,6 +310,23 @@ async def ask_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer_question(update, context, message.text)
 
 
+async def ask_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo or file with words under it: the words are read like a typed message (a
+    photo of pills captioned "my toddler ate these" must get poison control first)."""
+    message = update.effective_message
+    if message is None or not message.caption:
+        return
+    await answer_question(update, context, message.caption)
+
+
+async def cannot_read(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A voice message, sticker or uncaptioned photo: the bot reads text only, and someone
+    may be asking for help the only way they can."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(CANNOT_READ)
+
+
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     fields = await pressed(update, context, SHOW, EXPIRED)
@@ -375,6 +397,12 @@ def register(application: AnyApplication) -> None:
     # Groups get answers only through /ask: the bot must not reply to every group message.
     private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private_text, ask_text))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & filters.CAPTION, ask_caption))
+    unreadable = (
+        private & ~filters.TEXT & ~filters.CAPTION & ~filters.LOCATION & ~filters.StatusUpdate.ALL
+    )
+    application.add_handler(MessageHandler(unreadable, cannot_read))
     application.add_handler(CallbackQueryHandler(show_entry, pattern=rf"^{SHOW}\|"))
     application.add_handler(CallbackQueryHandler(vote, pattern=rf"^{VOTE}\|"))
 

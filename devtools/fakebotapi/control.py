@@ -160,6 +160,23 @@ class TelegramControl(TelegramState):
         message["location"] = {"latitude": latitude, "longitude": longitude}
         return self.inject_update({"message": message})
 
+    def send_media(
+        self,
+        chat_id: int,
+        media: JsonDict,
+        *,
+        caption: str | None = None,
+        user_id: int | None = None,
+        chat_type: str = "private",
+    ) -> int:
+        """A user sends something that is not text, e.g. ``{"voice": {...}}`` or a photo,
+        with an optional caption."""
+        message = self._incoming_message(chat_id, user_id, chat_type, "Ann", None, None)
+        message.update(media)
+        if caption is not None:
+            message["caption"] = caption
+        return self.inject_update({"message": message})
+
     def press_button(
         self,
         chat_id: int,

@@ -1,4 +1,6 @@
-"""Settings asked for in words: "send my tips at 7am", "my time zone is Berlin", "I'm vegan".
+"""Settings asked for in words: "send my tips at 7am", "my time zone is Berlin", "I'm vegan",
+"tips on weekdays only", "too many messages", "stop", "I'm a 40-year-old woman", "change my
+time zone" (a menu to open), "what did you store about me".
 
 People type these in the chat rather than open /settings; the FAQ has no answer for them.
 Each pattern must match the whole message (a few polite words around it are fine), so a

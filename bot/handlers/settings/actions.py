@@ -85,13 +85,19 @@ def _screen(name: str, chat: Chat, view: MenuView, notice: str = "") -> Outcome:
 async def open_screen(press: Press, chat: Chat, view: MenuView, _: AsyncSession) -> Outcome:
     if press.arg not in screens.SCREENS:
         return _EXPIRED_OUTCOME
-    question = screens.QUESTIONS.get(press.arg)
+    ask_screens_question(chat, view, press.arg)
+    return _screen(press.arg, chat, view)
+
+
+def ask_screens_question(chat: Chat, view: MenuView, name: str) -> None:
+    """Opening a screen that takes typed text (time zone, time, quiet hours) opens its
+    question; any other screen closes an open one."""
+    question = screens.QUESTIONS.get(name)
     if question is None:
         preferences.clear_awaiting(chat)
     else:
         view.svc.open_questions.opened(chat.id)
         preferences.await_answer(chat, question, view.user_id)
-    return _screen(press.arg, chat, view)
 
 
 async def onboarding_screen(press: Press, chat: Chat, view: MenuView, s: AsyncSession) -> Outcome:

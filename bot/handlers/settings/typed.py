@@ -20,7 +20,7 @@ from bot.commands import run_command
 from bot.formatting import esc
 from bot.handlers.pause import stop_menu
 from bot.handlers.settings import screens
-from bot.handlers.settings.actions import profile_changes
+from bot.handlers.settings.actions import ask_screens_question, profile_changes
 from bot.handlers.settings.answers import apply_changes, apply_zone, time_notice_of
 from bot.menus.kit import MenuView, send_menu
 from bot.services import services_of
@@ -28,7 +28,6 @@ from content import Diet
 from content.answering.setting_request import Menu, Setting, SettingRequest
 from content.schedule import FREQUENCY_LABELS
 from content.zones import ZoneParseError, default_resolver
-from storage import preferences
 from storage.models import Chat as ChatRow
 
 FEWER_NOTICE = "Fewer tips? Pick how often they come (/pause takes a break instead)."
@@ -84,12 +83,9 @@ async def answer_setting_request(
 async def _open_screen(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str) -> None:
     """Open one settings screen as a new menu; the time zone and time screens also wait for
     the typed answer, as when opened from the menu."""
-    question = screens.QUESTIONS.get(name)
 
     def ask(chat: ChatRow, view: MenuView) -> None:
-        if question is not None:
-            view.svc.open_questions.opened(chat.id)
-            preferences.await_answer(chat, question, view.user_id)
+        ask_screens_question(chat, view, name)
 
     def render(chat: ChatRow, view: MenuView) -> screens.Screen:
         return screens.SCREENS[name](chat, view, "")

@@ -280,10 +280,7 @@ async def log_many(
     if not logged:
         return _FULL_DAY, None
     total = sum(item.mg for item in entries)
-    lines = [
-        f"• {servings_text(entry.servings)} × {esc(food.name)}: {round(entry.mg)} mg"
-        for food, entry in logged
-    ]
+    lines = [_entry_line(entry, food.name) for food, entry in logged]
     text = (
         f"✅ Logged {len(logged)} food{'' if len(logged) == 1 else 's'} "
         f"({round(sum(e.mg for _f, e in logged))} mg).\n"
@@ -469,6 +466,11 @@ def _undone_text(
     )
 
 
+def _entry_line(entry: IntakeEntry, name: str) -> str:
+    """One food of a receipt, as logged and as undone: "• 2 × Banana: 64 mg"."""
+    return f"• {servings_text(entry.servings)} × {esc(name)}: {round(entry.mg)} mg"
+
+
 def _food_name(svc: Services, entry: IntakeEntry) -> str:
     try:
         return svc.library.food(entry.food_id).name
@@ -502,7 +504,7 @@ async def log_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if chart is not None:
             await context.bot.send_photo(chat.id, chart, caption=TODAY_CAPTION)
         return
-    if action in {"undo", "undoall"} and (undo := _undo_request(fields)) is not None:
+    if (undo := _undo_request(fields)) is not None:
         await query.answer()
         text = await _undo_entries(svc, chat.id, undo)
         if not await edit_in_place(query.message, text, None):
@@ -563,10 +565,7 @@ async def _undo_entries(svc: Services, chat_id: int, entry_ids: Sequence[int]) -
     total = sum(item.mg for item in entries)
     if len(removed) == 1:
         return _undone_text(removed[0], svc, total, needs, label)
-    lines = "\n".join(
-        f"• {servings_text(entry.servings)} × {esc(_food_name(svc, entry))}: {round(entry.mg)} mg"
-        for entry in removed
-    )
+    lines = "\n".join(_entry_line(entry, _food_name(svc, entry)) for entry in removed)
     return (
         f"↩️ Removed {len(removed)} foods ({round(sum(entry.mg for entry in removed))} mg).\n"
         f"{lines}\n\n{progress_line(total, needs, label)}"

@@ -30,6 +30,8 @@ from content.schedule import FREQUENCY_LABELS
 from content.zones import ZoneParseError, default_resolver
 from storage.models import Chat as ChatRow
 
+# After why a typed time or place could not be read.
+PICK_IN_SETTINGS = "/settings has a list to pick from."
 FEWER_NOTICE = "Fewer tips? Pick how often they come (/pause takes a break instead)."
 
 
@@ -45,7 +47,7 @@ async def answer_setting_request(
     assert message is not None
     setting = request.setting
     if request.error:
-        await message.reply_text(f"🤔 {esc(request.error)} /settings has a list to pick from.")
+        await message.reply_text(f"🤔 {esc(request.error)} {PICK_IN_SETTINGS}")
     elif setting is Setting.TIME and request.time is not None:
         at = request.time
         await apply_changes(update, context, lambda _row: {"delivery_time": at}, time_notice_of)
@@ -53,7 +55,7 @@ async def answer_setting_request(
         try:
             match = await asyncio.to_thread(default_resolver().resolve, request.place)
         except ZoneParseError as error:
-            await message.reply_text(f"🤔 {esc(str(error))} /settings has a list to pick from.")
+            await message.reply_text(f"🤔 {esc(str(error))} {PICK_IN_SETTINGS}")
             return
         await apply_zone(update, context, match)
     elif setting is Setting.DIET and request.diets:

@@ -39,7 +39,9 @@ MIN_ACCURACY = 0.92
 MIN_HOLDOUT_ACCURACY = 0.88
 MIN_REJECTION = 0.90
 # The build's floor on held-out accuracy (never lowered): the measured 89.0 % (324/364,
-# after tuning on the twenty-eighth writer's tuning part) with one question to spare.
+# after tuning on the twenty-eighth writer's tuning part) with one question to spare. Triage's
+# learned model, retrained with the sixty-first and sixty-second triage writers' tuning parts
+# (2026-12-02), cost that question: it measures 88.7 % (323/364; the floor allows no miss more).
 FLOOR_HOLDOUT_ACCURACY = 0.887
 MIN_RECALL = 1.0
 

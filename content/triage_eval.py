@@ -46,7 +46,9 @@ MAX_FALSE_ALARMS = 0.02
 # with the fifty-third to fifty-sixth writers' batches (2026-12-01): tuning recall joined and
 # measures 100 % (6393/6393; the floor allows 6392). Kept at 0.9997 with the fifty-seventh to
 # sixtieth writers' batches (2026-12-01): tuning recall joined at 99.97 % (6550/6552) and
-# measures 100 % (6552/6552; the floor allows 6551).
+# measures 100 % (6552/6552; the floor allows 6551). Kept at 0.9997 with the sixty-first and
+# sixty-second writers' batches (2026-12-02): tuning recall joined at 99.97 % (6635/6637) and
+# measures 100 % (6637/6637; the floor allows 6636).
 FLOOR_TUNING_RECALL = 0.9997
 # Was 0.95; raised with the sixth writer's batch (2026-11-30): held-out recall measures
 # 96.6 % (653/676). 0.963 with the eighth and ninth writers' batches (2026-11-30): held-out
@@ -84,7 +86,11 @@ FLOOR_TUNING_RECALL = 0.9997
 # 0.7, chosen on fresh tuning messages where it quieted no emergency (see
 # content/triage_training.py); held out it quiets 2, and recall measures 97.92 % (2587/2642;
 # the floor allows no miss more). The goal stays 97 %.
-FLOOR_HOLDOUT_RECALL = 0.9791
+# 0.9798 with the sixty-first and sixty-second writers' batches (2026-12-02): held-out recall
+# joined at 97.95 % (2622/2677); the softening no longer quiets an intake told as too much
+# ("took way more magnesium than I should have"), and recall measures 97.98 % (2623/2677;
+# the floor allows no miss more).
+FLOOR_HOLDOUT_RECALL = 0.9798
 # Was 0.025; 0.023 with the eighth and ninth writers' batches (2026-11-30): the whole set
 # measures 2.2 % (44/1960; the floor allows 45). 0.0192 with the tenth and eleventh writers'
 # batches (2026-11-30): the whole set measures 1.9 % (45/2401; the floor allows 46). 0.0189
@@ -150,7 +156,10 @@ FLOOR_HOLDOUT_RECALL = 0.9791
 # 0.0056 with the fifty-seventh to sixtieth writers' batches and the calm threshold of 0.7
 # (2026-12-01): the whole set joined at 0.84 % (145/17311) and now measures 0.55 %
 # (96/17311; the floor allows 96), tuning 0.1 % (10/12177).
-FLOOR_FALSE_ALARMS = 0.0056
+# 0.00558 with the sixty-first and sixty-second writers' batches (2026-12-02): the whole set
+# joined at 0.92 % (167/18106) and now measures 0.56 % (101/18106; the floor allows 101),
+# tuning 0.09 % (11/12734).
+FLOOR_FALSE_ALARMS = 0.00558
 # Was 0.10, then 0.103 when a fifth writer's unseen calm messages joined the holdout (its
 # held-out part raised 12.5 % false alarms, 7/56). Back to 0.10 with the sixth writer's
 # batch (2026-11-30): the whole holdout measures 9.2 % (31/338), the sixth writer's unseen
@@ -217,7 +226,9 @@ FLOOR_FALSE_ALARMS = 0.0056
 # 0.0168 with the fifty-seventh to sixtieth writers' batches (2026-12-01): the whole holdout
 # measured 2.20 % (113/5134) when they joined, 1.71 % (88/5134) with the softening's calm
 # threshold at 0.7 (chosen on fresh tuning messages, not on these), and now measures 1.68 %
-# (86/5134; the floor allows 86): under the 2 % goal.
+# (86/5134; the floor allows 86): under the 2 % goal. Kept at 0.0168 with the sixty-first and
+# sixty-second writers' batches (2026-12-02): the whole holdout measured 1.92 % (103/5372)
+# when they joined and now measures 1.68 % (90/5372; the floor allows 90).
 FLOOR_HOLDOUT_FALSE_ALARMS = 0.0168
 
 

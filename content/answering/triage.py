@@ -49,6 +49,8 @@ _DENYING_FILLERS = frozenset(
     "no not never dont doesnt didnt isnt arent wasnt werent wont cant cannot couldnt "
     "wouldnt shouldnt havent hasnt hadnt aint".split()
 )
+# Words that open an intake told as too much ("took too much", "swallowed too many").
+_INTAKE_VERBS = frozenset("took taken swallowed had drank downed necked".split())
 # Flags the model may never quiet: a missed crisis, a child's ingestion, a stroke or an
 # unresponsive person is too costly to trade for fewer false alarms.
 ALWAYS_ALARM = frozenset({"self-harm", "child-ingestion", "stroke", "unresponsive"})
@@ -89,6 +91,9 @@ ORDINARY_REACH = 4
 # to reorganise the cupboard") makes a child's supplements ordinary anywhere in a message
 # that tells of no swallowing; with one ("ate some gummies while I was reorganising"), nowhere.
 _ANYWHERE_UNLESS = {"child-safety": ("ingested", "swallow-magnesium", "pill-count")}
+# A label's own dose ("as directed", "two as on the box") excuses nothing in a message that
+# counts many tablets or a big dose: "took 10 tablets as directed" is no label's dose.
+_ORDINARY_UNLESS = {"occasional-use": ("pill-count", "big-dose", "dose-multiple")}
 # A cause told as a pattern ("a flutter maybe once a week") excuses nothing in a message that
 # tells the sign now or names one of these warning signs with it.
 _PATTERN_ORDINARY = frozenset({"occasional-beat"})
@@ -962,6 +967,11 @@ class Triage:
         assert self._model is not None
         if any(finding.flag.id in ALWAYS_ALARM for finding in findings):
             return ()
+        # An intake said outright to be too much ("took way more magnesium than I should
+        # have") is no wording to weigh: the model learned "took" and "magnesium" from
+        # everyday doses. Figures of speech ("an overdose of cheese") stay the model's call.
+        if any(_told_intake(finding) for finding in findings):
+            return ()
         if len(text.split()) > SOFTEN_MAX_WORDS or self._general_question(text, words, matches):
             return ()
         # Someone asking for help now ("help", "what do I do", "ambulance") keeps the alarm:
@@ -1015,8 +1025,11 @@ class Triage:
     def _ordinary_reach(
         self, tokens: Sequence[_Token], match: Match, matches: Callable[[str], list[Match]]
     ) -> tuple[int, int] | None:
-        """The words an ordinary cause excuses: for a cause of `_ANYWHERE_UNLESS`, the whole
-        message when it tells none of its stoppers and nothing when it does; else its span."""
+        """The words an ordinary cause excuses: nothing when the message tells one of its
+        `_ORDINARY_UNLESS` stoppers; for a cause of `_ANYWHERE_UNLESS`, the whole message when
+        it tells none of its stoppers and nothing when it does; else its span."""
+        if any(_present(matches(c)) for c in _ORDINARY_UNLESS.get(match.concept, ())):
+            return None
         stoppers = _ANYWHERE_UNLESS.get(match.concept)
         if stoppers is None:
             return _ordinary_span(tokens, match)
@@ -2179,6 +2192,15 @@ def _small_stated_dose(tokens: Sequence[_Token], numbers: Sequence[tuple[int, fl
     if not doses or max(doses) > SMALL_DOSE_MG:
         return False
     return not any(_fires("pill-count", value, tokens, position) for position, value in numbers)
+
+
+def _told_intake(finding: Finding) -> bool:
+    """Does the finding rest on an intake told as too much ("took too much", "swallowed too
+    many")?"""
+    return any(
+        concept == "overdose-strong" and words.split()[0] in _INTAKE_VERBS
+        for concept, words in zip(finding.rule, finding.evidence, strict=True)
+    )
 
 
 def _unit_after(tokens: Sequence[_Token], position: int) -> str:

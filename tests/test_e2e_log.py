@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.handlers.intake_log import LogFood, Undo, Usage, parse_log, parse_several
 from bot.services import services_in
 from bot.supplement_dose import GLYCINATE, SupplementDose
+from content.enums import UrgentAction
 from storage import Database, chats, intake
 from storage.models import IntakeEntry
 from tests.harness import BotHarness, set_chat
@@ -238,6 +239,25 @@ async def test_supplements_are_explained_not_logged(bot: BotHarness) -> None:
     await set_chat(bot, age_band="4-8", sex="male")
     child = await bot.send("/log magnesium 200mg")
     assert "110 mg a day" in child[0].text and "above the upper limit" in child[0].text
+    assert await entries(bot) == []
+
+
+async def test_saying_you_took_your_supplement_gets_the_supplement_note(bot: BotHarness) -> None:
+    """ "took my mag" once got the FAQ entry on taking too many pills, with poison control."""
+    await bot.send("/start")
+    await set_chat(bot, age_band="4-8", sex="male")
+    poison = bot.library.actions[UrgentAction.POISON].now
+    for report in ["took my mag", "I took my magnesium this morning", "mag taken"]:
+        replies = await bot.send(report)
+        text = html.unescape(replies[0].text)
+        assert len(replies) == 1 and text.startswith("👍 Got it.")
+        assert "110 mg a day" in text and "not added" in text
+        assert poison not in text and "poison" not in text.casefold()
+    compound = (await bot.send("took 200mg citrate with dinner"))[0].text
+    assert "about <b>32 mg of elemental magnesium</b>" in compound
+    # A question keeps its FAQ answer, and nothing is logged as food.
+    question = await bot.send("I took my magnesium, why do my legs still cramp?")
+    assert "Got it" not in question[0].text and "cramp" in question[0].text.casefold()
     assert await entries(bot) == []
 
 

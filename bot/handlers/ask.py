@@ -41,8 +41,10 @@ from bot.menus.kit import pressed
 from bot.personal import needs_of
 from bot.pipeline import Stage
 from bot.services import AnyApplication, Services, services_of
+from bot.supplement_dose import find_supplement, supplement_reply
 from content import FaqEntry, Food, Library
 from content.answering import Answer, AnswerKind
+from content.answering.dose_report import reports_own_dose
 from content.answering.plan_request import asks_for_plan
 from content.answering.setting_request import setting_request
 from content.answering.small_talk import Chat
@@ -246,7 +248,8 @@ async def answered_as_request(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, entry: FaqEntry | None
 ) -> bool:
     """A message that only asks to change a setting, for a day of meals, or about foods gets
-    that rather than an FAQ entry (called once triage has found nothing to worry about)."""
+    that rather than an FAQ entry, and one that only says its writer took their supplement
+    gets the supplement note (called once triage has found nothing to worry about)."""
     message = update.effective_message
     assert message is not None
     # In a group only admins may change settings; there a request stays a question.
@@ -256,6 +259,12 @@ async def answered_as_request(
         return True
     if private and (command := typed_command(question, services_of(context).commands)):
         return await run_command(update, context, command.name)
+    if reports_own_dose(question) and (dose := find_supplement(question)):
+        svc = services_of(context)
+        needs = await needs_of(svc, message.chat_id)
+        note = supplement_reply(dose, needs, svc.library.intake, svc.library.disclaimer)
+        await message.reply_text(f"👍 Got it.\n\n{note}")
+        return True
     if asks_for_plan(question):
         text, keyboard = await make_plan(context, message.chat_id)
         await message.reply_text(text, reply_markup=keyboard)

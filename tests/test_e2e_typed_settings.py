@@ -117,6 +117,9 @@ async def test_a_typed_age_and_sex_fill_the_profile_with_a_childs_limits(bot: Bo
     assert "Supplements: stay under 110 mg a day" in _plain(child.text)
     chat = await _chat(bot)
     assert (chat.age_band, chat.sex, chat.life_stage) == ("4-8", "female", None)
+    older = menu(await bot.send("I'm a man, 60"))
+    assert "Profile: <b>age 51 years and over, male</b>" in older.text
+    assert "Your RDA is 420 mg a day" in _plain(older.text)
 
 
 async def test_typed_stop_asks_first_then_stops_or_pauses(bot: BotHarness) -> None:

@@ -71,8 +71,8 @@ class SettingRequest:
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
 _I_AM = r"(?:i\s+am|im)"
 _POLITE = (
-    r"(?:(?:please|pls|plz|ok|okay|hi|hey|can you|could you|would you|i want to|id like to"
-    r"|i would like to|i wanna)\s+)*"
+    r"(?:(?:please|pls|plz|ok|okay|hi|hey|thanks|thank you|thx|no thanks|can you|could you"
+    r"|would you|i want to|id like to|i would like to|i wanna)\s+)*"
 )
 _AFTER = (
     r"(?:\s+(?:please|pls|plz|thanks|thank you|instead|every ?day|each day|daily|from now on))*"
@@ -280,9 +280,19 @@ _SEXES = {
     "male": Sex.MALE,
     "guy": Sex.MALE,
 }
-_PROFILE = re.compile(
-    _POLITE + _I_AM + r"\s+(?:a\s+|an\s+)?(?:(?P<age>\d{1,3})(?:[\s-]*(?:years?|yrs?|y)"
-    r"(?:[\s-]*old)?|\s*y\.?o)?)?[\s-]*(?P<sex>" + _alternatives(_SEXES) + r")?" + _AFTER
+_AGE = r"(?P<age>\d{1,3})(?:[\s-]*(?:years?|yrs?|y)(?:[\s-]*old)?|\s*y\.?o)?"
+_SEX = r"(?P<sex>" + _alternatives(_SEXES) + r")"
+_A = r"(?:a\s+|an\s+)?"
+# "I'm 35", "I am a 40 year old woman", "I'm 45, a woman"; "I'm a woman, 45", "I'm a man of
+# 60"; and without "I'm", "45 female", "female 45" (punctuation is folded to spaces first).
+_PROFILES = tuple(
+    re.compile(_POLITE + pattern + _AFTER)
+    for pattern in (
+        _I_AM + r"\s+" + _A + r"(?:" + _AGE + r")?[\s-]*(?:(?:and\s+)?" + _A + _SEX + r")?",
+        _I_AM + r"\s+" + _A + _SEX + r"\s+(?:(?:aged|of)\s+)?" + _AGE,
+        _AGE + r"[\s-]*" + _SEX,
+        _SEX + r"\s+(?:(?:aged|of)\s+)?" + _AGE,
+    )
 )
 # Older than anyone lives: a joke, not an age.
 _MAX_AGE = 120
@@ -336,7 +346,7 @@ def _without_value(line: str) -> SettingRequest | None:
 
 def _profile(line: str) -> SettingRequest | None:
     """ "I'm 35", "I am a 40 year old woman", "I'm a man": the optional profile."""
-    match = _PROFILE.fullmatch(line)
+    match = next((m for pattern in _PROFILES if (m := pattern.fullmatch(line))), None)
     if match is None or not (match["age"] or match["sex"]):
         return None
     band = None

@@ -13,7 +13,7 @@ from content.enums import UrgentAction
 from storage import Database, chats, feedback
 from storage.chats import NewChatDefaults
 from storage.models import FaqFeedback, FaqServed, UnansweredQuestion
-from tests.harness import BotHarness, Reply
+from tests.harness import BotHarness, Reply, set_chat
 from tests.menu_helpers import menu, row, tap
 
 CHAT = 1001
@@ -365,6 +365,25 @@ async def test_groups_answer_only_ask(bot: BotHarness) -> None:
     assert quiet == []
     asked = await bot.send("/ask why do my legs cramp at night", chat_id=GROUP, chat_type="group")
     assert "Why do I get leg cramps at night?" in _plain(asked[0])
+
+
+async def test_how_much_you_need_ends_with_your_own_numbers(bot: BotHarness) -> None:
+    await bot.send("/start")
+    question = "how much magnesium do I need per day"
+    unknown = _plain((await bot.send(question))[0])
+    assert "Tell me your age and sex" in unknown and "For your profile" not in unknown
+    await bot.send("I'm 45, a woman")
+    adult = _plain((await bot.send(question))[0])
+    assert "(age 31-50 years, female): your RDA is <b>320 mg</b> a day" in adult
+    assert "stay under 350 mg a day" in adult
+    await set_chat(bot, age_band="1-3", sex=None)
+    toddler = _plain((await bot.send("/ask what is the upper limit for magnesium"))[0])
+    assert "(age 1-3 years): your RDA is <b>80 mg</b> a day" in toddler
+    assert "stay under 65 mg a day" in toddler
+    # In a group the profile is nobody's in particular: no personal line.
+    group = await bot.send(f"/ask {question}", chat_id=GROUP, chat_type="group")
+    assert "How much magnesium" in _plain(group[0])
+    assert "👤" not in group[0].text
 
 
 async def test_bad_input_gets_a_sensible_escaped_reply(bot: BotHarness) -> None:

@@ -38,11 +38,11 @@ from bot.handlers.plan import make_plan
 from bot.handlers.settings.typed import answer_setting_request
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
-from bot.personal import needs_of
+from bot.personal import Needs, needs_of
 from bot.pipeline import Stage
 from bot.services import AnyApplication, Services, services_of
 from bot.supplement_dose import find_supplement, supplement_reply
-from content import FaqEntry, Food, Library
+from content import FaqEntry, Food, IntakeTables, Library, LifeStage
 from content.answering import Answer, AnswerKind
 from content.answering.dose_report import reports_own_dose
 from content.answering.plan_request import asks_for_plan
@@ -171,15 +171,49 @@ def small_talk_text(chat: Chat) -> str:
     return f"{SMALL_TALK_REPLIES[chat]} {WHAT_I_DO}"
 
 
+# Entries whose figures depend on age and sex: in a private chat they end with the person's
+# own numbers, or with how to get them.
+PERSONAL_ENTRIES = frozenset({"how-much-magnesium-per-day", "magnesium-upper-limit"})
+
+
 async def send_answer(
     message: Message, svc: Services, entry: FaqEntry, *, safety_note: bool = False
 ) -> None:
     buttons = Buttons(svc.codec, message.chat_id)
     text = answer_text(svc.library, entry)
+    if entry.id in PERSONAL_ENTRIES and message.chat.type == ChatType.PRIVATE:
+        needs = await needs_of(svc, message.chat_id)
+        if needs.known:
+            text += f"\n\n{personal_numbers(needs, svc.library.intake)}"
     if safety_note:
         text += f"\n\n<b>{esc(svc.library.symptom_note)}</b>"
     await message.reply_text(text, reply_markup=answer_markup(svc.library, entry, buttons))
     svc.served.add(entry.id)
+
+
+def personal_numbers(needs: Needs, tables: IntakeTables) -> str:
+    """HTML: the chat's own RDA and supplement limit, or how to set the profile they need."""
+    if needs.profile is None:
+        return (
+            "👤 Tell me your age and sex (for example “I'm 45, a woman”) and I will show your "
+            "own numbers."
+        )
+    profile = needs.profile
+    who = [f"age {profile.age_band.label}"]
+    if tables.sex_matters(profile.age_band):
+        who.append(profile.sex.label.lower())
+    if profile.life_stage is not LifeStage.NONE:
+        who.append(profile.life_stage.label.lower())
+    kind = "adequate intake (AI)" if needs.is_ai else "RDA"
+    limit = (
+        f"from supplements and medicines, stay under {needs.ul_mg} mg a day"
+        if needs.ul_mg is not None
+        else "no supplement limit is set for this age: give none unless a clinician says so"
+    )
+    return (
+        f"👤 <b>For your profile</b> ({esc(', '.join(who))}): your {kind} is "
+        f"<b>{needs.target_mg} mg</b> a day; {limit}."
+    )
 
 
 async def answer_question(

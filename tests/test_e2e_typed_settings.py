@@ -122,6 +122,22 @@ async def test_a_typed_age_and_sex_fill_the_profile_with_a_childs_limits(bot: Bo
     assert "Your RDA is 420 mg a day" in _plain(older.text)
 
 
+async def test_typed_pregnancy_waits_for_an_age_then_gives_its_own_numbers(
+    bot: BotHarness,
+) -> None:
+    await bot.send("/start")
+    early = menu(await bot.send("I'm pregnant, 30 weeks"))
+    assert "Pregnancy has its own numbers, which depend on your age" in _plain(early.text)
+    chat = await _chat(bot)
+    assert (chat.age_band, chat.sex, chat.life_stage) == (None, "female", None)
+    both = menu(await bot.send("I'm 32 and pregnant"))
+    assert "Your RDA is 360 mg a day" in _plain(both.text)
+    chat = await _chat(bot)
+    assert (chat.age_band, chat.sex, chat.life_stage) == ("31-50", "female", "pregnant")
+    answer = await bot.send("how much magnesium do I need per day")
+    assert "female, pregnant): your RDA is <b>360 mg</b> a day" in answer[0].text
+
+
 async def test_typed_stop_asks_first_then_stops_or_pauses(bot: BotHarness) -> None:
     await bot.send("/start")
     asked = await bot.send("stop")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands import CommandInfo, typed_command
-from content import AgeBand, Diet, Sex
+from content import AgeBand, Diet, LifeStage, Sex
 from content.answering.plan_request import asks_for_plan
 from content.answering.setting_request import (
     MAX_CHARS,
@@ -93,6 +93,23 @@ ASK_EVAL = Path(__file__).parent / "ask_eval.yaml"
             SettingRequest(Setting.PROFILE, age_band=AgeBand.YEARS_51_PLUS, sex=Sex.MALE),
         ),
         ("thanks, stop", SettingRequest(Setting.STOP)),
+        (
+            "I'm pregnant, 30 weeks",
+            SettingRequest(Setting.PROFILE, sex=Sex.FEMALE, life_stage=LifeStage.PREGNANT),
+        ),
+        (
+            "I'm 32 and pregnant",
+            SettingRequest(
+                Setting.PROFILE,
+                age_band=AgeBand.YEARS_31_50,
+                sex=Sex.FEMALE,
+                life_stage=LifeStage.PREGNANT,
+            ),
+        ),
+        (
+            "im breastfeeding",
+            SettingRequest(Setting.PROFILE, sex=Sex.FEMALE, life_stage=LifeStage.BREASTFEEDING),
+        ),
         ("please stop sending me tips!", SettingRequest(Setting.STOP)),
         ("pause", SettingRequest(Setting.STOP)),
         ("unsubscribe", SettingRequest(Setting.STOP)),
@@ -128,6 +145,9 @@ def test_requests(text: str, expected: SettingRequest) -> None:
         "I'm not a vegan but I eat little meat",
         "I'm 35 and have cramps",
         "I'm 45 and tired",
+        "I'm pregnant, can I take magnesium?",
+        "I'm pregnant and have a bad headache",
+        "I'm nursing my mum",
         "woman 45 cramps",
         "45",
         "female",

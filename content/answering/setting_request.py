@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from content.answering.normalise import fold
 from content.diets import Diet
-from content.enums import AgeBand, Sex
+from content.enums import AgeBand, LifeStage, Sex
 from content.schedule import Frequency
 from content.timeparse import TimeParseError, parse_delivery_time
 
@@ -66,6 +66,8 @@ class SettingRequest:
     # "I'm a 40-year-old woman".
     age_band: AgeBand | None = None
     sex: Sex | None = None
+    # "I'm pregnant", "I'm breastfeeding".
+    life_stage: LifeStage | None = None
 
 
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
@@ -280,6 +282,12 @@ _SEXES = {
     "male": Sex.MALE,
     "guy": Sex.MALE,
 }
+_STAGES = {
+    "pregnant": LifeStage.PREGNANT,
+    "expecting": LifeStage.PREGNANT,
+    "breastfeeding": LifeStage.BREASTFEEDING,
+    "breast feeding": LifeStage.BREASTFEEDING,
+}
 _AGE = r"(?P<age>\d{1,3})(?:[\s-]*(?:years?|yrs?|y)(?:[\s-]*old)?|\s*y\.?o)?"
 _SEX = r"(?P<sex>" + _alternatives(_SEXES) + r")"
 _A = r"(?:a\s+|an\s+)?"
@@ -292,7 +300,18 @@ _PROFILES = tuple(
         _I_AM + r"\s+" + _A + _SEX + r"\s+(?:(?:aged|of)\s+)?" + _AGE,
         _AGE + r"[\s-]*" + _SEX,
         _SEX + r"\s+(?:(?:aged|of)\s+)?" + _AGE,
+        # "I'm 32 and pregnant", "I am 28 and breastfeeding"
+        _I_AM + r"\s+" + _AGE + r"\s+(?:and\s+)?(?P<stage>" + _alternatives(_STAGES) + r")",
     )
+)
+# "I'm pregnant", "I am 30 weeks pregnant", "I'm pregnant, 30 weeks", "I'm breastfeeding".
+_STAGE = re.compile(
+    _POLITE
+    + _I_AM
+    + r"\s+(?:(?:now|currently)\s+)?(?:\d{1,2}\s*(?:weeks?|wks?|w)\s+)?(?P<stage>"
+    + _alternatives(_STAGES)
+    + r")(?:\s+(?:again|now))?(?:\s+\d{1,2}\s*(?:weeks?|wks?|w))?"
+    + _AFTER
 )
 # Older than anyone lives: a joke, not an age.
 _MAX_AGE = 120
@@ -345,17 +364,28 @@ def _without_value(line: str) -> SettingRequest | None:
 
 
 def _profile(line: str) -> SettingRequest | None:
-    """ "I'm 35", "I am a 40 year old woman", "I'm a man": the optional profile."""
+    """ "I'm 35", "I am a 40 year old woman", "I'm a man", "I'm 32 and pregnant",
+    "I'm pregnant": the optional profile."""
     match = next((m for pattern in _PROFILES if (m := pattern.fullmatch(line))), None)
-    if match is None or not (match["age"] or match["sex"]):
+    said = match.groupdict() if match is not None else {}
+    if not (said.get("age") or said.get("sex")):
+        if alone := _STAGE.fullmatch(line):
+            # Pregnancy and breastfeeding have their own figures; the age comes from the menu.
+            return SettingRequest(
+                Setting.PROFILE, sex=Sex.FEMALE, life_stage=_STAGES[alone["stage"]]
+            )
         return None
     band = None
-    if match["age"]:
-        years = int(match["age"])
+    if said.get("age"):
+        years = int(said["age"])
         if not 1 <= years <= _MAX_AGE:
             return None
         band = AgeBand.for_years(years)
-    sex = _SEXES[match["sex"]] if match["sex"] else None
+    if said.get("stage"):
+        return SettingRequest(
+            Setting.PROFILE, age_band=band, sex=Sex.FEMALE, life_stage=_STAGES[said["stage"]]
+        )
+    sex = _SEXES[said["sex"]] if said.get("sex") else None
     return SettingRequest(Setting.PROFILE, age_band=band, sex=sex)
 
 

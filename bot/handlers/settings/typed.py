@@ -24,7 +24,7 @@ from bot.handlers.settings.actions import ask_screens_question, profile_changes
 from bot.handlers.settings.answers import apply_changes, apply_zone, time_notice_of
 from bot.menus.kit import MenuView, send_menu
 from bot.services import services_of
-from content import Diet
+from content import AgeBand, Diet, LifeStage
 from content.answering.setting_request import Menu, Setting, SettingRequest
 from content.schedule import FREQUENCY_LABELS
 from content.zones import ZoneParseError, default_resolver
@@ -114,6 +114,9 @@ async def _change_diets(
     await apply_changes(update, context, changes, notice, screens.diet)
 
 
+_STAGE_NOUNS = {LifeStage.PREGNANT: "Pregnancy", LifeStage.BREASTFEEDING: "Breastfeeding"}
+
+
 async def _change_profile(
     update: Update, context: ContextTypes.DEFAULT_TYPE, request: SettingRequest
 ) -> None:
@@ -123,9 +126,17 @@ async def _change_profile(
     if request.sex is not None:
         named["sex"] = request.sex.value
     tables = services_of(context).library.intake
+    # Pregnancy and breastfeeding have figures only for an age band that has them: without
+    # one the stage waits for the age ("I'm pregnant" before "I'm 32").
+    stage_kept = request.life_stage is not None
 
     def changes(chat: ChatRow) -> dict[str, Any]:
-        # Both values come from the enums, so the merge cannot refuse them.
+        nonlocal stage_kept
+        band = named.get("age_band", chat.age_band)
+        stage_kept = stage_kept and band is not None and tables.life_stage_applies(AgeBand(band))
+        if stage_kept and request.life_stage is not None:
+            named["life_stage"] = request.life_stage.value
+        # Every value comes from the enums, so the merge cannot refuse them.
         return profile_changes(chat, tables, named) or {}
 
     def notice(_chat: ChatRow, _now: dt.datetime) -> str:
@@ -134,6 +145,15 @@ async def _change_profile(
             parts.append(f"age {request.age_band.label}")
         if request.sex is not None:
             parts.append(request.sex.label.lower())
-        return f"✅ Profile: <b>{esc(', '.join(parts))}</b>. Change or clear it below."
+        if stage_kept and request.life_stage is not None:
+            parts.append(request.life_stage.label.lower())
+        text = f"✅ Profile: <b>{esc(', '.join(parts))}</b>. Change or clear it below."
+        if request.life_stage is not None and not stage_kept:
+            stage = _STAGE_NOUNS[request.life_stage]
+            text += (
+                f"\n{stage} has its own numbers, which depend on your age: tell me your age "
+                "(for example “I'm 32”) and then tell me again, or pick both below."
+            )
+        return text
 
     await apply_changes(update, context, changes, notice, screens.profile)

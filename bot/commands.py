@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from telegram import BotCommand, Update
 from telegram.ext import CommandHandler, ContextTypes
 
+from content.answering.normalise import POLITE_OPENERS
+
 if TYPE_CHECKING:
     from bot.services import AnyApplication
 
@@ -65,9 +67,7 @@ _ALIASES = {
     "my log": "today",
     "show my log": "today",
 }
-_POLITE = re.compile(
-    r"^(?:(?:please|pls|can you|could you|hey|hi|ok)\s+)+|(?:\s+(?:please|pls|now))+$"
-)
+_POLITE = re.compile(rf"^(?:(?:{POLITE_OPENERS})\s+)+|(?:\s+(?:please|pls|now))+$")
 _NOT_WORD = re.compile(r"[^a-z ]+")
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.commands import CommandInfo, typed_command
 from content import AgeBand, Diet, LifeStage, Sex
+from content.answering.dose_report import reports_own_dose
 from content.answering.plan_request import asks_for_plan
 from content.answering.setting_request import (
     MAX_CHARS,
@@ -208,8 +209,9 @@ def test_no_band_in_years_for_a_baby() -> None:
 
 
 def test_no_question_of_the_ask_tuning_set_is_read_as_a_request() -> None:
-    """Every tuning question the FAQ should answer reaches it: no settings, command or plan
-    rule takes it first (the held-out split is only ever scored, so it is not read here)."""
+    """Every tuning question the FAQ should answer reaches it: no settings, command, plan or
+    supplement-report rule takes it first (the held-out split is only ever scored, so it is
+    not read here)."""
     commands = [CommandInfo(name, "") for name in ("start", "help", "tip", "quiz", "settings")]
     questions = [
         message_of(raw)
@@ -219,6 +221,9 @@ def test_no_question_of_the_ask_tuning_set_is_read_as_a_request() -> None:
     taken = [
         message
         for message in questions
-        if setting_request(message) or asks_for_plan(message) or typed_command(message, commands)
+        if setting_request(message)
+        or asks_for_plan(message)
+        or typed_command(message, commands)
+        or reports_own_dose(message)
     ]
     assert len(questions) > 500 and taken == []

@@ -30,6 +30,7 @@ COMMANDS = [
         ("Can you give me a tip?", "tip"),
         ("How am I doing?", "progress"),
         ("what did I eat today", "today"),
+        ("thanks, settings", "settings"),  # the same polite words as typed settings
     ],
 )
 def test_command_words(text: str, name: str) -> None:

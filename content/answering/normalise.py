@@ -46,6 +46,15 @@ _LETTERS_DIGITS = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 MAX_WORDS = 120
 
 
+# Words around a request that do not change it ("please", "thanks, stop", "can you ..."),
+# as a regular-expression alternation over folded text: typed settings and typed commands
+# share it.
+POLITE_OPENERS = (
+    "please|pls|plz|ok|okay|hi|hey|thanks|thank you|thx|no thanks|can you|could you"
+    "|would you|i want to|id like to|i would like to|i wanna"
+)
+
+
 def fold(text: str) -> str:
     """Compatibility-normalise, lowercase and strip accents ("Magnésium" -> "magnesium")."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from content.answering.normalise import fold
+from content.answering.normalise import POLITE_OPENERS, fold
 from content.diets import Diet
 from content.enums import AgeBand, LifeStage, Sex
 from content.schedule import Frequency
@@ -72,10 +72,7 @@ class SettingRequest:
 
 # Folding drops apostrophes: "I'm" is "im", "I've" is "ive", "don't" is "dont".
 _I_AM = r"(?:i\s+am|im)"
-_POLITE = (
-    r"(?:(?:please|pls|plz|ok|okay|hi|hey|thanks|thank you|thx|no thanks|can you|could you"
-    r"|would you|i want to|id like to|i would like to|i wanna)\s+)*"
-)
+_POLITE = rf"(?:(?:{POLITE_OPENERS})\s+)*"
 _AFTER = (
     r"(?:\s+(?:please|pls|plz|thanks|thank you|instead|every ?day|each day|daily|from now on))*"
 )

@@ -49,6 +49,13 @@ NUTS_NOTE = (
 KIDNEY_NOTE = "If you have kidney disease, follow your kidney team's diet advice."
 
 
+def supplement_limit_line(ul_mg: int | None) -> str:
+    """The profile's supplement limit as a sentence (plain text): under it, or none at all."""
+    if ul_mg is None:
+        return "No supplement limit is set for this age: give none unless a clinician says so."
+    return f"Supplements: stay under {ul_mg} mg a day unless a clinician says otherwise."
+
+
 @dataclass(frozen=True)
 class Needs:
     known: bool

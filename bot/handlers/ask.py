@@ -38,7 +38,7 @@ from bot.handlers.plan import make_plan
 from bot.handlers.settings.typed import answer_setting_request
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
-from bot.personal import Needs, needs_of
+from bot.personal import Needs, needs_of, supplement_limit_line
 from bot.pipeline import Stage
 from bot.services import AnyApplication, Services, services_of
 from bot.supplement_dose import find_supplement, supplement_reply
@@ -205,14 +205,9 @@ def personal_numbers(needs: Needs, tables: IntakeTables) -> str:
     if profile.life_stage is not LifeStage.NONE:
         who.append(profile.life_stage.label.lower())
     kind = "adequate intake (AI)" if needs.is_ai else "RDA"
-    limit = (
-        f"from supplements and medicines, stay under {needs.ul_mg} mg a day"
-        if needs.ul_mg is not None
-        else "no supplement limit is set for this age: give none unless a clinician says so"
-    )
     return (
         f"👤 <b>For your profile</b> ({esc(', '.join(who))}): your {kind} is "
-        f"<b>{needs.target_mg} mg</b> a day; {limit}."
+        f"<b>{needs.target_mg} mg</b> a day. {supplement_limit_line(needs.ul_mg)}"
     )
 
 

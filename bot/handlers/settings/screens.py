@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.formatting import esc
 from bot.menus.keyboards import checked, marked
 from bot.menus.kit import MenuView
+from bot.personal import supplement_limit_line
 from content import AgeBand, Diet, Intake, Library, LifeStage, Profile, Sex, Topic
 from content.schedule import FREQUENCY_LABELS, Frequency
 from content.timeparse import QUIET_EXAMPLES, TIME_EXAMPLES
@@ -171,14 +172,7 @@ def numbers_text(library: Library, chat: Chat) -> str | None:
         return None
     kind = "adequate intake (AI)" if intake.is_ai else "RDA"
     lines = [f"📊 Your {kind} is <b>{intake.rda_mg} mg</b> a day."]
-    if intake.ul_mg is not None:
-        lines.append(
-            f"Supplements: stay under {intake.ul_mg} mg a day unless a clinician says otherwise."
-        )
-    else:
-        lines.append(
-            "No supplement limit is set for this age: give none unless a clinician says so."
-        )
+    lines.append(supplement_limit_line(intake.ul_mg))
     lines.append(f"<i>{esc(library.disclaimer)}</i>")
     return "\n".join(lines)
 

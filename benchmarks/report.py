@@ -253,6 +253,8 @@ def _load(figures: Figures) -> list[Row]:
             f"{figures['rate']:.0f}/s offered, {mode}, {_backend(database)})"
         )
         if figures.get("overload"):
+            if figures.get("open_loop"):
+                name = name.replace(" users,", " users with one message each,", 1)
             rows.append(_overload(figures, run, name.replace("Load,", "Overload,", 1)))
             continue
         if run.get("due"):

@@ -6,11 +6,13 @@ Pure: no benchmark runs here.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
 
 from benchmarks import run_all
+from benchmarks.load import SCRIPT, simulated_users
 from benchmarks.report import PREFIX, Row, emit, judge, markdown_table, missing, parse_results
 
 
@@ -225,6 +227,25 @@ def test_overload_goal_is_nothing_lost_and_a_bounded_time_in_the_bot(
     row = _one("load", figures)
     assert row.met is met
     assert row.benchmark.startswith("Overload,")
+
+
+def test_open_loop_overload_row_says_each_user_sent_one_message() -> None:
+    figures = _overload()
+    figures["open_loop"] = True
+    row = _one("load", figures)
+    assert row.benchmark.startswith("Overload,") and "one message each" in row.benchmark
+    assert "one message each" not in _one("load", _overload()).benchmark
+
+
+def test_open_loop_users_send_one_message_each_and_every_step_equally() -> None:
+    users = simulated_users(60, open_loop=True)
+    assert all(user.end == user.step + 1 for user in users)
+    steps = Counter(user.step for user in users)
+    assert sorted(steps) == list(range(len(SCRIPT)))
+    assert set(steps.values()) == {60 // len(SCRIPT)}
+    assert len({user.chat_id for user in users}) == 60
+    # Closed loop, everyone goes through the whole conversation from its start.
+    assert all((u.step, u.end) == (0, len(SCRIPT)) for u in simulated_users(5))
 
 
 def test_load_row_names_the_run_and_its_cpu_budget() -> None:

@@ -524,9 +524,10 @@ async def _wait_for_port(port: int) -> None:
     raise RuntimeError("the webhook server did not start")
 
 
-def _table(runs: list[Run], users: int, rate: float) -> str:
+def _table(runs: list[Run], users: int, rate: float, *, open_loop: bool = False) -> str:
+    each = "one message each (open loop)" if open_loop else f"x {len(SCRIPT)} messages"
     lines = [
-        f"MagBot load test: {users} users x {len(SCRIPT)} messages, offered at {rate:.0f}/s "
+        f"MagBot load test: {users} users {each}, offered at {rate:.0f}/s "
         f"(target >= {TARGET_RATE:.0f} updates/s, p99 < {TARGET_P99_MS:.0f} ms)",
         "",
         "| mode | updates handled | updates/s | p50 ms | p99 ms | max ms | p99 in bot ms "
@@ -685,7 +686,7 @@ def main() -> None:
         )
         for mode in modes
     ]
-    print(_table(runs, args.users, args.rate))
+    print(_table(runs, args.users, args.rate, open_loop=args.open_loop))
     if os.environ.get("LOAD_DEBUG"):
         for run in runs:
             for step, values in sorted(run.by_step.items()):

@@ -111,6 +111,10 @@ async def test_a_typed_age_and_sex_fill_the_profile_with_a_childs_limits(bot: Bo
     adult = menu(await bot.send("I'm a 40-year-old woman"))
     assert "Profile: <b>age 31-50 years, female</b>" in adult.text
     assert "Your RDA is 320 mg a day" in _plain(adult.text)
+    # An age nobody has is explained, and the profile stays as it was.
+    wrong = await bot.send("I am 200 years old")
+    assert len(wrong) == 1 and "from 1 to 120 years" in _plain(wrong[0].text)
+    assert ((await _chat(bot)).age_band, (await _chat(bot)).sex) == ("31-50", "female")
     await set_chat(bot, life_stage="pregnant")
     # A new age that rules pregnancy out drops it rather than refusing the change.
     child = menu(await bot.send("I am 8 years old"))

@@ -175,6 +175,16 @@ def test_a_time_that_does_not_exist_is_explained(text: str, reason: str) -> None
     assert request is not None and request.time is None and reason in request.error
 
 
+@pytest.mark.parametrize(
+    "text", ["I am 200 years old", "I'm a 150-year-old man", "female, 130", "I'm 0 yo"]
+)
+def test_an_age_nobody_has_is_explained_when_said_as_an_age(text: str) -> None:
+    request = setting_request(text)
+    assert request is not None and request.setting is Setting.PROFILE
+    assert "from 1 to 120 years" in request.error
+    assert request.age_band is None and request.sex is None
+
+
 def test_a_long_message_is_not_a_request() -> None:
     assert setting_request("stop" + " " * (MAX_CHARS - 4)) is not None
     assert setting_request("stop" + " " * (MAX_CHARS - 3)) is None

@@ -310,8 +310,15 @@ _STAGE = re.compile(
     + r")(?:\s+(?:again|now))?(?:\s+\d{1,2}\s*(?:weeks?|wks?|w))?"
     + _AFTER
 )
-# Older than anyone lives: a joke, not an age.
+# Older than anyone lives: a joke or a typo, not an age.
 _MAX_AGE = 120
+AGE_RANGE_ERROR = (
+    f"I can use an age from 1 to {_MAX_AGE} years, for example “I'm 45” or "
+    "“I'm a 40-year-old woman”."
+)
+# Words that make a number an age ("200 years old", "a 0-year-old man"), so that an age
+# nobody has is explained; a bare "I'm 500" stays a question.
+_SAID_AS_AGE = re.compile(r"\b(?:years?|yrs?|y|yo|old|aged|of)\b|\d\s*y\.?o\b")
 
 
 _PUNCTUATION = re.compile(r"[^\w:.+/-]+")
@@ -376,6 +383,8 @@ def _profile(line: str) -> SettingRequest | None:
     if said.get("age"):
         years = int(said["age"])
         if not 1 <= years <= _MAX_AGE:
+            if said.get("sex") or _SAID_AS_AGE.search(line):
+                return SettingRequest(Setting.PROFILE, error=AGE_RANGE_ERROR)
             return None
         band = AgeBand.for_years(years)
     if said.get("stage"):

@@ -65,8 +65,9 @@ async def test_mydata_sends_a_readable_summary_and_the_json(bot: BotHarness) -> 
     assert [r.method for r in replies] == ["sendMessage", "sendDocument"]
     summary = replies[0].text
     assert "Time zone: UTC" in summary and "Vegan" in summary
-    assert "1 tips sent" in summary and "1 food ideas sent" in summary
-    assert "1 questions kept" in summary and "1 foods logged" in summary
+    assert "1 tip sent" in summary and "1 food idea sent" in summary
+    assert "1 question kept" in summary and "1 food logged" in summary
+    assert "2 deliveries recorded" in summary and "1 answer rated" in summary
 
     document = bot.api.calls_for("sendDocument")[-1]
     upload = document.files["document"]

@@ -52,15 +52,25 @@ QUESTIONS_SHOWN = 5
 # A Bot API URL in a stored error text (bot<id>:<secret>/method) carries the token.
 _TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
 
+# Each count's label for one and for any other number ("1 tip sent", "2 tips sent").
 _COUNT_LABELS = {
-    "tip_sent": "tips sent",
-    "food_sent": "food ideas sent",
-    "deliveries_recorded": "deliveries recorded",
-    "items_shown": "tips and foods shown",
-    "answer_ratings": "answers rated",
-    "unanswered_questions": "questions kept for the content team",
-    "intake_log_entries": "foods logged",
+    "tip_sent": ("tip sent", "tips sent"),
+    "food_sent": ("food idea sent", "food ideas sent"),
+    "deliveries_recorded": ("delivery recorded", "deliveries recorded"),
+    "items_shown": ("tip or food shown", "tips and foods shown"),
+    "answer_ratings": ("answer rated", "answers rated"),
+    "unanswered_questions": (
+        "question kept for the content team",
+        "questions kept for the content team",
+    ),
+    "intake_log_entries": ("food logged", "foods logged"),
 }
+
+
+def _count_text(key: str, count: int) -> str:
+    fallback = key.replace("_", " ")
+    one, other = _COUNT_LABELS.get(key, (fallback, fallback))
+    return f"{count} {one if count == 1 else other}"
 
 
 def _days(retention: dt.timedelta) -> str:
@@ -70,10 +80,7 @@ def _days(retention: dt.timedelta) -> str:
 
 def readable(chat: Chat, data: privacy.ChatData, now: dt.datetime, retention: dt.timedelta) -> str:
     pause = status_text(chat, now) if chat.status == "active" else None
-    counts = [
-        f"{count} {_COUNT_LABELS.get(key, key.replace('_', ' '))}"
-        for key, count in data.counts.items()
-    ]
+    counts = [_count_text(key, count) for key, count in data.counts.items()]
     lines = [
         "📄 <b>What I store about this chat</b>",
         f"Chat: {esc(chat.type)}, since {chat.created_at:%Y-%m-%d}, status: {esc(chat.status)}",

@@ -13,6 +13,12 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def counted(count: int, one: str, other: str | None = None) -> str:
+    """'1 day', '3 days', '1 delivery recorded', '2 deliveries recorded' (`other` when
+    adding an s is not the plural)."""
+    return f"{count} {one if count == 1 else other or one + 's'}"
+
+
 def clip(text: str, limit: int = 60) -> str:
     """Shorten user text before quoting it back, so replies stay small."""
     text = " ".join(text.split())

@@ -18,7 +18,7 @@ from telegram import Chat, Message, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
-from bot.formatting import clip, esc
+from bot.formatting import clip, counted, esc
 from bot.menus.callbacks import PREFIX
 from bot.menus.edits import edit_in_place
 from bot.menus.keyboards import Keyboard
@@ -82,7 +82,7 @@ def _plain(html_text: str) -> str:
 
 
 def _subscribers(count: int) -> str:
-    return f"{count} subscriber" if count == 1 else f"{count} subscribers"
+    return counted(count, "subscriber")
 
 
 def _when(instant: dt.datetime) -> str:

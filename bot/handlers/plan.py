@@ -18,7 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
-from bot.formatting import esc
+from bot.formatting import counted, esc
 from bot.handlers.intake_log import log_many, progress_bar
 from bot.menus.keyboards import Buttons
 from bot.menus.kit import pressed
@@ -82,7 +82,7 @@ def plan_text(plan: DayPlan | NoPlan, needs: Needs, ul_mg: int | None) -> str:
         return (
             f"{heading}\nI could not find 3 to 5 everyday foods that fit your diet settings and "
             f"reach {esc(needs.target_text)}: the most they can give is about "
-            f"{plan.best_total_mg} mg ({plan.allowed_foods} foods fit). "
+            f"{plan.best_total_mg} mg ({counted(plan.allowed_foods, 'food fits', 'foods fit')}). "
             "Try /foods for the richest single foods, or review your diet in /settings."
         )
     lines = []

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
-from bot.formatting import clip, esc
+from bot.formatting import clip, counted, esc
 from bot.handlers.settings import press_pattern
 from bot.handlers.settings.screens import (
     diet_text,
@@ -69,8 +69,7 @@ _COUNT_LABELS = {
 
 def _count_text(key: str, count: int) -> str:
     fallback = key.replace("_", " ")
-    one, other = _COUNT_LABELS.get(key, (fallback, fallback))
-    return f"{count} {one if count == 1 else other}"
+    return counted(count, *_COUNT_LABELS.get(key, (fallback, fallback)))
 
 
 def _days(retention: dt.timedelta) -> str:

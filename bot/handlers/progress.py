@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
 from bot.commands import CommandInfo, Feature
-from bot.formatting import esc
+from bot.formatting import counted, esc
 from bot.progress_chart import Week, render_async
 from bot.services import AnyApplication, services_of
 from content import Topic
@@ -46,10 +46,6 @@ def _percent(part: int, whole: int) -> int:
     return round(part / whole * 100) if whole else 0
 
 
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
 def _topic_label(topic: str) -> str:
     try:
         return Topic(topic).label
@@ -82,7 +78,7 @@ def progress_text(progress: Progress, today: dt.date) -> str:
     lines = [
         "📈 <b>Your progress</b>",
         "",
-        f"🔥 Streak: <b>{_days(progress.streak)}</b>",
+        f"🔥 Streak: <b>{counted(progress.streak, 'day')}</b>",
         f"<i>{esc(STREAK_RULE_LINE)}</i>",
         "",
     ]

@@ -67,7 +67,7 @@ class Step:
 
 LOAD_CONVERSATION = ("--users", "1000", "--rate", "300")
 LOAD_QUICK = ("--users", "30", "--rate", "100")
-# Open loop, each user one message: 1,050 updates/s offered for 30 s, about twice the 500-520/s
+# Open loop, each user one message: 1,050 updates/s offered for 30 s, about twice the 510-540/s
 # one polling process serves that mix on this 2-core machine at its usual speed.
 LOAD_OVERLOAD = ("--users", "31500", "--rate", "1050", "--open-loop")
 # Few enough updates that their replies (about 12 messages a second) leave the scheduler

@@ -312,7 +312,7 @@ _STAGE = re.compile(
 )
 # Older than anyone lives: a joke or a typo, not an age.
 _MAX_AGE = 120
-AGE_RANGE_ERROR = (
+_AGE_RANGE_ERROR = (
     f"I can use an age from 1 to {_MAX_AGE} years, for example “I'm 45” or "
     "“I'm a 40-year-old woman”."
 )
@@ -384,7 +384,7 @@ def _profile(line: str) -> SettingRequest | None:
         years = int(said["age"])
         if not 1 <= years <= _MAX_AGE:
             if said.get("sex") or _SAID_AS_AGE.search(line):
-                return SettingRequest(Setting.PROFILE, error=AGE_RANGE_ERROR)
+                return SettingRequest(Setting.PROFILE, error=_AGE_RANGE_ERROR)
             return None
         band = AgeBand.for_years(years)
     if said.get("stage"):

@@ -22,7 +22,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot.charts import Bar, ChartSpec, render_async
 from bot.commands import CommandInfo, Feature
-from bot.formatting import clip, esc
+from bot.formatting import clip, counted, esc
 from bot.menus.callbacks import ref
 from bot.menus.edits import edit_in_place
 from bot.menus.keyboards import Buttons
@@ -282,7 +282,7 @@ async def log_many(
     total = sum(item.mg for item in entries)
     lines = [_entry_line(entry, food.name) for food, entry in logged]
     text = (
-        f"✅ Logged {len(logged)} food{'' if len(logged) == 1 else 's'} "
+        f"✅ Logged {counted(len(logged), 'food')} "
         f"({round(sum(e.mg for _f, e in logged))} mg).\n"
         + "\n".join(lines)
         + f"\n\n{progress_line(total, needs)}"
